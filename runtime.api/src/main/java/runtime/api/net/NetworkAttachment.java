@@ -1,0 +1,32 @@
+package runtime.api.net;
+
+import java.util.List;
+
+import runtime.api.plan.SetupOp;
+
+/**
+ * One container's network, from just before its namespaces exist until after it ended.
+ */
+public interface NetworkAttachment extends AutoCloseable {
+    /** {@link runtime.api.plan.Namespaces#NET} for a private network namespace, 0 to share the caller's. */
+    int namespaces();
+
+    /** Operations run inside the container before exec (after the namespaces exist). */
+    default List<SetupOp> setupOps() {
+        return List.of();
+    }
+
+    /**
+     * Called once the container's namespaces exist and before its command runs, with the pid of a
+     * process inside them (for tools like slirp4netns that attach to {@code /proc/PID/ns/net}).
+     * When this returns true, the container's plan contains a {@link SetupOp.SyncWithParent} step.
+     */
+    default boolean wantsStartedCallback() {
+        return false;
+    }
+
+    default void started(long pid) {}
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,184 @@
+package runtime.api.plan;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One step of a container's setup, executed in order by the native helper between its start and the
+ * final {@code execve} (in the manner of bubblewrap's list of setup operations). Java computes the whole
+ * list; the helper only performs it and reports the index and errno of the step that failed, so no Java
+ * code ever runs in a forked child.
+ *
+ * <p>Paths are absolute and interpreted in the helper's mount namespace at the time the step runs.
+ */
+public sealed interface SetupOp {
+
+    /** Human wording of the step for error messages: {@code "mount overlay on /x"}. */
+    String describe();
+
+    /**
+     * Enter a new user namespace together with {@code otherNamespaces} (a mask of {@link Namespaces}
+     * flags) and install the id maps. When {@code newuidmap}/{@code newgidmap} are given, the helper runs
+     * them for itself (needed for maps with more than the caller's own id); otherwise it writes the
+     * single-line maps itself after denying setgroups. Afterwards the process is root in the namespace.
+     */
+    record EnterUserNamespace(int otherNamespaces, List<IdMapping> uidMap, List<IdMapping> gidMap,
+                              Path newuidmap, Path newgidmap) implements SetupOp {
+        public EnterUserNamespace {
+            uidMap = List.copyOf(uidMap);
+            gidMap = List.copyOf(gidMap);
+            if ((newuidmap == null) != (newgidmap == null)) {
+                throw new IllegalArgumentException("newuidmap and newgidmap go together");
+            }
+        }
+
+        @Override
+        public String describe() {
+            return newuidmap == null ? "create user namespace" : "create user namespace with " + newuidmap;
+        }
+    }
+
+    /** {@code unshare(2)} the given {@link Namespaces} flags (as root, or inside a user namespace). */
+    record Unshare(int namespaces) implements SetupOp {
+        @Override
+        public String describe() {
+            return "unshare " + Namespaces.describe(namespaces);
+        }
+    }
+
+    /**
+     * From here on, relative target paths of {@link Mount}, {@link Bind} and {@link MakeDirectories}
+     * resolve inside {@code root} as if it were {@code /}: symlinks in the image cannot redirect a mount
+     * to the host (the helper uses openat2 with RESOLVE_IN_ROOT).
+     */
+    record UseRoot(Path root) implements SetupOp {
+        @Override
+        public String describe() {
+            return "open root " + root;
+        }
+    }
+
+    /** {@code mount(2)} as is; {@code source}, {@code fstype} and {@code data} may be null. */
+    record Mount(String source, Path target, String fstype, long flags, String data) implements SetupOp {
+        public Mount {
+            Objects.requireNonNull(target, "target");
+        }
+
+        @Override
+        public String describe() {
+            if ((flags & MountFlags.MS_BIND) != 0) {
+                return "bind " + source + " on " + target;
+            }
+            if (fstype == null) {
+                return "change mount " + target;
+            }
+            return "mount " + fstype + " on " + target;
+        }
+    }
+
+    /**
+     * Bind {@code source} on {@code target} (recursively), then remount read-only if asked. A missing
+     * {@code source} is an error unless {@code optional}; a missing target is created (directory or
+     * empty file, like the source).
+     */
+    record Bind(Path source, Path target, boolean readOnly, boolean optional) implements SetupOp {
+        public Bind {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(target, "target");
+        }
+
+        @Override
+        public String describe() {
+            return "bind " + source + " on " + target;
+        }
+    }
+
+    /** {@code mkdir -p} with the given mode for directories it creates. */
+    record MakeDirectories(Path path, int mode) implements SetupOp {
+        @Override
+        public String describe() {
+            return "create directory " + path;
+        }
+    }
+
+    /**
+     * Run a program and wait for it to exit 0 (for example a FUSE daemon that forks once its mount is
+     * up). Its stdin is /dev/null; its output goes to the container's stderr.
+     */
+    record RunProgram(List<String> argv) implements SetupOp {
+        public RunProgram {
+            argv = List.copyOf(argv);
+            if (argv.isEmpty()) {
+                throw new IllegalArgumentException("empty argv");
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "run " + String.join(" ", argv);
+        }
+    }
+
+    /**
+     * Tell strata the namespaces are ready (it learns the helper's pid from the spawn) and wait until it
+     * answers, so that host-side setup (a network attached to the namespace) happens before exec.
+     */
+    record SyncWithParent() implements SetupOp {
+        @Override
+        public String describe() {
+            return "wait for strata";
+        }
+    }
+
+    /** Bring the loopback interface of a new network namespace up. */
+    record LoopbackUp() implements SetupOp {
+        @Override
+        public String describe() {
+            return "bring up loopback";
+        }
+    }
+
+    /** {@code pivot_root} into {@code newRoot} and detach the old root. */
+    record PivotRoot(Path newRoot) implements SetupOp {
+        @Override
+        public String describe() {
+            return "pivot_root to " + newRoot;
+        }
+    }
+
+    /** {@code sethostname(2)}, in a new UTS namespace. */
+    record SetHostname(String hostname) implements SetupOp {
+        @Override
+        public String describe() {
+            return "set hostname " + hostname;
+        }
+    }
+
+    /** {@code chdir(2)} to {@code directory}, or to {@code fallback} if it does not exist. */
+    record ChangeDirectory(Path directory, Path fallback) implements SetupOp {
+        @Override
+        public String describe() {
+            return "change directory to " + directory;
+        }
+    }
+
+    /**
+     * Replace the helper with {@code argv}, searched in the {@code PATH} of {@code environment} when it
+     * has no slash. Always the last step.
+     */
+    record Exec(List<String> argv, List<String> environment) implements SetupOp {
+        public Exec {
+            argv = List.copyOf(argv);
+            environment = List.copyOf(environment);
+            if (argv.isEmpty()) {
+                throw new IllegalArgumentException("empty command");
+            }
+        }
+
+        @Override
+        public String describe() {
+            return argv.getFirst();
+        }
+    }
+}

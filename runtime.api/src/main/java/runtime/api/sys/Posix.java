@@ -1,0 +1,197 @@
+package runtime.api.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/** Process, descriptor and file-node calls of {@code <unistd.h>}, {@code <signal.h>} and friends. */
+public final class Posix {
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int SIGHUP = 1;
+    public static final int SIGINT = 2;
+    public static final int SIGQUIT = 3;
+    public static final int SIGKILL = 9;
+    public static final int SIGTERM = 15;
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFBLK = 0060000;
+    public static final int S_IFIFO = 0010000;
+
+    private static final MethodHandle GETUID = LibC.plain("getuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETEUID = LibC.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETGID = LibC.plain("getgid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPID = LibC.plain("getpid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle ISATTY = LibC.plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle PIPE2 = LibC.withErrno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CLOSE = LibC.withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = LibC.withErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = LibC.withErrno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle KILL = LibC.withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle WAITPID = LibC.withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MKNOD = LibC.withErrno("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+
+    private Posix() {}
+
+    public static int getuid() {
+        try {
+            return (int) GETUID.invokeExact();
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    public static int getgid() {
+        try {
+            return (int) GETGID.invokeExact();
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    public static boolean isatty(int fd) {
+        try {
+            return (int) ISATTY.invokeExact(fd) == 1;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /** A pipe whose both ends are close-on-exec: {@code [read, write]}. */
+    public static int[] pipe() throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            if ((int) PIPE2.invokeExact(state, fds, O_CLOEXEC) != 0) {
+                throw new ErrnoException("pipe2", LibC.errno(state));
+            }
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    public static void close(int fd) {
+        if (fd < 0) return;
+        try (Arena arena = Arena.ofConfined()) {
+            int ignored = (int) CLOSE.invokeExact(LibC.captureState(arena), fd);
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /** Reads up to {@code length} bytes; returns 0 at end of file. Retries on EINTR. */
+    public static int read(int fd, byte[] buffer, int length) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            MemorySegment native_ = arena.allocate(Math.max(1, length));
+            while (true) {
+                long n = (long) READ.invokeExact(state, fd, native_, (long) length);
+                if (n >= 0) {
+                    MemorySegment.copy(native_, JAVA_BYTE_LAYOUT, 0, buffer, 0, (int) n);
+                    return (int) n;
+                }
+                int errno = LibC.errno(state);
+                if (errno != Errno.EINTR) throw new ErrnoException("read", errno);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfByte JAVA_BYTE_LAYOUT = java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+    /** Writes all of {@code data}, retrying on short writes and EINTR. */
+    public static void writeAll(int fd, byte[] data) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            MemorySegment native_ = arena.allocateFrom(JAVA_BYTE_LAYOUT, data);
+            long done = 0;
+            while (done < data.length) {
+                long n = (long) WRITE.invokeExact(state, fd, native_.asSlice(done), (long) data.length - done);
+                if (n < 0) {
+                    int errno = LibC.errno(state);
+                    if (errno == Errno.EINTR) continue;
+                    throw new ErrnoException("write", errno);
+                }
+                done += n;
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /** Sends {@code signal}; returns false if the process no longer exists. */
+    public static boolean kill(long pid, int signal) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            if ((int) KILL.invokeExact(state, (int) pid, signal) == 0) return true;
+            int errno = LibC.errno(state);
+            if (errno == Errno.ESRCH) return false;
+            throw new ErrnoException("kill " + pid, errno);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /** Blocks until child {@code pid} ends and returns its raw wait status (see {@link WaitStatus}). */
+    public static int waitpid(long pid) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            MemorySegment status = arena.allocate(JAVA_INT);
+            while (true) {
+                int r = (int) WAITPID.invokeExact(state, (int) pid, status, 0);
+                if (r == pid) return status.get(JAVA_INT, 0);
+                int errno = LibC.errno(state);
+                if (errno != Errno.EINTR) throw new ErrnoException("waitpid " + pid, errno);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /** {@code mknod(path, mode, makedev(major, minor))}. */
+    public static void mknod(String path, int mode, int major, int minor) throws ErrnoException {
+        long dev = ((long) (major & 0xfffff000) << 32) | ((long) (major & 0xfff) << 8)
+                | ((long) (minor & 0xffffff00) << 12) | (minor & 0xff);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            if ((int) MKNOD.invokeExact(state, arena.allocateFrom(path), mode, dev) != 0) {
+                throw new ErrnoException("mknod " + path, LibC.errno(state));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+}

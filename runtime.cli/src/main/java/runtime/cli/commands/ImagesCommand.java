@@ -1,0 +1,31 @@
+package runtime.cli.commands;
+
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import runtime.core.store.LayerInfo;
+
+@Command(name = "images", aliases = "ls", description = "list images (layers) in the store")
+public final class ImagesCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        System.out.printf("%-12s  %-12s  %10s  %s%n", "ID", "PARENT", "SIZE", "INSTRUCTION");
+        for (LayerInfo info : Context.engine().store().list()) {
+            System.out.printf("%-12s  %-12s  %10s  %s%n", info.id().substring(0, 12),
+                    info.parent() == null ? "-" : info.parent().substring(0, 12), human(info.size()), info.instruction());
+        }
+        return 0;
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) return bytes + " B";
+        double v = bytes;
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format("%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,442 @@
+/*
+ * strata-helper: executes a container setup plan computed by strata's Java side.
+ *
+ * Why this exists: a JVM is multithreaded, so it cannot unshare(CLONE_NEWUSER), and Java code run in a
+ * forked child can hang on locks inherited from other JVM threads. So the window between process start
+ * and the container's exec belongs to this small single-threaded program. It makes no decisions: Java
+ * computes every step (namespaces, id maps, mounts, pivot_root, exec) and this program performs them in
+ * order. When a step fails, it reports the step's index and errno on the status descriptor and exits;
+ * Java turns that into one readable line.
+ *
+ * Descriptors, set up by the spawner:
+ *   3  the plan (read to end of file, then closed)
+ *   4  status reports to strata (close-on-exec, so a successful exec reads as end of file)
+ *   5  optional sync channel: strata writes one byte to let a SYNC step continue
+ *
+ * Plan encoding (host byte order): u32 magic, u32 version, u32 step count, then per step
+ * u32 opcode, u32 argument count, and each argument as u32 length + bytes. Numbers are decimal text.
+ * Opcodes must match runtime.core's PlanEncoder.Opcode (a unit test compares them).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PLAN_MAGIC 0x53545241u /* "STRA" */
+#define PLAN_VERSION 1u
+
+#define OP_USERNS 1
+#define OP_UNSHARE 2
+#define OP_MOUNT 3
+#define OP_BIND 4
+#define OP_MKDIRS 5
+#define OP_RUN 6
+#define OP_SYNC 7
+#define OP_PIVOT_ROOT 8
+#define OP_HOSTNAME 9
+#define OP_CHDIR 10
+#define OP_EXEC 11
+#define OP_ROOT 12
+#define OP_LOOPBACK_UP 13
+
+#define FD_PLAN 3
+#define FD_STATUS 4
+#define FD_SYNC 5
+
+/* Status record kinds, matching runtime.core's HelperChannel. */
+#define REPORT_FAILED 1
+#define REPORT_READY 2
+
+struct report {
+    uint32_t kind;
+    int32_t step;
+    int32_t error;  /* errno, or 0 when the failure has no errno */
+    int32_t detail; /* e.g. the wait status of a program that failed */
+};
+
+struct step {
+    uint32_t opcode;
+    uint32_t argc;
+    char **argv; /* NUL-terminated copies */
+};
+
+static int current_step = -1;
+static int root_fd = -1; /* set by OP_ROOT: relative targets resolve inside it */
+extern char **environ;
+
+static void report(uint32_t kind, int32_t error, int32_t detail) {
+    struct report r = {kind, current_step, error, detail};
+    ssize_t ignored = write(FD_STATUS, &r, sizeof r);
+    (void) ignored;
+}
+
+static _Noreturn void fail(int error, int detail) {
+    report(REPORT_FAILED, error, detail);
+    _exit(error == ENOENT && detail == -2 ? 127 : 125);
+}
+
+static int read_full(int fd, void *buf, size_t len) {
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        p += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}
+
+static uint32_t read_u32(void) {
+    uint32_t v;
+    if (read_full(FD_PLAN, &v, sizeof v) != 0) fail(EPROTO, 0);
+    return v;
+}
+
+static struct step *read_plan(uint32_t *count) {
+    if (read_u32() != PLAN_MAGIC || read_u32() != PLAN_VERSION) fail(EPROTO, 0);
+    *count = read_u32();
+    struct step *steps = calloc(*count, sizeof *steps);
+    if (!steps) fail(ENOMEM, 0);
+    for (uint32_t i = 0; i < *count; i++) {
+        steps[i].opcode = read_u32();
+        steps[i].argc = read_u32();
+        steps[i].argv = calloc(steps[i].argc + 1, sizeof(char *));
+        if (!steps[i].argv) fail(ENOMEM, 0);
+        for (uint32_t a = 0; a < steps[i].argc; a++) {
+            uint32_t len = read_u32();
+            char *s = malloc((size_t) len + 1);
+            if (!s || (len && read_full(FD_PLAN, s, len) != 0)) fail(EPROTO, 0);
+            s[len] = '\0';
+            steps[i].argv[a] = s;
+        }
+    }
+    close(FD_PLAN);
+    return steps;
+}
+
+static unsigned long number(const char *s) {
+    return strtoul(s, NULL, 10);
+}
+
+static const char *or_null(const char *s) {
+    return *s ? s : NULL;
+}
+
+static int write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t len = (ssize_t) strlen(text);
+    ssize_t n = write(fd, text, (size_t) len);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return n == len ? 0 : -1;
+}
+
+/* Runs argv and waits; returns its wait status, or -1 with errno if it could not start. */
+static int run_and_wait(char **argv, int stdout_to_stderr) {
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) dup2(devnull, 0);
+        if (stdout_to_stderr) dup2(2, 1);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    return status;
+}
+
+/*
+ * newuidmap/newgidmap must run outside the new user namespace (a setuid program does not gain
+ * privilege inside it), so fork them before unsharing; they wait on a pipe until the namespace exists.
+ */
+static pid_t fork_mapper(int gate, const char *tool, pid_t target, char *map) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    char go;
+    if (read(gate, &go, 1) != 1) _exit(1);
+    char *args[64];
+    int n = 0;
+    char pidtext[16];
+    snprintf(pidtext, sizeof pidtext, "%d", (int) target);
+    args[n++] = (char *) tool;
+    args[n++] = pidtext;
+    for (char *tok = strtok(map, " \n"); tok && n < 62; tok = strtok(NULL, " \n")) args[n++] = tok;
+    args[n] = NULL;
+    execv(tool, args);
+    _exit(127);
+}
+
+static void enter_user_namespace(struct step *s) {
+    int flags = (int) number(s->argv[0]) | CLONE_NEWUSER;
+    const char *newuidmap = s->argv[1], *newgidmap = s->argv[2];
+    char *uidmap = s->argv[3], *gidmap = s->argv[4];
+    if (*newuidmap) {
+        int gate[2];
+        if (pipe2(gate, O_CLOEXEC) != 0) fail(errno, 0);
+        pid_t self = getpid();
+        pid_t uid_pid = fork_mapper(gate[0], newuidmap, self, uidmap);
+        pid_t gid_pid = fork_mapper(gate[0], newgidmap, self, gidmap);
+        if (uid_pid < 0 || gid_pid < 0) fail(errno, 0);
+        close(gate[0]);
+        int rc = unshare(flags);
+        int saved = errno;
+        if (write(gate[1], rc == 0 ? "gg" : "", rc == 0 ? 2 : 0) < 0) {}
+        close(gate[1]);
+        int st1, st2;
+        waitpid(uid_pid, &st1, 0);
+        waitpid(gid_pid, &st2, 0);
+        if (rc != 0) fail(saved, 0);
+        if (st1 != 0) fail(0, st1);
+        if (st2 != 0) fail(0, st2);
+        if (setgroups(0, NULL) != 0) fail(errno, 0);
+    } else {
+        if (unshare(flags) != 0) fail(errno, 0);
+        if (write_file("/proc/self/setgroups", "deny") != 0) fail(errno, 0);
+        if (write_file("/proc/self/uid_map", uidmap) != 0) fail(errno, 0);
+        if (write_file("/proc/self/gid_map", gidmap) != 0) fail(errno, 0);
+    }
+    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) fail(errno, 0);
+}
+
+/* Opens path (absolute: as is; relative: inside root_fd, never escaping it) as an O_PATH descriptor. */
+static int open_target(const char *path, int flags) {
+    if (path[0] == '/' || root_fd < 0) return open(path, O_PATH | O_CLOEXEC | flags);
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC | (uint64_t) flags, .resolve = RESOLVE_IN_ROOT};
+    return (int) syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+}
+
+/* mkdir -p for path, inside the root when relative. Returns an O_PATH fd of the directory. */
+static int make_directories(const char *path, mode_t mode) {
+    int fd = open_target(path, O_DIRECTORY);
+    if (fd >= 0 || errno != ENOENT) return fd;
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", path);
+    char *slash = strrchr(parent, '/');
+    const char *name = path;
+    int dirfd;
+    if (slash) {
+        *slash = '\0';
+        name = slash + 1;
+        dirfd = make_directories(*parent ? parent : "/", mode);
+    } else {
+        dirfd = root_fd >= 0 ? dup(root_fd) : open(".", O_PATH | O_CLOEXEC);
+    }
+    if (dirfd < 0) return -1;
+    if (mkdirat(dirfd, name, mode) != 0 && errno != EEXIST) {
+        int saved = errno;
+        close(dirfd);
+        errno = saved;
+        return -1;
+    }
+    close(dirfd);
+    return open_target(path, O_DIRECTORY);
+}
+
+/* Makes sure a mount point for a file exists: an empty regular file, created inside the root. */
+static int make_file(const char *path) {
+    int fd = open_target(path, 0);
+    if (fd >= 0 || errno != ENOENT) return fd;
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (!slash) return -1;
+    *slash = '\0';
+    int dirfd = make_directories(*parent ? parent : "/", 0755);
+    if (dirfd < 0) return -1;
+    char real[64];
+    snprintf(real, sizeof real, "/proc/self/fd/%d", dirfd);
+    int dir = open(real, O_DIRECTORY | O_CLOEXEC);
+    close(dirfd);
+    if (dir < 0) return -1;
+    int file = openat(dir, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    close(dir);
+    if (file < 0 && errno != EEXIST) return -1;
+    if (file >= 0) close(file);
+    return open_target(path, 0);
+}
+
+static unsigned long locked_flags(const char *path) {
+    struct statvfs sv;
+    if (statvfs(path, &sv) != 0) return 0;
+    unsigned long f = 0;
+    if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+    if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+    return f;
+}
+
+static void do_mount(struct step *s) {
+    const char *target = s->argv[1];
+    int fd = open_target(target, 0);
+    if (fd < 0) fail(errno, 0);
+    char where[64];
+    snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
+    int rc = mount(or_null(s->argv[0]), where, or_null(s->argv[2]), number(s->argv[3]), or_null(s->argv[4]));
+    int saved = errno;
+    close(fd);
+    if (rc != 0) fail(saved, 0);
+}
+
+static void do_bind(struct step *s) {
+    const char *source = s->argv[0], *target = s->argv[1];
+    int readonly = s->argv[2][0] == '1', optional = s->argv[3][0] == '1';
+    struct stat st;
+    if (stat(source, &st) != 0) {
+        if (optional && (errno == ENOENT || errno == EACCES)) return;
+        fail(errno, 0);
+    }
+    int fd = S_ISDIR(st.st_mode) ? make_directories(target, 0755) : make_file(target);
+    if (fd < 0) fail(errno, 0);
+    char where[64];
+    snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
+    if (mount(source, where, NULL, MS_BIND | MS_REC, NULL) != 0) fail(errno, 0);
+    close(fd);
+    if (readonly) {
+        /* Reopen: the descriptor above still names the covered mount point, not the new mount. */
+        fd = open_target(target, 0);
+        if (fd < 0) fail(errno, 0);
+        snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
+        unsigned long keep = locked_flags(where);
+        if (mount(NULL, where, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) != 0) fail(errno, 0);
+        close(fd);
+    }
+}
+
+static void pivot_root_to(const char *newroot) {
+    if (chdir(newroot) != 0) fail(errno, 0);
+    if (syscall(SYS_pivot_root, ".", ".") != 0) fail(errno, 0);
+    if (umount2(".", MNT_DETACH) != 0) fail(errno, 0);
+    if (chdir("/") != 0) fail(errno, 0);
+    if (root_fd >= 0) {
+        close(root_fd);
+        root_fd = -1;
+    }
+}
+
+static void wait_for_parent(void) {
+    report(REPORT_READY, 0, (int32_t) getpid());
+    char go;
+    ssize_t n;
+    do n = read(FD_SYNC, &go, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) fail(n < 0 ? errno : ECANCELED, 0);
+    close(FD_SYNC);
+}
+
+static void loopback_up(void) {
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0) fail(errno, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) != 0) fail(errno, 0);
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(sock, SIOCSIFFLAGS, &ifr) != 0) fail(errno, 0);
+    close(sock);
+}
+
+static void exec_command(struct step *s) {
+    uint32_t argc = (uint32_t) number(s->argv[0]);
+    char **argv = s->argv + 1;
+    char **envp = calloc(s->argc - argc, sizeof(char *));
+    if (!envp) fail(ENOMEM, 0);
+    for (uint32_t i = 1 + argc, j = 0; i < s->argc; i++, j++) envp[j] = s->argv[i];
+    argv[argc] = NULL; /* the first environment entry's slot: its pointer is kept in envp */
+    environ = envp;
+    execvp(argv[0], argv);
+    fail(errno, -2);
+}
+
+int main(void) {
+    /* Keep only our channels: the JVM may leak descriptors without close-on-exec. */
+    syscall(SYS_close_range, FD_SYNC + 1, ~0U, 0);
+    fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
+    fcntl(FD_SYNC, F_SETFD, FD_CLOEXEC);
+
+    uint32_t count;
+    struct step *steps = read_plan(&count);
+    for (uint32_t i = 0; i < count; i++) {
+        struct step *s = &steps[i];
+        current_step = (int) i;
+        switch (s->opcode) {
+        case OP_USERNS:
+            enter_user_namespace(s);
+            break;
+        case OP_UNSHARE:
+            if (unshare((int) number(s->argv[0])) != 0) fail(errno, 0);
+            break;
+        case OP_ROOT:
+            if (root_fd >= 0) close(root_fd);
+            root_fd = open(s->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (root_fd < 0) fail(errno, 0);
+            break;
+        case OP_MOUNT:
+            do_mount(s);
+            break;
+        case OP_BIND:
+            do_bind(s);
+            break;
+        case OP_MKDIRS: {
+            int fd = make_directories(s->argv[0], (mode_t) strtoul(s->argv[1], NULL, 10));
+            if (fd < 0) fail(errno, 0);
+            close(fd);
+            break;
+        }
+        case OP_RUN: {
+            int status = run_and_wait(s->argv, 1);
+            if (status < 0) fail(errno, 0);
+            if (status != 0) fail(0, status);
+            break;
+        }
+        case OP_SYNC:
+            wait_for_parent();
+            break;
+        case OP_PIVOT_ROOT:
+            pivot_root_to(s->argv[0]);
+            break;
+        case OP_HOSTNAME:
+            if (sethostname(s->argv[0], strlen(s->argv[0])) != 0) fail(errno, 0);
+            break;
+        case OP_CHDIR:
+            if (chdir(s->argv[0]) != 0 && chdir(s->argv[1]) != 0) fail(errno, 0);
+            break;
+        case OP_LOOPBACK_UP:
+            loopback_up();
+            break;
+        case OP_EXEC:
+            exec_command(s);
+            break;
+        default:
+            fail(EPROTO, 0);
+        }
+    }
+    current_step = -1;
+    fail(EPROTO, 0); /* a plan must end with exec */
+}

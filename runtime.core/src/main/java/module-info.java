@@ -1,0 +1,25 @@
+/**
+ * strata's engine: the layered image store, the launcher that turns a container description into a
+ * setup plan and starts the native helper, and the registry of drivers found with ServiceLoader.
+ */
+module runtime.core {
+    requires transitive runtime.api;
+    requires com.fasterxml.jackson.databind;
+    requires org.slf4j;
+    requires org.apache.commons.compress;
+    requires org.tukaani.xz;
+    requires aircompressor;
+    requires jdk.unsupported;
+
+    exports runtime.core;
+    exports runtime.core.launch;
+    exports runtime.core.store;
+    exports runtime.core.drivers;
+
+    opens runtime.core.store to com.fasterxml.jackson.databind;
+
+    uses runtime.api.fs.FilesystemDriver;
+    uses runtime.api.net.NetworkDriver;
+
+    provides runtime.api.net.NetworkDriver with runtime.core.net.HostNetwork, runtime.core.net.NoNetwork;
+}

@@ -1,0 +1,120 @@
+package runtime.core.drivers;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+
+import runtime.api.Probe;
+import runtime.api.ProbeContext;
+import runtime.api.Spi;
+import runtime.api.fs.FilesystemDriver;
+import runtime.api.net.NetworkDriver;
+
+/**
+ * The filesystem and network drivers found with {@link ServiceLoader}, and the choice among them.
+ * A driver that fails to load or declares another SPI version is kept as a {@link Broken} entry with
+ * its reason, so {@code strata drivers} can name it, and is never used.
+ */
+public final class Drivers {
+    /** A driver that could not be used at all, and why. */
+    public record Broken(String name, String reason) {}
+
+    private final List<FilesystemDriver> filesystems = new ArrayList<>();
+    private final List<NetworkDriver> networks = new ArrayList<>();
+    private final List<Broken> broken = new ArrayList<>();
+    private final Map<String, Probe> probes = new LinkedHashMap<>();
+
+    public Drivers(ModuleLayer layer) {
+        load(ServiceLoader.load(layer, FilesystemDriver.class), filesystems, FilesystemDriver::spiVersion, FilesystemDriver::name);
+        load(ServiceLoader.load(layer, NetworkDriver.class), networks, NetworkDriver::spiVersion, NetworkDriver::name);
+        filesystems.sort(Comparator.comparingInt(FilesystemDriver::priority).thenComparing(FilesystemDriver::name));
+    }
+
+    public static Drivers boot() {
+        return new Drivers(ModuleLayer.boot());
+    }
+
+    private <T> void load(ServiceLoader<T> loader, List<T> into, java.util.function.ToIntFunction<T> version,
+                          java.util.function.Function<T, String> name) {
+        var it = loader.stream().iterator();
+        while (true) {
+            ServiceLoader.Provider<T> provider;
+            try {
+                if (!it.hasNext()) break;
+                provider = it.next();
+            } catch (ServiceConfigurationError e) {
+                broken.add(new Broken("?", e.getMessage()));
+                continue;
+            }
+            try {
+                T driver = provider.get();
+                int v = version.applyAsInt(driver);
+                if (v != Spi.VERSION) {
+                    broken.add(new Broken(name.apply(driver), "built for driver SPI " + v + ", strata has " + Spi.VERSION));
+                } else {
+                    into.add(driver);
+                }
+            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+                broken.add(new Broken(provider.type().getName(), String.valueOf(e.getMessage())));
+            }
+        }
+    }
+
+    public List<FilesystemDriver> filesystems() {
+        return List.copyOf(filesystems);
+    }
+
+    public List<NetworkDriver> networks() {
+        return List.copyOf(networks);
+    }
+
+    public List<Broken> broken() {
+        return List.copyOf(broken);
+    }
+
+    /** Probes once per driver and process; a probe that throws counts as unusable. */
+    public Probe probe(FilesystemDriver driver, ProbeContext context) {
+        return probes.computeIfAbsent("fs:" + driver.name(), k -> safeProbe(() -> driver.probe(context)));
+    }
+
+    public Probe probe(NetworkDriver driver, ProbeContext context) {
+        return probes.computeIfAbsent("net:" + driver.name(), k -> safeProbe(() -> driver.probe(context)));
+    }
+
+    private static Probe safeProbe(java.util.function.Supplier<Probe> probe) {
+        try {
+            return probe.get();
+        } catch (RuntimeException | LinkageError e) {
+            return Probe.unusable("probe failed: " + e);
+        }
+    }
+
+    /**
+     * The filesystem driver to use: {@code requested} by name (it must exist; it is not probed, so its
+     * own error shows if it fails), else the first driver, by priority, whose probe succeeds.
+     */
+    public FilesystemDriver chooseFilesystem(Optional<String> requested, ProbeContext context) {
+        if (requested.isPresent()) {
+            String want = requested.get();
+            return filesystems.stream().filter(d -> d.name().equals(want)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no filesystem driver '" + want + "' (strata drivers lists them)"));
+        }
+        List<String> reasons = new ArrayList<>();
+        for (FilesystemDriver driver : filesystems) {
+            Probe p = probe(driver, context);
+            if (p.usable()) return driver;
+            reasons.add(driver.name() + ": " + p.reason());
+        }
+        throw new IllegalStateException("no filesystem driver works here (" + String.join("; ", reasons) + ")");
+    }
+
+    public NetworkDriver network(String name) {
+        return networks.stream().filter(d -> d.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no network driver '" + name + "' (strata drivers lists them)"));
+    }
+}

@@ -1,0 +1,49 @@
+package runtime.core.launch;
+
+import runtime.api.net.NetworkAttachment;
+import runtime.api.sys.ErrnoException;
+import runtime.api.sys.Posix;
+import runtime.api.sys.WaitStatus;
+
+/** A started container process (the helper became its command by exec). */
+public final class Container {
+    private final long pid;
+    private final NetworkAttachment network;
+    private final Timings timings;
+    private volatile WaitStatus status;
+
+    Container(long pid, NetworkAttachment network, Timings timings) {
+        this.pid = pid;
+        this.network = network;
+        this.timings = timings;
+    }
+
+    public long pid() {
+        return pid;
+    }
+
+    public Timings timings() {
+        return timings;
+    }
+
+    /** Waits for the process to end, releases its network, and returns how it ended. */
+    public WaitStatus waitFor() throws ErrnoException {
+        WaitStatus s = status;
+        if (s != null) return s;
+        synchronized (this) {
+            if (status == null) {
+                try {
+                    status = new WaitStatus(Posix.waitpid(pid));
+                } finally {
+                    network.close();
+                }
+            }
+            return status;
+        }
+    }
+
+    /** Sends a signal unless the process has already been reaped. */
+    public void signal(int signal) throws ErrnoException {
+        if (status == null) Posix.kill(pid, signal);
+    }
+}

@@ -1,0 +1,73 @@
+package runtime.core.launch;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import runtime.api.fs.FilesystemDriver;
+import runtime.api.fs.MountRequest;
+import runtime.api.net.NetworkAttachment;
+import runtime.api.plan.MountFlags;
+import runtime.api.plan.Namespaces;
+import runtime.api.plan.SetupOp;
+
+/**
+ * Turns a container description into the ordered setup plan the helper executes.
+ */
+public final class ContainerPlans {
+    /**
+     * Receive the host's mount events but send none back: the container's mounts stay private, while
+     * a disk mounted on the host under /home later still shows up inside.
+     */
+    public static final SetupOp PRIVATE_PROPAGATION =
+            new SetupOp.Mount(null, Path.of("/"), null, MountFlags.MS_REC | MountFlags.MS_SLAVE, null);
+
+    /** What plash maps from the host into every container: its view of processes, devices and homes. */
+    public static final List<String> SHARED_HOST_PATHS =
+            List.of("/proc", "/sys", "/dev", "/home", "/root", "/tmp", "/run/user", "/etc/resolv.conf", "/etc/hosts");
+
+    private ContainerPlans() {}
+
+    /** Enter the namespaces in {@code flags}: inside a new user namespace when rootless. */
+    public static SetupOp namespaces(IdMaps ids, int flags) {
+        if (ids.rootless()) {
+            return new SetupOp.EnterUserNamespace(flags, ids.uids(), ids.gids(), ids.newuidmap(), ids.newgidmap());
+        }
+        return new SetupOp.Unshare(flags);
+    }
+
+    /**
+     * A plash-style container: the image's files (layers under a scratch upper directory that vanishes
+     * with the container) plus the host's /proc, /sys, /dev, homes, /tmp and resolver configuration;
+     * the host's network unless the network attachment says otherwise; the caller's working directory.
+     *
+     * @param scratch an empty host directory; a tmpfs is mounted on it inside the container's mount
+     *                namespace only, holding the upper, work and root directories
+     */
+    public static List<SetupOp> sharedHost(List<Path> layers, FilesystemDriver fs, NetworkAttachment network,
+                                           IdMaps ids, Path scratch, List<SetupOp.Bind> extraBinds,
+                                           Path workdir, List<String> argv, List<String> env) {
+        List<SetupOp> plan = new ArrayList<>();
+        plan.add(namespaces(ids, Namespaces.MOUNT | network.namespaces()));
+        plan.add(PRIVATE_PROPAGATION);
+        Path root = scratch.resolve("root");
+        Path upper = scratch.resolve("upper");
+        Path work = scratch.resolve("work");
+        plan.add(new SetupOp.Mount("tmpfs", scratch, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=0755"));
+        plan.add(new SetupOp.MakeDirectories(root, 0755));
+        plan.add(new SetupOp.MakeDirectories(upper, 0755));
+        plan.add(new SetupOp.MakeDirectories(work, 0755));
+        plan.addAll(fs.mount(new MountRequest(layers, upper, work, root, ids.rootless())));
+        plan.add(new SetupOp.UseRoot(root));
+        for (String hostPath : SHARED_HOST_PATHS) {
+            plan.add(new SetupOp.Bind(Path.of(hostPath), Path.of(hostPath.substring(1)), false, true));
+        }
+        plan.addAll(extraBinds);
+        plan.addAll(network.setupOps());
+        if (network.wantsStartedCallback()) plan.add(new SetupOp.SyncWithParent());
+        plan.add(new SetupOp.PivotRoot(root));
+        plan.add(new SetupOp.ChangeDirectory(workdir, Path.of("/")));
+        plan.add(new SetupOp.Exec(argv, env));
+        return plan;
+    }
+}

@@ -1,0 +1,164 @@
+package runtime.core.launch;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import runtime.api.net.NetworkAttachment;
+import runtime.api.plan.SetupOp;
+import runtime.api.sys.Errno;
+import runtime.api.sys.ErrnoException;
+import runtime.api.sys.Posix;
+import runtime.api.sys.Spawn;
+import runtime.api.sys.WaitStatus;
+
+/**
+ * Starts containers: spawns the native helper with {@code posix_spawn}, hands it the encoded plan and
+ * listens on its status channel. A failed step comes back as its index and errno, which this class turns
+ * into a {@link LaunchException} naming the step. End of file on the channel means the final exec
+ * succeeded (the descriptor is close-on-exec).
+ */
+public final class Launcher {
+    private static final int REPORT_FAILED = 1;
+    private static final int REPORT_READY = 2;
+    private static final int REPORT_SIZE = 16;
+
+    private final Path helper;
+
+    public Launcher(Path helper) {
+        this.helper = helper;
+    }
+
+    public static Launcher locate() throws LaunchException {
+        return new Launcher(HelperBinary.locate());
+    }
+
+    public Path helper() {
+        return helper;
+    }
+
+    /** Starts {@code plan}; {@code network} is told the pid when the plan has a sync step. */
+    public Container start(List<SetupOp> plan, NetworkAttachment network, Timings timings) throws LaunchException {
+        if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
+            throw new IllegalArgumentException("a plan ends with Exec");
+        }
+        boolean sync = plan.stream().anyMatch(op -> op instanceof SetupOp.SyncWithParent);
+        byte[] encoded = PlanEncoder.encode(plan);
+        int[] planPipe = null, statusPipe = null, syncPipe = null;
+        long pid;
+        try {
+            planPipe = Posix.pipe();
+            statusPipe = Posix.pipe();
+            Map<Integer, Integer> fds = new HashMap<>();
+            fds.put(3, planPipe[0]);
+            fds.put(4, statusPipe[1]);
+            if (sync) {
+                syncPipe = Posix.pipe();
+                fds.put(5, syncPipe[0]);
+            }
+            pid = Spawn.spawn(helper.toString(), List.of("strata-helper"), List.of(), fds);
+        } catch (ErrnoException e) {
+            closeAll(planPipe, statusPipe, syncPipe);
+            throw new LaunchException(e.getMessage(), 125, e);
+        }
+        timings.mark("spawn");
+        Posix.close(planPipe[0]);
+        Posix.close(statusPipe[1]);
+        if (syncPipe != null) Posix.close(syncPipe[0]);
+        try {
+            Posix.writeAll(planPipe[1], encoded);
+            Posix.close(planPipe[1]);
+            planPipe[1] = -1;
+            readReports(pid, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], network);
+        } catch (ErrnoException e) {
+            reap(pid);
+            throw new LaunchException("talking to strata-helper: " + e.getMessage(), 125, e);
+        } finally {
+            Posix.close(planPipe[1]);
+            Posix.close(statusPipe[0]);
+            if (syncPipe != null) Posix.close(syncPipe[1]);
+        }
+        timings.mark("setup+exec");
+        return new Container(pid, network, timings);
+    }
+
+    private void readReports(long pid, List<SetupOp> plan, int statusFd, int syncFd, NetworkAttachment network)
+            throws ErrnoException, LaunchException {
+        byte[] record = new byte[REPORT_SIZE];
+        while (true) {
+            int got = 0;
+            while (got < REPORT_SIZE) {
+                byte[] chunk = new byte[REPORT_SIZE - got];
+                int n = Posix.read(statusFd, chunk, chunk.length);
+                if (n == 0) break;
+                System.arraycopy(chunk, 0, record, got, n);
+                got += n;
+            }
+            if (got == 0) return; // exec succeeded
+            if (got < REPORT_SIZE) {
+                WaitStatus st = reap(pid);
+                throw new LaunchException("strata-helper ended during setup (" + describe(st) + ")", 125);
+            }
+            ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
+            int kind = b.getInt(), step = b.getInt(), error = b.getInt(), detail = b.getInt();
+            if (kind == REPORT_READY) {
+                try {
+                    network.started(detail);
+                } catch (RuntimeException e) {
+                    reap(pid);
+                    throw new LaunchException("network setup: " + e.getMessage(), 125, e);
+                }
+                Posix.writeAll(syncFd, new byte[] {1});
+                continue;
+            }
+            if (kind == REPORT_FAILED) {
+                reap(pid);
+                throw failure(plan, step, error, detail);
+            }
+            reap(pid);
+            throw new LaunchException("strata-helper sent an unknown report " + kind, 125);
+        }
+    }
+
+    private static LaunchException failure(List<SetupOp> plan, int step, int error, int detail) {
+        if (step < 0 || step >= plan.size()) {
+            return new LaunchException("strata-helper could not read its plan: " + Errno.describe(error), 125);
+        }
+        SetupOp op = plan.get(step);
+        if (op instanceof SetupOp.Exec exec) {
+            String cmd = exec.argv().getFirst();
+            if (error == Errno.ENOENT) return new LaunchException(cmd + ": command not found", 127);
+            if (error == Errno.EACCES) return new LaunchException(cmd + ": permission denied", 126);
+            return new LaunchException(cmd + ": " + Errno.describe(error), 126);
+        }
+        if (error == 0) {
+            return new LaunchException(op.describe() + ": " + describe(new WaitStatus(detail)), 125);
+        }
+        return new LaunchException(op.describe() + ": " + Errno.describe(error), 125);
+    }
+
+    private static String describe(WaitStatus st) {
+        if (st == null) return "unknown status";
+        return st.exited() ? "exited with status " + st.exitCode() : "killed by signal " + st.signal();
+    }
+
+    private static WaitStatus reap(long pid) {
+        try {
+            return new WaitStatus(Posix.waitpid(pid));
+        } catch (ErrnoException e) {
+            return null;
+        }
+    }
+
+    private static void closeAll(int[]... pipes) {
+        for (int[] p : pipes) {
+            if (p != null) {
+                Posix.close(p[0]);
+                Posix.close(p[1]);
+            }
+        }
+    }
+}

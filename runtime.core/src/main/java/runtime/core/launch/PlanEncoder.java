@@ -1,0 +1,128 @@
+package runtime.core.launch;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import runtime.api.plan.IdMapping;
+import runtime.api.plan.SetupOp;
+
+/**
+ * Encodes a setup plan in the format strata-helper.c reads: u32 magic, u32 version, u32 step count,
+ * then per step u32 opcode, u32 argument count and length-prefixed arguments (host byte order).
+ */
+public final class PlanEncoder {
+    static final int MAGIC = 0x53545241;
+    static final int VERSION = 1;
+
+    /** Must match the OP_* constants of strata-helper.c (checked by a test). */
+    enum Opcode {
+        USERNS(1), UNSHARE(2), MOUNT(3), BIND(4), MKDIRS(5), RUN(6), SYNC(7), PIVOT_ROOT(8), HOSTNAME(9),
+        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13);
+
+        final int code;
+
+        Opcode(int code) {
+            this.code = code;
+        }
+    }
+
+    private PlanEncoder() {}
+
+    public static byte[] encode(List<SetupOp> plan) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        writeInt(out, MAGIC);
+        writeInt(out, VERSION);
+        writeInt(out, plan.size());
+        for (SetupOp op : plan) {
+            List<String> args = new ArrayList<>();
+            Opcode code = switch (op) {
+                case SetupOp.EnterUserNamespace u -> {
+                    args.add(Integer.toString(u.otherNamespaces()));
+                    args.add(u.newuidmap() == null ? "" : u.newuidmap().toString());
+                    args.add(u.newgidmap() == null ? "" : u.newgidmap().toString());
+                    args.add(mapText(u.uidMap()));
+                    args.add(mapText(u.gidMap()));
+                    yield Opcode.USERNS;
+                }
+                case SetupOp.Unshare u -> {
+                    args.add(Integer.toString(u.namespaces()));
+                    yield Opcode.UNSHARE;
+                }
+                case SetupOp.UseRoot r -> {
+                    args.add(r.root().toString());
+                    yield Opcode.ROOT;
+                }
+                case SetupOp.Mount m -> {
+                    args.add(orEmpty(m.source()));
+                    args.add(m.target().toString());
+                    args.add(orEmpty(m.fstype()));
+                    args.add(Long.toString(m.flags()));
+                    args.add(orEmpty(m.data()));
+                    yield Opcode.MOUNT;
+                }
+                case SetupOp.Bind b -> {
+                    args.add(b.source().toString());
+                    args.add(b.target().toString());
+                    args.add(b.readOnly() ? "1" : "0");
+                    args.add(b.optional() ? "1" : "0");
+                    yield Opcode.BIND;
+                }
+                case SetupOp.MakeDirectories d -> {
+                    args.add(d.path().toString());
+                    args.add(Integer.toString(d.mode()));
+                    yield Opcode.MKDIRS;
+                }
+                case SetupOp.RunProgram r -> {
+                    args.addAll(r.argv());
+                    yield Opcode.RUN;
+                }
+                case SetupOp.SyncWithParent s -> Opcode.SYNC;
+                case SetupOp.LoopbackUp l -> Opcode.LOOPBACK_UP;
+                case SetupOp.PivotRoot p -> {
+                    args.add(p.newRoot().toString());
+                    yield Opcode.PIVOT_ROOT;
+                }
+                case SetupOp.SetHostname h -> {
+                    args.add(h.hostname());
+                    yield Opcode.HOSTNAME;
+                }
+                case SetupOp.ChangeDirectory c -> {
+                    args.add(c.directory().toString());
+                    args.add(c.fallback().toString());
+                    yield Opcode.CHDIR;
+                }
+                case SetupOp.Exec e -> {
+                    args.add(Integer.toString(e.argv().size()));
+                    args.addAll(e.argv());
+                    args.addAll(e.environment());
+                    yield Opcode.EXEC;
+                }
+            };
+            writeInt(out, code.code);
+            writeInt(out, args.size());
+            for (String arg : args) {
+                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+                writeInt(out, bytes.length);
+                out.writeBytes(bytes);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static String mapText(List<IdMapping> map) {
+        return map.stream().map(IdMapping::toString).collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static void writeInt(ByteArrayOutputStream out, int value) {
+        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).array());
+    }
+}

@@ -1,0 +1,80 @@
+package runtime.core.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/** Directory-tree chores the store needs more than once. */
+public final class Trees {
+    private Trees() {}
+
+    /**
+     * Removes {@code root} and everything below it without following symlinks. Directories without
+     * write permission (a rootfs has many, e.g. 0555 /proc) are made writable first, as the caller owns
+     * them. A missing {@code root} is fine.
+     */
+    public static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                makeWritable(dir);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+                // An unreadable directory: make it accessible and try once more.
+                makeWritable(file);
+                deleteRecursively(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) throw e;
+                Files.deleteIfExists(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static void makeWritable(Path dir) throws IOException {
+        try {
+            int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if ((mode & 0700) != 0700 && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.setAttribute(dir, "unix:mode", mode | 0700, LinkOption.NOFOLLOW_LINKS);
+            }
+        } catch (NoSuchFileException e) {
+            // gone already
+        }
+    }
+
+    /** Total bytes of regular files below {@code root} (hard links counted once per name). */
+    public static long size(Path root) {
+        try (var stream = Files.walk(root)) {
+            return stream.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
