@@ -1,12 +1,9 @@
-/** The strata command line: {@code java -m runtime.cli}. */
+/** The strata command line: {@code java -m runtime.cli}. One class per command in runtime.cli.commands. */
 module runtime.cli {
     requires runtime.core;
-    requires info.picocli;
+    requires org.apache.commons.cli;
+    requires org.apache.commons.compress;
     requires org.slf4j;
-    requires jdk.unsupported;
-
-    opens runtime.cli to info.picocli;
-    opens runtime.cli.commands to info.picocli;
 
     uses runtime.api.fs.FilesystemDriver;
     uses runtime.api.net.NetworkDriver;

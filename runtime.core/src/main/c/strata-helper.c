@@ -374,7 +374,18 @@ static void exec_command(struct step *s) {
     fail(errno, -2);
 }
 
+/* posix_spawn from the JVM passes on the spawning thread's signal mask and ignored signals. */
+static void reset_signals(void) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+    }
+}
+
 int main(void) {
+    reset_signals();
     /* Keep only our channels: the JVM may leak descriptors without close-on-exec. */
     syscall(SYS_close_range, FD_SYNC + 1, ~0U, 0);
     fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);

@@ -1,12 +1,18 @@
 package runtime.cli;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
-import picocli.CommandLine;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.ParseException;
+
+import runtime.cli.commands.AotTrainCommand;
 import runtime.cli.commands.DataCommand;
 import runtime.cli.commands.DriversCommand;
 import runtime.cli.commands.ImagesCommand;
@@ -17,80 +23,112 @@ import runtime.core.launch.LaunchException;
 import runtime.core.store.StoreException;
 
 /**
- * {@code strata COMMAND ...}. Only the named command's class is built (picocli reflects over it), so
- * a command pays for nothing else at start-up. Failures print one line, {@code strata: ...}, and exit
- * non-zero.
+ * {@code strata COMMAND ...}. Failures print one line, {@code strata: ...}, and exit non-zero:
+ * 2 for wrong usage, 125 when strata itself failed, else the container's own exit code.
  */
 public final class Main {
-    /** Every command, by name; one class each in runtime.cli.commands. */
-    static final Map<String, Supplier<Object>> COMMANDS = new TreeMap<>(Map.of(
+    /** Every command by name; names starting with "__" are internal and not listed. */
+    static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>(Map.of(
             "run", RunCommand::new,
             "import-tar", ImportTarCommand::new,
             "images", ImagesCommand::new,
             "drivers", DriversCommand::new,
             "data", DataCommand::new,
-            "version", VersionCommand::new));
+            "version", VersionCommand::new,
+            "__aot-train", AotTrainCommand::new));
+    static final Map<String, String> ALIASES = Map.of("ls", "images", "--version", "version");
 
     private Main() {}
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
+        int code = run(args, System.out, System.err, System.getenv());
         System.out.flush();
         System.exit(code);
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
-            if (args.length > 1 && COMMANDS.containsKey(args[1])) {
-                commandLine(COMMANDS.get(args[1]).get(), out, err).usage(out);
+            if (args.length > 1) {
+                Command c = find(args[1]);
+                if (c == null) {
+                    err.println("strata: unknown command '" + args[1] + "' (strata help lists them)");
+                    return 2;
+                }
+                help(c, out);
                 return 0;
             }
             usage(out);
             return args.length == 0 ? 2 : 0;
         }
-        if (args[0].equals("--version")) args[0] = "version";
-        Supplier<Object> factory = COMMANDS.get(args[0]);
-        if (factory == null) {
+        Command command = find(args[0]);
+        if (command == null) {
             err.println("strata: unknown command '" + args[0] + "' (strata help lists them)");
             return 2;
         }
-        CommandLine cmd = commandLine(factory.get(), out, err);
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (rest.length > 0 && (rest[0].equals("-h") || rest[0].equals("--help"))) {
+            help(command, out);
+            return 0;
+        }
+        CommandLine line;
         try {
-            return cmd.execute(Arrays.copyOfRange(args, 1, args.length));
-        } catch (OutOfMemoryError e) {
-            err.println("strata: out of memory");
+            line = DefaultParser.builder().build().parse(command.options(), rest, true);
+        } catch (ParseException e) {
+            err.println("strata " + command.name() + ": " + e.getMessage());
+            return 2;
+        }
+        // Options end at the first positional argument; an unknown option before it is a mistake, not an image.
+        if (!line.getArgList().isEmpty() && line.getArgList().getFirst().startsWith("-") && !line.getArgList().getFirst().equals("-")) {
+            err.println("strata " + command.name() + ": unknown option " + line.getArgList().getFirst());
+            return 2;
+        }
+        Invocation invocation = new Invocation(line, out, err, env);
+        try {
+            return command.run(invocation);
+        } catch (Invocation.UsageException e) {
+            err.println("strata " + command.name() + ": " + e.getMessage() + " (usage: strata " + command.name() + " "
+                    + command.arguments() + ")");
+            return 2;
+        } catch (LaunchException e) {
+            err.println("strata: " + e.getMessage());
+            trace(e, err, env);
+            return e.exitCode();
+        } catch (Exception | OutOfMemoryError e) {
+            err.println("strata: " + message(e));
+            trace(e, err, env);
             return 125;
+        } finally {
+            invocation.close();
         }
     }
 
-    static CommandLine commandLine(Object command, PrintStream out, PrintStream err) {
-        CommandLine cmd = new CommandLine(command);
-        // Options come before the image; everything after it belongs to the container's command.
-        cmd.setStopAtPositional(true);
-        cmd.setOut(new java.io.PrintWriter(out, true));
-        cmd.setErr(new java.io.PrintWriter(err, true));
-        cmd.setParameterExceptionHandler((ex, a) -> {
-            err.println("strata " + ex.getCommandLine().getCommandName() + ": " + ex.getMessage());
-            return 2;
-        });
-        cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
-            err.println("strata: " + message(ex));
-            if (System.getenv("STRATA_TRACE") != null) ex.printStackTrace(err);
-            return ex instanceof LaunchException le ? le.exitCode() : 125;
-        });
-        return cmd;
+    private static Command find(String name) {
+        Supplier<Command> s = COMMANDS.get(ALIASES.getOrDefault(name, name));
+        return s == null ? null : s.get();
+    }
+
+    private static void trace(Throwable e, PrintStream err, Map<String, String> env) {
+        if (env.get("STRATA_TRACE") != null) e.printStackTrace(err);
     }
 
     /** One line for any failure: ours carry a message meant for people; others get their type named. */
     static String message(Throwable t) {
-        if (t instanceof StoreException || t instanceof LaunchException || t instanceof IllegalArgumentException
-                || t instanceof IllegalStateException) {
+        if (t instanceof StoreException || t instanceof IllegalArgumentException || t instanceof IllegalStateException) {
             return t.getMessage();
         }
         if (t instanceof java.nio.file.NoSuchFileException e) return e.getMessage() + ": no such file or directory";
         if (t instanceof java.nio.file.AccessDeniedException e) return e.getMessage() + ": permission denied";
+        if (t instanceof java.nio.file.FileSystemException e && e.getReason() != null) return e.getFile() + ": " + e.getReason();
+        if (t instanceof OutOfMemoryError) return "out of memory";
         String m = t.getMessage();
-        return (m == null ? t.getClass().getSimpleName() : m).lines().findFirst().orElse("");
+        return (m == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + m).lines().findFirst().orElse("");
+    }
+
+    static void help(Command c, PrintStream out) {
+        PrintWriter w = new PrintWriter(out);
+        HelpFormatter f = HelpFormatter.builder().get();
+        f.printHelp(w, 100, "strata " + c.name() + " [OPTIONS] " + c.arguments(), c.summary(), c.options(), 2, 2, null);
+        w.flush();
     }
 
     private static void usage(PrintStream out) {
@@ -100,9 +138,8 @@ public final class Main {
         out.println();
         out.println("commands:");
         for (var e : COMMANDS.entrySet()) {
-            CommandLine.Command c = e.getValue().get().getClass().getAnnotation(CommandLine.Command.class);
-            String text = c == null || c.description().length == 0 ? "" : c.description()[0];
-            out.printf("  %-12s %s%n", e.getKey(), text);
+            if (e.getKey().startsWith("__")) continue;
+            out.printf("  %-12s %s%n", e.getKey(), e.getValue().get().summary());
         }
         out.println();
         out.println("strata help COMMAND shows a command's options.");

@@ -86,6 +86,10 @@ public final class Engine implements AutoCloseable {
     /**
      * Starts {@code argv} (the image's root shell when empty) on {@code image}, sharing the host the way
      * plash does. The caller waits for the returned container.
+     *
+     * <p>With no driver named, drivers are tried in priority order without probing first: the first
+     * one's mount usually works, so the common case costs one start; when a driver's own mount step
+     * fails, the next driver is tried, and the error lists why each failed.
      */
     public Container run(Layer image, List<String> argv, RunOptions options, Timings timings)
             throws LaunchException, IOException {
@@ -93,19 +97,33 @@ public final class Engine implements AutoCloseable {
         List<Path> layers = new ArrayList<>(chain.size());
         for (Layer l : chain) layers.add(l.root());
         List<String> command = argv.isEmpty() ? List.of(store.rootShell(chain)) : argv;
-        FilesystemDriver fs = filesystem(options.filesystem());
-        NetworkAttachment network = drivers().network(options.network())
-                .attach(new NetworkRequest(image.shortId(), List.of()));
-        timings.mark("prepare");
-        List<SetupOp> plan = ContainerPlans.sharedHost(layers, fs, network, ids(), store.mountScratch(),
-                options.binds(), options.workdir(), command, options.environment());
-        timings.mark("plan");
-        try {
-            return launcher().start(plan, network, timings);
-        } catch (LaunchException | RuntimeException e) {
-            network.close();
-            throw e;
+        timings.mark("image");
+        Optional<String> requested = options.filesystem()
+                .or(() -> Optional.ofNullable(env.get("STRATA_FS")).filter(s -> !s.isEmpty()));
+        List<FilesystemDriver> candidates = requested.isPresent()
+                ? List.of(drivers().filesystem(requested.get()))
+                : drivers().filesystems();
+        if (candidates.isEmpty()) throw new IllegalStateException("no filesystem drivers installed");
+        timings.mark("drivers");
+        List<String> failures = new ArrayList<>();
+        for (FilesystemDriver fs : candidates) {
+            NetworkAttachment network = drivers().network(options.network())
+                    .attach(new NetworkRequest(image.shortId(), List.of()));
+            ContainerPlans.Plan plan = ContainerPlans.sharedHost(layers, fs, network, ids(), store.mountScratch(),
+                    options.binds(), options.workdir(), command, options.environment());
+            timings.mark("plan");
+            try {
+                return launcher().start(plan.steps(), network, timings);
+            } catch (LaunchException e) {
+                network.close();
+                if (requested.isPresent() || !plan.isFilesystemStep(e.failedStep())) throw e;
+                failures.add(fs.name() + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                network.close();
+                throw e;
+            }
         }
+        throw new LaunchException("no filesystem driver works here (" + String.join("; ", failures) + ")", 125);
     }
 
     @Override

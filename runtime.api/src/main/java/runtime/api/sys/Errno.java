@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** errno values strata tests for, and their text as libc gives it. */
 public final class Errno {
@@ -21,14 +20,14 @@ public final class Errno {
     public static final int ENOSYS = 38;
     public static final int ECHILD = 10;
 
-    private static final MethodHandle STRERROR = LibC.plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final Downcall STRERROR = Downcall.plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private Errno() {}
 
     /** {@code strerror(errno)}, e.g. "Permission denied". */
     public static String describe(int errno) {
         try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment text = (MemorySegment) STRERROR.handle().invokeExact(errno);
             return text.reinterpret(256).getString(0);
         } catch (Throwable t) {
             return "errno " + errno;

@@ -7,7 +7,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** Process, descriptor and file-node calls of {@code <unistd.h>}, {@code <signal.h>} and friends. */
 public final class Posix {
@@ -21,24 +20,24 @@ public final class Posix {
     public static final int S_IFBLK = 0060000;
     public static final int S_IFIFO = 0010000;
 
-    private static final MethodHandle GETUID = LibC.plain("getuid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETEUID = LibC.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETGID = LibC.plain("getgid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETPID = LibC.plain("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle ISATTY = LibC.plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle PIPE2 = LibC.withErrno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CLOSE = LibC.withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = LibC.withErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = LibC.withErrno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle KILL = LibC.withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle WAITPID = LibC.withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle MKNOD = LibC.withErrno("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final Downcall GETUID = Downcall.plain("getuid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETEUID = Downcall.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETGID = Downcall.plain("getgid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETPID = Downcall.plain("getpid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall ISATTY = Downcall.plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall PIPE2 = Downcall.withErrno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Downcall CLOSE = Downcall.withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall READ = Downcall.withErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final Downcall WRITE = Downcall.withErrno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final Downcall KILL = Downcall.withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall WAITPID = Downcall.withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final Downcall MKNOD = Downcall.withErrno("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
 
     private Posix() {}
 
     public static int getuid() {
         try {
-            return (int) GETUID.invokeExact();
+            return (int) GETUID.handle().invokeExact();
         } catch (Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -46,7 +45,7 @@ public final class Posix {
 
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) GETEUID.handle().invokeExact();
         } catch (Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -54,7 +53,7 @@ public final class Posix {
 
     public static int getgid() {
         try {
-            return (int) GETGID.invokeExact();
+            return (int) GETGID.handle().invokeExact();
         } catch (Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -62,7 +61,7 @@ public final class Posix {
 
     public static int getpid() {
         try {
-            return (int) GETPID.invokeExact();
+            return (int) GETPID.handle().invokeExact();
         } catch (Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -70,7 +69,7 @@ public final class Posix {
 
     public static boolean isatty(int fd) {
         try {
-            return (int) ISATTY.invokeExact(fd) == 1;
+            return (int) ISATTY.handle().invokeExact(fd) == 1;
         } catch (Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -81,7 +80,7 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            if ((int) PIPE2.invokeExact(state, fds, O_CLOEXEC) != 0) {
+            if ((int) PIPE2.handle().invokeExact(state, fds, O_CLOEXEC) != 0) {
                 throw new ErrnoException("pipe2", LibC.errno(state));
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
@@ -95,7 +94,7 @@ public final class Posix {
     public static void close(int fd) {
         if (fd < 0) return;
         try (Arena arena = Arena.ofConfined()) {
-            int ignored = (int) CLOSE.invokeExact(LibC.captureState(arena), fd);
+            int ignored = (int) CLOSE.handle().invokeExact(LibC.captureState(arena), fd);
         } catch (Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -107,7 +106,7 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment native_ = arena.allocate(Math.max(1, length));
             while (true) {
-                long n = (long) READ.invokeExact(state, fd, native_, (long) length);
+                long n = (long) READ.handle().invokeExact(state, fd, native_, (long) length);
                 if (n >= 0) {
                     MemorySegment.copy(native_, JAVA_BYTE_LAYOUT, 0, buffer, 0, (int) n);
                     return (int) n;
@@ -131,7 +130,7 @@ public final class Posix {
             MemorySegment native_ = arena.allocateFrom(JAVA_BYTE_LAYOUT, data);
             long done = 0;
             while (done < data.length) {
-                long n = (long) WRITE.invokeExact(state, fd, native_.asSlice(done), (long) data.length - done);
+                long n = (long) WRITE.handle().invokeExact(state, fd, native_.asSlice(done), (long) data.length - done);
                 if (n < 0) {
                     int errno = LibC.errno(state);
                     if (errno == Errno.EINTR) continue;
@@ -150,7 +149,7 @@ public final class Posix {
     public static boolean kill(long pid, int signal) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) KILL.invokeExact(state, (int) pid, signal) == 0) return true;
+            if ((int) KILL.handle().invokeExact(state, (int) pid, signal) == 0) return true;
             int errno = LibC.errno(state);
             if (errno == Errno.ESRCH) return false;
             throw new ErrnoException("kill " + pid, errno);
@@ -167,7 +166,7 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment status = arena.allocate(JAVA_INT);
             while (true) {
-                int r = (int) WAITPID.invokeExact(state, (int) pid, status, 0);
+                int r = (int) WAITPID.handle().invokeExact(state, (int) pid, status, 0);
                 if (r == pid) return status.get(JAVA_INT, 0);
                 int errno = LibC.errno(state);
                 if (errno != Errno.EINTR) throw new ErrnoException("waitpid " + pid, errno);
@@ -185,7 +184,7 @@ public final class Posix {
                 | ((long) (minor & 0xffffff00) << 12) | (minor & 0xff);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) MKNOD.invokeExact(state, arena.allocateFrom(path), mode, dev) != 0) {
+            if ((int) MKNOD.handle().invokeExact(state, arena.allocateFrom(path), mode, dev) != 0) {
                 throw new ErrnoException("mknod " + path, LibC.errno(state));
             }
         } catch (ErrnoException e) {

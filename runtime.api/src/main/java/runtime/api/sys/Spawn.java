@@ -2,12 +2,10 @@ package runtime.api.sys;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.Map;
 
@@ -17,65 +15,42 @@ import java.util.Map;
  * CLONE_VFORK)}, which is safe from a multithreaded JVM because the child only runs libc code.
  */
 public final class Spawn {
-    // glibc's flags for posix_spawnattr_setflags.
-    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
-    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-    // Generous sizes for opaque glibc structs (80, 336 and 128 bytes on x86_64 and aarch64).
+    // Generous size for glibc's opaque posix_spawn_file_actions_t (80 bytes on x86_64 and aarch64).
     private static final long FILE_ACTIONS_SIZE = 256;
-    private static final long ATTR_SIZE = 512;
-    private static final long SIGSET_SIZE = 128;
 
-    private static final MethodHandle SPAWN = LibC.plain("posix_spawn",
+    private static final Downcall SPAWN = Downcall.plain("posix_spawn",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle FA_INIT = LibC.plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_DESTROY = LibC.plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_DUP2 = LibC.plain("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ATTR_INIT = LibC.plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ATTR_DESTROY = LibC.plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ATTR_SETFLAGS = LibC.plain("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-    private static final MethodHandle ATTR_SETSIGMASK = LibC.plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle ATTR_SETSIGDEFAULT = LibC.plain("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGEMPTYSET = LibC.plain("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGFILLSET = LibC.plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Downcall FA_INIT = Downcall.plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Downcall FA_DESTROY = Downcall.plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final Downcall FA_DUP2 = Downcall.plain("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
 
     private Spawn() {}
 
     /**
      * Starts {@code program} with {@code argv} and {@code envp}. {@code fdMap} maps target descriptor
      * numbers in the child to descriptors of this process ({@code 3 -> planReadEnd}); 0, 1 and 2 are
-     * inherited unless mapped. The child starts with no blocked signals and default dispositions, not
-     * the JVM's. Returns the child's pid.
+     * inherited unless mapped. The child inherits the calling thread's signal mask and the JVM's ignored
+     * signals: the program must reset them (strata-helper does, first thing). Returns the child's pid.
      */
     public static long spawn(String program, List<String> argv, List<String> envp, Map<Integer, Integer> fdMap)
             throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
-            MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
-            check("posix_spawn_file_actions_init", (int) FA_INIT.invokeExact(actions));
-            check("posix_spawnattr_init", (int) ATTR_INIT.invokeExact(attr));
+            check("posix_spawn_file_actions_init", (int) FA_INIT.handle().invokeExact(actions));
             try {
                 for (Map.Entry<Integer, Integer> e : fdMap.entrySet()) {
                     check("posix_spawn_file_actions_adddup2",
-                            (int) FA_DUP2.invokeExact(actions, (int) e.getValue(), (int) e.getKey()));
+                            (int) FA_DUP2.handle().invokeExact(actions, (int) e.getValue(), (int) e.getKey()));
                 }
-                MemorySegment empty = arena.allocate(SIGSET_SIZE, 8);
-                MemorySegment all = arena.allocate(SIGSET_SIZE, 8);
-                int ignored = (int) SIGEMPTYSET.invokeExact(empty);
-                ignored = (int) SIGFILLSET.invokeExact(all);
-                check("posix_spawnattr_setsigmask", (int) ATTR_SETSIGMASK.invokeExact(attr, empty));
-                check("posix_spawnattr_setsigdefault", (int) ATTR_SETSIGDEFAULT.invokeExact(attr, all));
-                check("posix_spawnattr_setflags",
-                        (int) ATTR_SETFLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)));
                 MemorySegment pid = arena.allocate(JAVA_INT);
-                int rc = (int) SPAWN.invokeExact(pid, arena.allocateFrom(program), actions, attr,
+                int rc = (int) SPAWN.handle().invokeExact(pid, arena.allocateFrom(program), actions, MemorySegment.NULL,
                         strings(arena, argv), strings(arena, envp));
                 if (rc != 0) {
                     throw new ErrnoException("start " + program, rc);
                 }
                 return pid.get(JAVA_INT, 0);
             } finally {
-                int ignored = (int) FA_DESTROY.invokeExact(actions);
-                ignored = (int) ATTR_DESTROY.invokeExact(attr);
+                int ignored = (int) FA_DESTROY.handle().invokeExact(actions);
             }
         } catch (ErrnoException e) {
             throw e;

@@ -1,14 +1,22 @@
 package runtime.cli.commands;
 
-import java.util.concurrent.Callable;
+import runtime.cli.Command;
+import runtime.cli.Invocation;
 
-import picocli.CommandLine.Command;
-
-@Command(name = "data", description = "print the path of the image store")
-public final class DataCommand implements Callable<Integer> {
+public final class DataCommand implements Command {
     @Override
-    public Integer call() {
-        System.out.println(Context.engine().store().data());
+    public String name() {
+        return "data";
+    }
+
+    @Override
+    public String summary() {
+        return "print the path of the image store";
+    }
+
+    @Override
+    public int run(Invocation in) {
+        in.out().println(in.engine().store().data());
         return 0;
     }
 }

@@ -1,17 +1,25 @@
 package runtime.cli.commands;
 
-import java.util.concurrent.Callable;
-
-import picocli.CommandLine.Command;
+import runtime.cli.Command;
+import runtime.cli.Invocation;
 import runtime.core.store.LayerInfo;
 
-@Command(name = "images", aliases = "ls", description = "list images (layers) in the store")
-public final class ImagesCommand implements Callable<Integer> {
+public final class ImagesCommand implements Command {
     @Override
-    public Integer call() {
-        System.out.printf("%-12s  %-12s  %10s  %s%n", "ID", "PARENT", "SIZE", "INSTRUCTION");
-        for (LayerInfo info : Context.engine().store().list()) {
-            System.out.printf("%-12s  %-12s  %10s  %s%n", info.id().substring(0, 12),
+    public String name() {
+        return "images";
+    }
+
+    @Override
+    public String summary() {
+        return "list images (layers) in the store (alias: ls)";
+    }
+
+    @Override
+    public int run(Invocation in) {
+        in.out().printf("%-12s  %-12s  %10s  %s%n", "ID", "PARENT", "SIZE", "INSTRUCTION");
+        for (LayerInfo info : in.engine().store().list()) {
+            in.out().printf("%-12s  %-12s  %10s  %s%n", info.id().substring(0, 12),
                     info.parent() == null ? "-" : info.parent().substring(0, 12), human(info.size()), info.instruction());
         }
         return 0;

@@ -3,32 +3,41 @@ package runtime.cli.commands;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import runtime.cli.Command;
+import runtime.cli.Invocation;
 import runtime.core.store.Layer;
 
-@Command(name = "import-tar", description = "import a root filesystem tar (gz, xz, zstd, bz2 or plain; - for stdin) and print its image id")
-public final class ImportTarCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE|-", description = "the archive, or - to read standard input")
-    String file;
+public final class ImportTarCommand implements Command {
+    @Override
+    public String name() {
+        return "import-tar";
+    }
 
     @Override
-    public Integer call() throws Exception {
+    public String summary() {
+        return "import a root filesystem tar (gz, xz, zstd, bz2 or plain) and print its image id";
+    }
+
+    @Override
+    public String arguments() {
+        return "FILE|-";
+    }
+
+    @Override
+    public int run(Invocation in) throws Exception {
+        String file = in.argument(0, "FILE|-");
         Layer layer;
         if (file.equals("-")) {
-            layer = Context.engine().store().importTar(System.in, "standard input");
+            layer = in.engine().store().importTar(System.in, "standard input");
         } else {
             Path path = Path.of(file);
-            if (!Files.isRegularFile(path)) {
-                throw new IllegalArgumentException(file + ": no such file");
-            }
-            try (InputStream in = Files.newInputStream(path)) {
-                layer = Context.engine().store().importTar(in, file);
+            if (!Files.isRegularFile(path)) throw new IllegalArgumentException(file + ": no such file");
+            try (InputStream in2 = Files.newInputStream(path)) {
+                layer = in.engine().store().importTar(in2, file);
             }
         }
-        System.out.println(layer.id());
+        in.out().println(layer.id());
         return 0;
     }
 }

@@ -1,16 +1,24 @@
 package runtime.cli.commands;
 
-import java.util.concurrent.Callable;
+import runtime.cli.Command;
+import runtime.cli.Invocation;
 
-import picocli.CommandLine.Command;
-
-@Command(name = "version", description = "print strata's version")
-public final class VersionCommand implements Callable<Integer> {
+public final class VersionCommand implements Command {
     @Override
-    public Integer call() {
-        String v = VersionCommand.class.getModule().getDescriptor() != null
-                ? VersionCommand.class.getModule().getDescriptor().rawVersion().orElse("0.1.0-dev") : "0.1.0-dev";
-        System.out.println("strata " + v + " (java " + Runtime.version() + ")");
+    public String name() {
+        return "version";
+    }
+
+    @Override
+    public String summary() {
+        return "print strata's version";
+    }
+
+    @Override
+    public int run(Invocation in) {
+        String v = VersionCommand.class.getModule().getDescriptor() == null ? "dev"
+                : VersionCommand.class.getModule().getDescriptor().rawVersion().orElse("dev");
+        in.out().println("strata " + v + " (java " + Runtime.version() + ")");
         return 0;
     }
 }

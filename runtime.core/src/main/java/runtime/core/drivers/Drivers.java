@@ -99,11 +99,7 @@ public final class Drivers {
      * own error shows if it fails), else the first driver, by priority, whose probe succeeds.
      */
     public FilesystemDriver chooseFilesystem(Optional<String> requested, ProbeContext context) {
-        if (requested.isPresent()) {
-            String want = requested.get();
-            return filesystems.stream().filter(d -> d.name().equals(want)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("no filesystem driver '" + want + "' (strata drivers lists them)"));
-        }
+        if (requested.isPresent()) return filesystem(requested.get());
         List<String> reasons = new ArrayList<>();
         for (FilesystemDriver driver : filesystems) {
             Probe p = probe(driver, context);
@@ -111,6 +107,11 @@ public final class Drivers {
             reasons.add(driver.name() + ": " + p.reason());
         }
         throw new IllegalStateException("no filesystem driver works here (" + String.join("; ", reasons) + ")");
+    }
+
+    public FilesystemDriver filesystem(String name) {
+        return filesystems.stream().filter(d -> d.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no filesystem driver '" + name + "' (strata drivers lists them)"));
     }
 
     public NetworkDriver network(String name) {

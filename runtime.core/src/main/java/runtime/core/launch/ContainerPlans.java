@@ -44,7 +44,7 @@ public final class ContainerPlans {
      * @param scratch an empty host directory; a tmpfs is mounted on it inside the container's mount
      *                namespace only, holding the upper, work and root directories
      */
-    public static List<SetupOp> sharedHost(List<Path> layers, FilesystemDriver fs, NetworkAttachment network,
+    public static Plan sharedHost(List<Path> layers, FilesystemDriver fs, NetworkAttachment network,
                                            IdMaps ids, Path scratch, List<SetupOp.Bind> extraBinds,
                                            Path workdir, List<String> argv, List<String> env) {
         List<SetupOp> plan = new ArrayList<>();
@@ -57,7 +57,9 @@ public final class ContainerPlans {
         plan.add(new SetupOp.MakeDirectories(root, 0755));
         plan.add(new SetupOp.MakeDirectories(upper, 0755));
         plan.add(new SetupOp.MakeDirectories(work, 0755));
+        int fsFrom = plan.size();
         plan.addAll(fs.mount(new MountRequest(layers, upper, work, root, ids.rootless())));
+        int fsTo = plan.size();
         plan.add(new SetupOp.UseRoot(root));
         for (String hostPath : SHARED_HOST_PATHS) {
             plan.add(new SetupOp.Bind(Path.of(hostPath), Path.of(hostPath.substring(1)), false, true));
@@ -68,6 +70,20 @@ public final class ContainerPlans {
         plan.add(new SetupOp.PivotRoot(root));
         plan.add(new SetupOp.ChangeDirectory(workdir, Path.of("/")));
         plan.add(new SetupOp.Exec(argv, env));
-        return plan;
+        return new Plan(plan, fsFrom, fsTo);
+    }
+
+    /**
+     * A container's steps; {@code [filesystemFrom, filesystemTo)} are the filesystem driver's, so a
+     * failure there can be told from others (and another driver tried).
+     */
+    public record Plan(List<SetupOp> steps, int filesystemFrom, int filesystemTo) {
+        public Plan {
+            steps = List.copyOf(steps);
+        }
+
+        public boolean isFilesystemStep(int index) {
+            return index >= filesystemFrom && index < filesystemTo;
+        }
     }
 }

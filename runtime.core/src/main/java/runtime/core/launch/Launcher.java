@@ -130,14 +130,14 @@ public final class Launcher {
         SetupOp op = plan.get(step);
         if (op instanceof SetupOp.Exec exec) {
             String cmd = exec.argv().getFirst();
-            if (error == Errno.ENOENT) return new LaunchException(cmd + ": command not found", 127);
-            if (error == Errno.EACCES) return new LaunchException(cmd + ": permission denied", 126);
-            return new LaunchException(cmd + ": " + Errno.describe(error), 126);
+            if (error == Errno.ENOENT) return new LaunchException(cmd + ": command not found", 127, step);
+            if (error == Errno.EACCES) return new LaunchException(cmd + ": permission denied", 126, step);
+            return new LaunchException(cmd + ": " + Errno.describe(error), 126, step);
         }
         if (error == 0) {
-            return new LaunchException(op.describe() + ": " + describe(new WaitStatus(detail)), 125);
+            return new LaunchException(op.describe() + ": " + describe(new WaitStatus(detail)), 125, step);
         }
-        return new LaunchException(op.describe() + ": " + Errno.describe(error), 125);
+        return new LaunchException(op.describe() + ": " + Errno.describe(error), 125, step);
     }
 
     private static String describe(WaitStatus st) {

@@ -21,11 +21,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The layered image store.
@@ -43,22 +40,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * rename, complete or not at all; a crash leaves at most a directory in {@code tmp/}.
  */
 public final class ImageStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
-
-    static {
-        // Ctrl-C or SIGTERM during an import or build: do not leave the half-made layer behind.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (Path p : IN_PROGRESS) {
-                try {
-                    Trees.deleteRecursively(p);
-                } catch (IOException | RuntimeException ignored) {
-                    // best effort at exit; `strata clean` removes the rest
-                }
-            }
-        }, "strata-store-cleanup"));
-    }
-
     private final Path data;
     private final boolean asRoot;
 
@@ -175,7 +156,7 @@ public final class ImageStore {
     public Optional<LayerInfo> info(String id) {
         Path file = layersDirectory().resolve(id).resolve("layer.json");
         try {
-            return Optional.of(JSON.readValue(file.toFile(), LayerInfo.class));
+            return Optional.of(Json.MAPPER.readValue(file.toFile(), LayerInfo.class));
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -218,7 +199,7 @@ public final class ImageStore {
         Path tmp = data.resolve("tmp");
         Files.createDirectories(tmp);
         Path staging = Files.createTempDirectory(tmp, "layer-");
-        IN_PROGRESS.add(staging);
+        StagingCleanup.register(staging);
         return staging;
     }
 
@@ -226,7 +207,7 @@ public final class ImageStore {
         try {
             Trees.deleteRecursively(staging);
         } finally {
-            IN_PROGRESS.remove(staging);
+            StagingCleanup.unregister(staging);
         }
     }
 
@@ -243,7 +224,7 @@ public final class ImageStore {
         }
         LayerInfo info = new LayerInfo(id, parent.orElse(null), instruction, Instant.now().toString(),
                 Trees.size(staging.resolve("root")));
-        JSON.writeValue(staging.resolve("layer.json").toFile(), info);
+        Json.MAPPER.writeValue(staging.resolve("layer.json").toFile(), info);
         Files.createDirectories(layersDirectory());
         Path target = layersDirectory().resolve(id);
         try {
@@ -253,7 +234,7 @@ public final class ImageStore {
         } catch (AtomicMoveNotSupportedException e) {
             throw new StoreException("store directory " + data + " must be on one filesystem", e);
         }
-        IN_PROGRESS.remove(staging);
+        StagingCleanup.unregister(staging);
         return layer(id).orElseThrow(() -> new StoreException("layer " + id + " vanished after commit"));
     }
 

@@ -1,0 +1,93 @@
+package runtime.cli.commands;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.zip.GZIPOutputStream;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+import runtime.cli.Command;
+import runtime.cli.Invocation;
+import runtime.cli.Main;
+import runtime.api.sys.Posix;
+import runtime.api.sys.Spawn;
+import runtime.core.Engine;
+import runtime.core.launch.ContainerPlans;
+import runtime.core.launch.PlanEncoder;
+import runtime.core.store.Layer;
+import runtime.core.store.Trees;
+
+/**
+ * Hidden: the training run for the JDK's AOT cache (./strata records one after each build). It walks the
+ * code paths of the common commands (parsing, the store, JSON, tar import, drivers, plans, posix_spawn)
+ * in a throwaway store, without creating namespaces, so the cache holds what real commands load.
+ */
+public final class AotTrainCommand implements Command {
+    @Override
+    public String name() {
+        return "__aot-train";
+    }
+
+    @Override
+    public String summary() {
+        return "internal: the training run for the JDK's AOT cache";
+    }
+
+    @Override
+    public int run(Invocation in) throws Exception {
+        var sink = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        Main.run(new String[] {"run", "--debug", "--net", "host", "--bind", "/tmp:/mnt:ro", "0000", "sh", "-c", "true"},
+                sink, sink, Map.of("STRATA_DATA", "/nonexistent/strata-aot"));
+        Main.run(new String[] {"help", "run"}, sink, sink, Map.of());
+        Main.run(new String[] {"version"}, sink, sink, Map.of());
+        Path data = Files.createTempDirectory("strata-aot-");
+        try (Engine engine = new Engine(Map.of("STRATA_DATA", data.toString()))) {
+            Layer layer = engine.store().importTar(new ByteArrayInputStream(sampleTar()), "training");
+            engine.store().resolve(layer.id().substring(0, 8));
+            engine.store().list();
+            engine.ids();
+            var fs = engine.drivers().filesystems().getFirst();
+            var net = engine.drivers().network("host").attach(new runtime.api.net.NetworkRequest("train", List.of()));
+            var plan = ContainerPlans.sharedHost(List.of(layer.root()), fs, net, engine.ids(), engine.store().mountScratch(),
+                    RunCommand.parseBinds(List.of("/tmp:/mnt:ro")), Path.of("/"), List.of("true"), RunCommand.environment(in.env()));
+            PlanEncoder.encode(plan.steps());
+            int[] pipe = Posix.pipe();
+            long pid = Spawn.spawn("/bin/true", List.of("true"), List.of(), Map.of(3, pipe[0]));
+            Posix.close(pipe[0]);
+            Posix.close(pipe[1]);
+            Posix.waitpid(pid);
+            Posix.isatty(0);
+            Optional.of(engine.store().rootShell(engine.store().chain(layer)));
+        } finally {
+            Trees.deleteRecursively(data);
+        }
+        return 0;
+    }
+
+    private static byte[] sampleTar() throws java.io.IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+            TarArchiveEntry dir = new TarArchiveEntry("etc/");
+            tar.putArchiveEntry(dir);
+            tar.closeArchiveEntry();
+            byte[] passwd = "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8);
+            TarArchiveEntry file = new TarArchiveEntry("etc/passwd");
+            file.setSize(passwd.length);
+            tar.putArchiveEntry(file);
+            tar.write(passwd);
+            tar.closeArchiveEntry();
+            TarArchiveEntry link = new TarArchiveEntry("bin", TarArchiveEntry.LF_SYMLINK);
+            link.setLinkName("usr/bin");
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+        }
+        return bytes.toByteArray();
+    }
+}
