@@ -118,6 +118,8 @@ public final class Engine implements AutoCloseable {
                 network.close();
                 if (requested.isPresent() || !plan.isFilesystemStep(e.failedStep())) throw e;
                 failures.add(fs.name() + ": " + e.getMessage());
+                org.slf4j.LoggerFactory.getLogger(Engine.class).info("filesystem driver {} failed, trying the next: {}",
+                        fs.name(), e.getMessage());
             } catch (RuntimeException e) {
                 network.close();
                 throw e;

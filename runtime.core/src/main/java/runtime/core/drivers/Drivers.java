@@ -29,14 +29,23 @@ public final class Drivers {
     private final List<Broken> broken = new ArrayList<>();
     private final Map<String, Probe> probes = new LinkedHashMap<>();
 
-    public Drivers(ModuleLayer layer) {
-        load(ServiceLoader.load(layer, FilesystemDriver.class), filesystems, FilesystemDriver::spiVersion, FilesystemDriver::name);
-        load(ServiceLoader.load(layer, NetworkDriver.class), networks, NetworkDriver::spiVersion, NetworkDriver::name);
+    private Drivers(ServiceLoader<FilesystemDriver> fs, ServiceLoader<NetworkDriver> net) {
+        load(fs, filesystems, FilesystemDriver::spiVersion, FilesystemDriver::name);
+        load(net, networks, NetworkDriver::spiVersion, NetworkDriver::name);
         filesystems.sort(Comparator.comparingInt(FilesystemDriver::priority).thenComparing(FilesystemDriver::name));
     }
 
+    /** Drivers in a module layer (plugins loaded into their own layer). */
+    public Drivers(ModuleLayer layer) {
+        this(ServiceLoader.load(layer, FilesystemDriver.class), ServiceLoader.load(layer, NetworkDriver.class));
+    }
+
+    /**
+     * Drivers visible to strata itself: modules of the boot layer ({@code provides}) and, when strata runs
+     * on the class path (the benchmarks), {@code META-INF/services} entries.
+     */
     public static Drivers boot() {
-        return new Drivers(ModuleLayer.boot());
+        return new Drivers(ServiceLoader.load(FilesystemDriver.class), ServiceLoader.load(NetworkDriver.class));
     }
 
     private <T> void load(ServiceLoader<T> loader, List<T> into, java.util.function.ToIntFunction<T> version,
@@ -48,21 +57,27 @@ public final class Drivers {
                 if (!it.hasNext()) break;
                 provider = it.next();
             } catch (ServiceConfigurationError e) {
-                broken.add(new Broken("?", e.getMessage()));
+                broken(new Broken("?", e.getMessage()));
                 continue;
             }
             try {
                 T driver = provider.get();
                 int v = version.applyAsInt(driver);
                 if (v != Spi.VERSION) {
-                    broken.add(new Broken(name.apply(driver), "built for driver SPI " + v + ", strata has " + Spi.VERSION));
+                    broken(new Broken(name.apply(driver), "built for driver SPI " + v + ", strata has " + Spi.VERSION));
                 } else {
                     into.add(driver);
                 }
             } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-                broken.add(new Broken(provider.type().getName(), String.valueOf(e.getMessage())));
+                broken(new Broken(provider.type().getName(), String.valueOf(e.getMessage())));
             }
         }
+    }
+
+    private void broken(Broken b) {
+        broken.add(b);
+        // Logged lazily: most starts load no broken driver and should not pay for the logging backend.
+        org.slf4j.LoggerFactory.getLogger(Drivers.class).warn("driver {} is not usable: {}", b.name(), b.reason());
     }
 
     public List<FilesystemDriver> filesystems() {

@@ -1,0 +1,101 @@
+package runtime.api.sys;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PosixTest {
+    @Test
+    void idsMatchWhatIdSays() throws Exception {
+        assertEquals(Integer.parseInt(run("id", "-u")), Posix.getuid());
+        assertEquals(Integer.parseInt(run("id", "-g")), Posix.getgid());
+        assertEquals(ProcessHandle.current().pid(), Posix.getpid());
+    }
+
+    private static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.waitFor());
+        return out;
+    }
+
+    @Test
+    void pipeCarriesBytesBothWays() throws Exception {
+        int[] p = Posix.pipe();
+        try {
+            Posix.writeAll(p[1], "hello".getBytes(StandardCharsets.UTF_8));
+            Posix.close(p[1]);
+            p[1] = -1;
+            byte[] buf = new byte[16];
+            int n = Posix.read(p[0], buf, buf.length);
+            assertEquals("hello", new String(buf, 0, n, StandardCharsets.UTF_8));
+            assertEquals(0, Posix.read(p[0], buf, buf.length), "end of file after the writer closed");
+        } finally {
+            Posix.close(p[0]);
+            Posix.close(p[1]);
+        }
+    }
+
+    @Test
+    void spawnMapsDescriptorsAndReportsExitCodes() throws Exception {
+        int[] p = Posix.pipe();
+        long pid = Spawn.spawn("/bin/sh", List.of("sh", "-c", "echo from-child >&5; exit 7"), List.of("PATH=/bin:/usr/bin"),
+                Map.of(5, p[1]));
+        Posix.close(p[1]);
+        WaitStatus status = new WaitStatus(Posix.waitpid(pid));
+        byte[] buf = new byte[64];
+        int n = Posix.read(p[0], buf, buf.length);
+        Posix.close(p[0]);
+        assertTrue(status.exited());
+        assertEquals(7, status.exitCode());
+        assertEquals("from-child\n", new String(buf, 0, n, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void killedChildReportsItsSignal() throws Exception {
+        long pid = Spawn.spawn("/bin/sleep", List.of("sleep", "30"), List.of(), Map.of());
+        assertTrue(Posix.kill(pid, Posix.SIGTERM));
+        WaitStatus status = new WaitStatus(Posix.waitpid(pid));
+        assertFalse(status.exited());
+        assertTrue(status.signaled());
+        assertEquals(Posix.SIGTERM, status.signal());
+        assertEquals(128 + 15, status.shellCode());
+        assertFalse(Posix.kill(pid, 0), "a reaped child no longer exists");
+    }
+
+    @Test
+    void spawnOfMissingProgramFailsWithErrno() {
+        ErrnoException e = assertThrows(ErrnoException.class,
+                () -> Spawn.spawn("/nonexistent/program", List.of("x"), List.of(), Map.of()));
+        assertEquals(Errno.ENOENT, e.errno());
+        assertTrue(e.getMessage().endsWith("No such file or directory"), e.getMessage());
+    }
+
+    @Test
+    void mknodMakesFifos(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Posix.mknod(fifo.toString(), Posix.S_IFIFO | 0600, 0, 0);
+        assertTrue(Files.exists(fifo));
+        assertFalse(Files.isRegularFile(fifo));
+        ErrnoException again = assertThrows(ErrnoException.class, () -> Posix.mknod(fifo.toString(), Posix.S_IFIFO | 0600, 0, 0));
+        assertEquals(Errno.EEXIST, again.errno());
+    }
+
+    @Test
+    void waitStatusDecodesLikeAShell() {
+        assertEquals(3, new WaitStatus(3 << 8).shellCode());
+        assertEquals(137, new WaitStatus(9).shellCode());
+        assertArrayEquals(new boolean[] {true, false}, new boolean[] {new WaitStatus(0).exited(), new WaitStatus(0).signaled()});
+    }
+}

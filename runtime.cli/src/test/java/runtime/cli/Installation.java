@@ -1,0 +1,163 @@
+package runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A copy of the built strata (the ./strata launcher and the dist directory) in a world-readable temp
+ * directory, so the unprivileged test user can run it whatever the checkout's permissions are, plus a
+ * busybox root filesystem tar made by scripts/busybox-rootfs. Commands run as root or as the test user.
+ */
+final class Installation {
+    /** The unprivileged user the test setup (scripts/test) creates with /etc/subuid ranges. */
+    static final String TEST_USER = "strata-test";
+
+    enum Mode { ROOT, ROOTLESS }
+
+    record Result(int exitCode, String out, String err) {
+        String line() {
+            return out.strip();
+        }
+    }
+
+    private static Installation instance;
+
+    final Path home;
+    final Path launcher;
+    final Path rootfsTar;
+    final boolean runningAsRoot;
+
+    private Installation(Path home, boolean root) throws IOException {
+        this.home = home;
+        this.launcher = home.resolve("strata");
+        this.rootfsTar = home.resolve("busybox.tar");
+        this.runningAsRoot = root;
+    }
+
+    static synchronized Installation get() throws Exception {
+        if (instance != null) return instance;
+        Path module = Path.of(System.getProperty("user.dir"));
+        Path repo = module.getParent();
+        Path dist = module.resolve("target/dist");
+        if (!Files.isRegularFile(dist.resolve(".built"))) throw new IllegalStateException("build the dist first: " + dist);
+        Path home = Files.createTempDirectory(Path.of("/tmp"), "strata-it-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+        exec(List.of("mkdir", "-p", home.resolve("runtime.cli/target").toString(), home.resolve("scripts").toString()));
+        exec(List.of("cp", "-a", dist.toString(), home.resolve("runtime.cli/target/dist").toString()));
+        // The AOT cache names the jars by path: the copy records its own on first use.
+        exec(List.of("rm", "-f", home.resolve("runtime.cli/target/dist/strata.aot").toString(),
+                home.resolve("runtime.cli/target/dist/strata.aot.none").toString()));
+        exec(List.of("cp", "-a", repo.resolve("strata").toString(), home.toString()));
+        exec(List.of("cp", "-a", repo.resolve("scripts/find-jdk").toString(), home.resolve("scripts").toString()));
+        exec(List.of("sh", "-c", repo.resolve("scripts/busybox-rootfs") + " > " + home.resolve("busybox.tar")));
+        exec(List.of("chmod", "-R", "a+rX", home.toString()));
+        boolean root = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).strip().equals("0");
+        instance = new Installation(home, root);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                new ProcessBuilder("rm", "-rf", home.toString()).start().waitFor();
+            } catch (Exception ignored) {
+                // temp files
+            }
+        }));
+        return instance;
+    }
+
+    /** Skips (with the reason) a mode this machine cannot test: root tests need root; rootless as root need the test user. */
+    void assumeMode(Mode mode) throws Exception {
+        if (mode == Mode.ROOT) {
+            assumeTrue(runningAsRoot, "root tests need root");
+        } else if (runningAsRoot) {
+            assumeTrue(new ProcessBuilder("id", TEST_USER).start().waitFor() == 0,
+                    "rootless tests as root need the user " + TEST_USER + " (scripts/test creates it)");
+        }
+    }
+
+    /** A fresh store for one test, owned by whoever the mode runs as. */
+    Path newStore(Mode mode) throws Exception {
+        Path data = Files.createTempDirectory(home, "data-");
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+        if (mode == Mode.ROOTLESS && runningAsRoot) exec(List.of("chown", TEST_USER + ":", data.toString()));
+        return data;
+    }
+
+    /** A directory the mode's user can write in, under /tmp (which containers share with the host). */
+    Path newWorkDirectory(Mode mode) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "strata-wd-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        if (mode == Mode.ROOTLESS && runningAsRoot) exec(List.of("chown", TEST_USER + ":", dir.toString()));
+        return dir;
+    }
+
+    List<String> command(Mode mode, Path data, Map<String, String> extraEnv, List<String> args) {
+        Map<String, String> env = new TreeMap<>();
+        env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+        env.put("STRATA_NO_BUILD", "1");
+        env.put("STRATA_DATA", data.toString());
+        env.put("LANG", "C.UTF-8");
+        boolean asTestUser = mode == Mode.ROOTLESS && runningAsRoot;
+        env.put("HOME", asTestUser ? "/home/" + TEST_USER : System.getProperty("user.home"));
+        env.putAll(extraEnv);
+        List<String> cmd = new ArrayList<>();
+        if (asTestUser) cmd.addAll(List.of("runuser", "-u", TEST_USER, "--"));
+        cmd.add("env");
+        cmd.add("-i");
+        env.forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.add(launcher.toString());
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    Result strata(Mode mode, Path data, Path cwd, Map<String, String> env, String stdin, String... args) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command(mode, data, env, List.of(args))).directory(cwd.toFile());
+        Process p = pb.start();
+        if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        var out = p.getInputStream();
+        var err = p.getErrorStream();
+        var errText = new java.util.concurrent.CompletableFuture<String>();
+        Thread t = Thread.ofVirtual().start(() -> {
+            try {
+                errText.complete(new String(err.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                errText.completeExceptionally(e);
+            }
+        });
+        String outText = new String(out.readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("strata " + String.join(" ", args) + " did not finish");
+        }
+        t.join();
+        return new Result(p.exitValue(), outText, errText.get());
+    }
+
+    Result strata(Mode mode, Path data, String... args) throws Exception {
+        return strata(mode, data, home, Map.of(), null, args);
+    }
+
+    /** Imports the busybox tar and returns the image id. */
+    String importBusybox(Mode mode, Path data) throws Exception {
+        Result r = strata(mode, data, "import-tar", rootfsTar.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        return r.line();
+    }
+
+    static void exec(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+    }
+}

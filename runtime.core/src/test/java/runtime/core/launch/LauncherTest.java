@@ -1,0 +1,114 @@
+package runtime.core.launch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import runtime.api.net.NetworkAttachment;
+import runtime.api.plan.Namespaces;
+import runtime.api.plan.SetupOp;
+import runtime.api.sys.Posix;
+
+/** The helper runs plans for real: namespaces, mounts and exec, as whoever runs the tests. */
+class LauncherTest {
+    private static final NetworkAttachment HOST = () -> 0;
+    private final IdMaps ids = IdMaps.forCaller(Posix.getuid(), Posix.getgid(), System.getProperty("user.name"),
+            Map.of("STRATA_IDMAP", "single"));
+
+    private Container start(List<SetupOp> plan) throws Exception {
+        return Launcher.locate().start(plan, HOST, new Timings());
+    }
+
+    @Test
+    void execReportsTheCommandsExitCode() throws Exception {
+        Container c = start(List.of(new SetupOp.Exec(List.of("sh", "-c", "exit 3"), List.of("PATH=/bin:/usr/bin"))));
+        assertEquals(3, c.waitFor().shellCode());
+    }
+
+    @Test
+    void missingCommandIsCommandNotFound() {
+        LaunchException e = assertThrows(LaunchException.class,
+                () -> start(List.of(new SetupOp.Exec(List.of("no-such-command-xyz"), List.of("PATH=/bin")))));
+        assertEquals("no-such-command-xyz: command not found", e.getMessage());
+        assertEquals(127, e.exitCode());
+        assertEquals(0, e.failedStep());
+    }
+
+    @Test
+    void failingStepIsNamedWithItsErrno() {
+        List<SetupOp> plan = List.of(
+                ContainerPlans.namespaces(ids, Namespaces.MOUNT),
+                new SetupOp.Mount(null, Path.of("/nonexistent-strata-dir"), "tmpfs", 0, null),
+                new SetupOp.Exec(List.of("true"), List.of()));
+        LaunchException e = assertThrows(LaunchException.class, () -> start(plan));
+        assertEquals("mount tmpfs on /nonexistent-strata-dir: No such file or directory", e.getMessage());
+        assertEquals(1, e.failedStep());
+        assertEquals(125, e.exitCode());
+    }
+
+    @Test
+    void mountsStayInsideTheContainersNamespace(@TempDir Path dir) throws Exception {
+        List<SetupOp> plan = List.of(
+                ContainerPlans.namespaces(ids, Namespaces.MOUNT),
+                ContainerPlans.PRIVATE_PROPAGATION,
+                new SetupOp.Mount("tmpfs", dir, "tmpfs", 0, "mode=0755"),
+                new SetupOp.Exec(List.of("sh", "-c", "touch " + dir + "/inside && grep -q ' " + dir + " tmpfs' /proc/self/mounts"),
+                        List.of("PATH=/bin:/usr/bin")));
+        Container c = start(plan);
+        assertEquals(0, c.waitFor().shellCode());
+        assertTrue(Files.notExists(dir.resolve("inside")), "the file went to the container's tmpfs, not the host directory");
+    }
+
+    @Test
+    void relativeTargetsCannotEscapeTheRootThroughSymlinks(@TempDir Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        // The "image" points etc at a host directory; binding onto etc/x must land inside root, not in outside/.
+        Files.createSymbolicLink(root.resolve("etc"), outside);
+        Path source = Files.writeString(dir.resolve("source"), "data");
+        List<SetupOp> plan = List.of(
+                ContainerPlans.namespaces(ids, Namespaces.MOUNT),
+                ContainerPlans.PRIVATE_PROPAGATION,
+                new SetupOp.Mount("tmpfs", root, "tmpfs", 0, "mode=0755"),
+                new SetupOp.UseRoot(root),
+                new SetupOp.Bind(source, Path.of("etc/x"), true, false),
+                new SetupOp.Exec(List.of("true"), List.of("PATH=/bin:/usr/bin")));
+        assertEquals(0, start(plan).waitFor().shellCode());
+        try (var files = Files.list(outside)) {
+            assertEquals(0, files.count(), "nothing was created through the symlink");
+        }
+    }
+
+    @Test
+    void syncStepWaitsForTheParent() throws Exception {
+        long[] seen = new long[1];
+        NetworkAttachment net = new NetworkAttachment() {
+            @Override
+            public int namespaces() {
+                return 0;
+            }
+
+            @Override
+            public boolean wantsStartedCallback() {
+                return true;
+            }
+
+            @Override
+            public void started(long pid) {
+                seen[0] = pid;
+            }
+        };
+        Container c = Launcher.locate().start(List.of(new SetupOp.SyncWithParent(),
+                new SetupOp.Exec(List.of("true"), List.of("PATH=/bin:/usr/bin"))), net, new Timings());
+        assertEquals(0, c.waitFor().shellCode());
+        assertEquals(c.pid(), seen[0]);
+    }
+}

@@ -1,0 +1,120 @@
+package runtime.core.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TarExtractorTest {
+    @TempDir
+    Path dir;
+    Path layer;
+    Path outside;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        layer = Files.createDirectories(dir.resolve("layer"));
+        outside = Files.createDirectories(dir.resolve("outside"));
+    }
+
+    private void extract(byte[] tar) throws Exception {
+        new TarExtractor(layer, false).extract(new ByteArrayInputStream(tar));
+    }
+
+    private long outsideEntries() throws Exception {
+        try (var s = Files.list(outside)) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void unpacksFilesDirectoriesLinksAndModes() throws Exception {
+        extract(new TarFixtures().dir("etc", 0755).file("etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644)
+                .dir("ro", 0555).file("ro/inside", "x", 0600).file("bin/tool", "#!/bin/sh\n", 04755)
+                .symlink("lib", "usr/lib").hardlink("etc/passwd2", "etc/passwd").bytes());
+        assertEquals("root:x:0:0::/root:/bin/sh\n", Files.readString(layer.resolve("etc/passwd")));
+        assertEquals(0555, (int) Files.getAttribute(layer.resolve("ro"), "unix:mode") & 07777);
+        assertEquals("x", Files.readString(layer.resolve("ro/inside")));
+        assertEquals(04755, (int) Files.getAttribute(layer.resolve("bin/tool"), "unix:mode") & 07777);
+        assertEquals(Path.of("usr/lib"), Files.readSymbolicLink(layer.resolve("lib")));
+        assertEquals(2, (int) Files.getAttribute(layer.resolve("etc/passwd"), "unix:nlink"));
+    }
+
+    @Test
+    void dotDotOutOfTheLayerIsRefused() throws Exception {
+        StoreException e = assertThrows(StoreException.class,
+                () -> extract(new TarFixtures().file("../outside/evil", "x", 0644).bytes()));
+        assertTrue(e.getMessage().contains("outside the layer"), e.getMessage());
+        assertEquals(0, outsideEntries());
+    }
+
+    @Test
+    void absolutePathsLandInsideTheLayer() throws Exception {
+        extract(new TarFixtures().file("/etc/abs", "x", 0644).bytes());
+        assertTrue(Files.exists(layer.resolve("etc/abs")));
+    }
+
+    @Test
+    void writingThroughAnAbsoluteSymlinkStaysInside() throws Exception {
+        extract(new TarFixtures().symlink("escape", outside.toString()).file("escape/evil", "x", 0644).bytes());
+        assertEquals(0, outsideEntries());
+        // The symlink is followed as if the layer were /: the file lands at layer/<outside path>/evil.
+        assertTrue(Files.exists(layer.resolve(outside.toString().substring(1)).resolve("evil")));
+    }
+
+    @Test
+    void writingThroughARelativeSymlinkThatClimbsStaysInside() throws Exception {
+        extract(new TarFixtures().symlink("up", "../../../../../../../..").file("up/evil", "x", 0644).bytes());
+        assertEquals(0, outsideEntries());
+        assertTrue(Files.exists(layer.resolve("evil")), ".. stops at the layer root");
+    }
+
+    @Test
+    void hardLinkToAHostFileIsRefused() throws Exception {
+        Files.writeString(outside.resolve("secret"), "s");
+        assertThrows(StoreException.class,
+                () -> extract(new TarFixtures().hardlink("stolen", "../outside/secret").bytes()));
+        assertThrows(StoreException.class,
+                () -> extract(new TarFixtures().symlink("o", outside.toString()).hardlink("stolen", "o/secret").bytes()));
+        assertFalse(Files.exists(layer.resolve("stolen")));
+    }
+
+    @Test
+    void laterEntriesReplaceEarlierOnesWithoutFollowingThem() throws Exception {
+        Files.writeString(outside.resolve("target"), "original");
+        extract(new TarFixtures().symlink("f", outside.resolve("target").toString()).file("f", "replaced", 0644).bytes());
+        assertEquals("original", Files.readString(outside.resolve("target")));
+        assertFalse(Files.isSymbolicLink(layer.resolve("f")));
+        assertEquals("replaced", Files.readString(layer.resolve("f")));
+    }
+
+    @Test
+    void whiteoutsInABaseLayerAreDropped() throws Exception {
+        extract(new TarFixtures().file("etc/.wh.gone", "", 0644).file("etc/kept", "k", 0644).bytes());
+        assertEquals(List.of("kept"), Files.list(layer.resolve("etc")).map(p -> p.getFileName().toString()).toList());
+    }
+
+    @Test
+    void symlinkLoopsAreAnError() throws Exception {
+        StoreException e = assertThrows(StoreException.class,
+                () -> extract(new TarFixtures().symlink("a", "b").symlink("b", "a").file("a/x", "x", 0644).bytes()));
+        assertTrue(e.getMessage().contains("too many symlinks"), e.getMessage());
+    }
+
+    @Test
+    void normaliseDropsDotsAndEmptyParts() {
+        assertEquals(List.of("a", "c"), TarExtractor.normalise("./a//b/../c/"));
+        assertThrows(StoreException.class, () -> TarExtractor.normalise("a/../../b"));
+        assertFalse(Files.exists(layer.resolve("b"), LinkOption.NOFOLLOW_LINKS));
+    }
+}
