@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -55,6 +56,7 @@
 #define OP_EXEC 11
 #define OP_ROOT 12
 #define OP_LOOPBACK_UP 13
+#define OP_DIE_WITH_PARENT 14
 
 #define FD_PLAN 3
 #define FD_STATUS 4
@@ -78,6 +80,7 @@ struct step {
 };
 
 static int current_step = -1;
+static pid_t initial_parent; /* strata's pid, for OP_DIE_WITH_PARENT */
 static int root_fd = -1; /* set by OP_ROOT: relative targets resolve inside it */
 extern char **environ;
 
@@ -386,6 +389,7 @@ static void reset_signals(void) {
 
 int main(void) {
     reset_signals();
+    initial_parent = getppid();
     /* Keep only our channels: the JVM may leak descriptors without close-on-exec. */
     syscall(SYS_close_range, FD_SYNC + 1, ~0U, 0);
     fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
@@ -437,6 +441,10 @@ int main(void) {
             break;
         case OP_CHDIR:
             if (chdir(s->argv[0]) != 0 && chdir(s->argv[1]) != 0) fail(errno, 0);
+            break;
+        case OP_DIE_WITH_PARENT:
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno, 0);
+            if (getppid() != initial_parent) _exit(137); /* strata died before the line above */
             break;
         case OP_LOOPBACK_UP:
             loopback_up();

@@ -15,6 +15,7 @@ module runtime.core {
     exports runtime.core.launch;
     exports runtime.core.store;
     exports runtime.core.drivers;
+    exports runtime.core.build;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 

@@ -23,6 +23,14 @@ public interface Command {
         return new Options();
     }
 
+    /**
+     * True for commands that read their own arguments (build macros look like options): every argument
+     * reaches them as positional, unparsed.
+     */
+    default boolean rawArguments() {
+        return false;
+    }
+
     /** Runs the command and returns the exit code. Throwing prints one line, {@code strata: ...}. */
     int run(Invocation invocation) throws Exception;
 }

@@ -28,14 +28,22 @@ import runtime.core.store.StoreException;
  */
 public final class Main {
     /** Every command by name; names starting with "__" are internal and not listed. */
-    static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>(Map.of(
-            "run", RunCommand::new,
-            "import-tar", ImportTarCommand::new,
-            "images", ImagesCommand::new,
-            "drivers", DriversCommand::new,
-            "data", DataCommand::new,
-            "version", VersionCommand::new,
-            "__aot-train", AotTrainCommand::new));
+    static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>();
+
+    static {
+        COMMANDS.put("run", RunCommand::new);
+        COMMANDS.put("import-tar", ImportTarCommand::new);
+        COMMANDS.put("images", ImagesCommand::new);
+        COMMANDS.put("drivers", DriversCommand::new);
+        COMMANDS.put("data", DataCommand::new);
+        COMMANDS.put("version", VersionCommand::new);
+        COMMANDS.put("build", runtime.cli.commands.BuildCommand::new);
+        COMMANDS.put("b", runtime.cli.commands.BuildThenCommand::new);
+        COMMANDS.put("exec", runtime.cli.commands.ExecCommand::new);
+        COMMANDS.put("create", runtime.cli.commands.CreateCommand::new);
+        COMMANDS.put("__aot-train", AotTrainCommand::new);
+    }
+
     static final Map<String, String> ALIASES = Map.of("ls", "images", "--version", "version");
 
     private Main() {}
@@ -60,6 +68,14 @@ public final class Main {
             usage(out);
             return args.length == 0 ? 2 : 0;
         }
+        // plash's form: strata --from alpine --apk xeyes -- xeyes (build, then run).
+        if (args[0].startsWith("-") && runtime.core.build.Macros.find(args[0]).isPresent()) {
+            String[] b = new String[args.length + 2];
+            b[0] = "b";
+            b[1] = "run";
+            System.arraycopy(args, 0, b, 2, args.length);
+            args = b;
+        }
         Command command = find(args[0]);
         if (command == null) {
             err.println("strata: unknown command '" + args[0] + "' (strata help lists them)");
@@ -72,13 +88,15 @@ public final class Main {
         }
         CommandLine line;
         try {
-            line = DefaultParser.builder().build().parse(command.options(), rest, true);
+            line = DefaultParser.builder().build().parse(command.rawArguments() ? new org.apache.commons.cli.Options() : command.options(),
+                    command.rawArguments() ? withSeparator(rest) : rest, true);
         } catch (ParseException e) {
             err.println("strata " + command.name() + ": " + e.getMessage());
             return 2;
         }
         // Options end at the first positional argument; an unknown option before it is a mistake, not an image.
-        if (!line.getArgList().isEmpty() && line.getArgList().getFirst().startsWith("-") && !line.getArgList().getFirst().equals("-")) {
+        if (!command.rawArguments() && !line.getArgList().isEmpty() && line.getArgList().getFirst().startsWith("-")
+                && !line.getArgList().getFirst().equals("-")) {
             err.println("strata " + command.name() + ": unknown option " + line.getArgList().getFirst());
             return 2;
         }
@@ -100,6 +118,14 @@ public final class Main {
         } finally {
             invocation.close();
         }
+    }
+
+    /** "--" first makes commons-cli hand every argument over untouched (the "--" itself is dropped). */
+    private static String[] withSeparator(String[] rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = "--";
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
     }
 
     private static Command find(String name) {

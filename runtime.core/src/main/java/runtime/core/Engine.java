@@ -20,8 +20,10 @@ import runtime.core.launch.LaunchException;
 import runtime.core.launch.Launcher;
 import runtime.core.launch.Timings;
 import runtime.core.launch.TrialProbeContext;
+import runtime.core.store.ImageConfig;
 import runtime.core.store.ImageStore;
 import runtime.core.store.Layer;
+import runtime.core.store.Trees;
 
 /**
  * strata for one caller: its store, id maps, drivers and launcher, created on first use so that
@@ -79,13 +81,33 @@ public final class Engine implements AutoCloseable {
         return drivers().chooseFilesystem(name, probeContext());
     }
 
-    /** What a plash-style run needs beyond the image. */
+    /**
+     * What a plash-style run needs beyond the image.
+     *
+     * @param environment the environment before the image's own (--env) variables are applied
+     * @param writable    a directory pair on disk to keep the container's changes in (build steps,
+     *                    run --persist); empty for a scratch upper layer on tmpfs that vanishes
+     * @param stdoutToStderr give the container strata's stderr as its stdout (build steps: strata's
+     *                    stdout carries only the resulting image id)
+     * @param dieWithParent kill the container if strata dies (build steps: no orphan writes into a
+     *                    staging directory)
+     */
     public record RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
-                             List<SetupOp.Bind> binds) {}
+                             List<SetupOp.Bind> binds, Optional<WritableLayer> writable, boolean stdoutToStderr,
+                             boolean dieWithParent) {
+        public RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
+                          List<SetupOp.Bind> binds) {
+            this(filesystem, network, workdir, environment, binds, Optional.empty(), false, false);
+        }
+    }
+
+    /** An overlay upper directory and its work directory (same filesystem, both existing). */
+    public record WritableLayer(Path upper, Path work) {}
 
     /**
-     * Starts {@code argv} (the image's root shell when empty) on {@code image}, sharing the host the way
-     * plash does. The caller waits for the returned container.
+     * Starts {@code argv} on {@code image}, sharing the host the way plash does. With no command, the
+     * image's entrypoint runs, else its root shell. The image's --env variables override the given
+     * environment, and its --workdir replaces the working directory. The caller waits for the container.
      *
      * <p>With no driver named, drivers are tried in priority order without probing first: the first
      * one's mount usually works, so the common case costs one start; when a driver's own mount step
@@ -93,10 +115,27 @@ public final class Engine implements AutoCloseable {
      */
     public Container run(Layer image, List<String> argv, RunOptions options, Timings timings)
             throws LaunchException, IOException {
+        ImageConfig config = ImageConfig.read(image.directory());
+        List<String> command = !argv.isEmpty() ? argv
+                : !config.entrypoint().isEmpty() ? config.entrypoint() : List.of(store.rootShell(store.chain(image)));
+        RunOptions resolved = new RunOptions(options.filesystem(), options.network(),
+                config.workdir().map(Path::of).orElse(options.workdir()),
+                withImageEnvironment(options.environment(), config), options.binds(), options.writable(),
+                options.stdoutToStderr(), options.dieWithParent());
+        return launch(image, command, resolved, timings);
+    }
+
+    /**
+     * Starts {@code command} on {@code image} exactly as given: the image's configuration is not
+     * consulted (the builder applies a step's own configuration itself).
+     */
+    public Container launch(Layer image, List<String> command, RunOptions options, Timings timings)
+            throws LaunchException, IOException {
         List<Layer> chain = store.chain(image);
         List<Path> layers = new ArrayList<>(chain.size());
         for (Layer l : chain) layers.add(l.root());
-        List<String> command = argv.isEmpty() ? List.of(store.rootShell(chain)) : argv;
+        List<String> environment = options.environment();
+        Path workdir = options.workdir();
         timings.mark("image");
         Optional<String> requested = options.filesystem()
                 .or(() -> Optional.ofNullable(env.get("STRATA_FS")).filter(s -> !s.isEmpty()));
@@ -105,15 +144,17 @@ public final class Engine implements AutoCloseable {
                 : drivers().filesystems();
         if (candidates.isEmpty()) throw new IllegalStateException("no filesystem drivers installed");
         timings.mark("drivers");
+        Map<Integer, Integer> stdio = options.stdoutToStderr() ? Map.of(1, 2) : Map.of();
         List<String> failures = new ArrayList<>();
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = drivers().network(options.network())
                     .attach(new NetworkRequest(image.shortId(), List.of()));
             ContainerPlans.Plan plan = ContainerPlans.sharedHost(layers, fs, network, ids(), store.mountScratch(),
-                    options.binds(), options.workdir(), command, options.environment());
+                    options.writable().map(w -> new ContainerPlans.Upper(w.upper(), w.work())), options.dieWithParent(),
+                    options.binds(), workdir, command, environment);
             timings.mark("plan");
             try {
-                return launcher().start(plan.steps(), network, timings);
+                return launcher().start(plan.steps(), network, timings, stdio);
             } catch (LaunchException e) {
                 network.close();
                 if (requested.isPresent() || !plan.isFilesystemStep(e.failedStep())) throw e;
@@ -126,6 +167,40 @@ public final class Engine implements AutoCloseable {
             }
         }
         throw new LaunchException("no filesystem driver works here (" + String.join("; ", failures) + ")", 125);
+    }
+
+    /** An image by id, unique id prefix or map name. */
+    public Layer resolveImage(String reference) {
+        return store.resolve(reference);
+    }
+
+    /**
+     * Deletes a tree the caller owns. Rootless, files that a container created as another mapped id
+     * (e.g. {@code _apt}) belong to a subordinate id on the host and only root in the user namespace may
+     * remove them: on a permission error the removal is retried there, with the host's {@code rm}.
+     */
+    public void deleteTree(Path path) throws IOException, LaunchException {
+        try {
+            Trees.deleteRecursively(path);
+        } catch (java.nio.file.AccessDeniedException e) {
+            if (!ids().rootless()) throw e;
+            List<SetupOp> plan = List.of(ContainerPlans.namespaces(ids(), runtime.api.plan.Namespaces.MOUNT),
+                    new SetupOp.Exec(List.of("/bin/rm", "-rf", "--", path.toString()), List.of("PATH=/usr/bin:/bin")));
+            var status = launcher().start(plan, () -> 0, new Timings()).waitFor();
+            if (status.shellCode() != 0) throw new IOException("cannot remove " + path + " (rm exited " + status.shellCode() + ")");
+        }
+    }
+
+    /** The environment with the image's variables set over it. */
+    public static List<String> withImageEnvironment(List<String> base, ImageConfig config) {
+        if (config.env().isEmpty()) return base;
+        List<String> result = new ArrayList<>();
+        for (String kv : base) {
+            int eq = kv.indexOf('=');
+            if (eq < 0 || !config.env().containsKey(kv.substring(0, eq))) result.add(kv);
+        }
+        result.addAll(config.envList());
+        return result;
     }
 
     @Override

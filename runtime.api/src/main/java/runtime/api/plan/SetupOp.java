@@ -39,6 +39,18 @@ public sealed interface SetupOp {
         }
     }
 
+    /**
+     * Have the kernel kill the container with SIGKILL when the strata process that started it dies
+     * (and stop at once if it already has). For build steps: a killed build must not leave a process
+     * writing into its staging directory.
+     */
+    record DieWithParent() implements SetupOp {
+        @Override
+        public String describe() {
+            return "tie the container's life to strata's";
+        }
+    }
+
     /** {@code unshare(2)} the given {@link Namespaces} flags (as root, or inside a user namespace). */
     record Unshare(int namespaces) implements SetupOp {
         @Override

@@ -33,7 +33,26 @@ public final class Posix {
     private static final Downcall WAITPID = Downcall.withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final Downcall MKNOD = Downcall.withErrno("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
 
+    private static final Downcall RENAMEAT2 = Downcall.withErrno("renameat2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final int AT_FDCWD = -100;
+    private static final int RENAME_EXCHANGE = 2;
+
     private Posix() {}
+
+    /** Swaps two paths atomically ({@code renameat2(RENAME_EXCHANGE)}): both must exist. */
+    public static void renameExchange(String a, String b) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            int rc = (int) RENAMEAT2.handle().invokeExact(state, AT_FDCWD, arena.allocateFrom(a), AT_FDCWD, arena.allocateFrom(b),
+                    RENAME_EXCHANGE);
+            if (rc != 0) throw new ErrnoException("exchange " + a + " and " + b, LibC.errno(state));
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
 
     public static int getuid() {
         try {

@@ -56,6 +56,7 @@ public final class AotTrainCommand implements Command {
             var fs = engine.drivers().filesystems().getFirst();
             var net = engine.drivers().network("host").attach(new runtime.api.net.NetworkRequest("train", List.of()));
             var plan = ContainerPlans.sharedHost(List.of(layer.root()), fs, net, engine.ids(), engine.store().mountScratch(),
+                    Optional.empty(), false,
                     RunCommand.parseBinds(List.of("/tmp:/mnt:ro")), Path.of("/"), List.of("true"), RunCommand.environment(in.env()));
             PlanEncoder.encode(plan.steps());
             int[] pipe = Posix.pipe();

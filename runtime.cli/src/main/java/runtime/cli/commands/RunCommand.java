@@ -53,7 +53,7 @@ public final class RunCommand implements Command {
         String image = in.argument(0, "IMAGE");
         List<String> command = in.arguments().subList(1, in.arguments().size());
         Engine engine = in.engine();
-        Layer layer = engine.store().resolve(image);
+        Layer layer = engine.resolveImage(image);
         timings.mark("resolve");
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
                 in.value("net", "host"), Path.of("").toAbsolutePath(), environment(in.env()), parseBinds(in.values("bind")));

@@ -3,6 +3,7 @@ package runtime.core.launch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import runtime.api.fs.FilesystemDriver;
 import runtime.api.fs.MountRequest;
@@ -42,21 +43,26 @@ public final class ContainerPlans {
      * the host's network unless the network attachment says otherwise; the caller's working directory.
      *
      * @param scratch an empty host directory; a tmpfs is mounted on it inside the container's mount
-     *                namespace only, holding the upper, work and root directories
+     *                namespace only, holding the mount point and (unless {@code keep} names others) the
+     *                upper and work directories, which then vanish with the container
+     * @param keep    upper and work directories on disk that keep the container's changes
      */
     public static Plan sharedHost(List<Path> layers, FilesystemDriver fs, NetworkAttachment network,
-                                           IdMaps ids, Path scratch, List<SetupOp.Bind> extraBinds,
-                                           Path workdir, List<String> argv, List<String> env) {
+                                  IdMaps ids, Path scratch, Optional<Upper> keep, boolean dieWithParent,
+                                  List<SetupOp.Bind> extraBinds, Path workdir, List<String> argv, List<String> env) {
         List<SetupOp> plan = new ArrayList<>();
+        if (dieWithParent) plan.add(new SetupOp.DieWithParent());
         plan.add(namespaces(ids, Namespaces.MOUNT | network.namespaces()));
         plan.add(PRIVATE_PROPAGATION);
         Path root = scratch.resolve("root");
-        Path upper = scratch.resolve("upper");
-        Path work = scratch.resolve("work");
         plan.add(new SetupOp.Mount("tmpfs", scratch, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=0755"));
         plan.add(new SetupOp.MakeDirectories(root, 0755));
-        plan.add(new SetupOp.MakeDirectories(upper, 0755));
-        plan.add(new SetupOp.MakeDirectories(work, 0755));
+        Path upper = keep.map(Upper::upper).orElse(scratch.resolve("upper"));
+        Path work = keep.map(Upper::work).orElse(scratch.resolve("work"));
+        if (keep.isEmpty()) {
+            plan.add(new SetupOp.MakeDirectories(upper, 0755));
+            plan.add(new SetupOp.MakeDirectories(work, 0755));
+        }
         int fsFrom = plan.size();
         plan.addAll(fs.mount(new MountRequest(layers, upper, work, root, ids.rootless())));
         int fsTo = plan.size();
@@ -72,6 +78,9 @@ public final class ContainerPlans {
         plan.add(new SetupOp.Exec(argv, env));
         return new Plan(plan, fsFrom, fsTo);
     }
+
+    /** An overlay upper directory and its work directory, on one filesystem. */
+    public record Upper(Path upper, Path work) {}
 
     /**
      * A container's steps; {@code [filesystemFrom, filesystemTo)} are the filesystem driver's, so a

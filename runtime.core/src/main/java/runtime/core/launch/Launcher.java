@@ -42,6 +42,19 @@ public final class Launcher {
 
     /** Starts {@code plan}; {@code network} is told the pid when the plan has a sync step. */
     public Container start(List<SetupOp> plan, NetworkAttachment network, Timings timings) throws LaunchException {
+        return start(plan, network, timings, Map.of());
+    }
+
+    /**
+     * Starts {@code plan} with some of the container's standard descriptors taken from this process's
+     * descriptors: {@code stdio} maps 0, 1 or 2 in the container to a descriptor here (e.g. {@code 1 -> 2}
+     * sends the container's stdout to strata's stderr).
+     */
+    public Container start(List<SetupOp> plan, NetworkAttachment network, Timings timings, Map<Integer, Integer> stdio)
+            throws LaunchException {
+        for (int target : stdio.keySet()) {
+            if (target < 0 || target > 2) throw new IllegalArgumentException("stdio maps only descriptors 0, 1 and 2");
+        }
         if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
             throw new IllegalArgumentException("a plan ends with Exec");
         }
@@ -52,7 +65,7 @@ public final class Launcher {
         try {
             planPipe = Posix.pipe();
             statusPipe = Posix.pipe();
-            Map<Integer, Integer> fds = new HashMap<>();
+            Map<Integer, Integer> fds = new HashMap<>(stdio);
             fds.put(3, planPipe[0]);
             fds.put(4, statusPipe[1]);
             if (sync) {

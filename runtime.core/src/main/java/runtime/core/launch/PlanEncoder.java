@@ -22,7 +22,7 @@ public final class PlanEncoder {
     /** Must match the OP_* constants of strata-helper.c (checked by a test). */
     enum Opcode {
         USERNS(1), UNSHARE(2), MOUNT(3), BIND(4), MKDIRS(5), RUN(6), SYNC(7), PIVOT_ROOT(8), HOSTNAME(9),
-        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13);
+        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14);
 
         final int code;
 
@@ -83,6 +83,7 @@ public final class PlanEncoder {
                 }
                 case SetupOp.SyncWithParent s -> Opcode.SYNC;
                 case SetupOp.LoopbackUp l -> Opcode.LOOPBACK_UP;
+                case SetupOp.DieWithParent d -> Opcode.DIE_WITH_PARENT;
                 case SetupOp.PivotRoot p -> {
                     args.add(p.newRoot().toString());
                     yield Opcode.PIVOT_ROOT;

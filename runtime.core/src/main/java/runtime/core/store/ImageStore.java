@@ -216,9 +216,17 @@ public final class ImageStore {
      * If that layer exists already (a cache hit or a concurrent twin), the existing one wins.
      */
     public Layer commit(Path staging, Optional<String> parent, String instruction) throws IOException {
+        return commit(staging, parent, instruction, false);
+    }
+
+    /**
+     * Like {@link #commit(Path, Optional, String)}; with {@code replace}, an existing layer of the same id
+     * is swapped for the new one atomically (a rebuild with --no-cache), and the old content discarded.
+     */
+    public Layer commit(Path staging, Optional<String> parent, String instruction, boolean replace) throws IOException {
         String id = layerId(parent, instruction);
         Optional<Layer> existing = layer(id);
-        if (existing.isPresent()) return existing.get();
+        if (existing.isPresent() && !replace) return existing.get();
         if (parent.isPresent()) {
             Files.writeString(staging.resolve("parent"), parent.get() + "\n");
         }
@@ -227,6 +235,14 @@ public final class ImageStore {
         Json.MAPPER.writeValue(staging.resolve("layer.json").toFile(), info);
         Files.createDirectories(layersDirectory());
         Path target = layersDirectory().resolve(id);
+        if (existing.isPresent()) {
+            try {
+                runtime.api.sys.Posix.renameExchange(staging.toString(), target.toString());
+            } catch (runtime.api.sys.ErrnoException e) {
+                throw new StoreException("cannot replace layer " + id + ": " + e.getMessage(), e);
+            }
+            return layer(id).orElseThrow(); // staging now holds the old layer; the caller discards it
+        }
         try {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
@@ -236,6 +252,27 @@ public final class ImageStore {
         }
         StagingCleanup.unregister(staging);
         return layer(id).orElseThrow(() -> new StoreException("layer " + id + " vanished after commit"));
+    }
+
+    /**
+     * Serialises the making of one layer across processes (an exclusive lock on DATA/locks/ID.lock), so
+     * that concurrent builds of the same step produce it once: the second waits, then finds it made.
+     */
+    public AutoCloseable lock(String id) throws IOException {
+        Path dir = data.resolve("locks");
+        Files.createDirectories(dir);
+        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve(id + ".lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        try {
+            java.nio.channels.FileLock lock = channel.lock();
+            return () -> {
+                lock.release();
+                channel.close();
+            };
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     private static MessageDigest sha256() {

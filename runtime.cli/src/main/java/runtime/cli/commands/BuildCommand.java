@@ -1,0 +1,80 @@
+package runtime.cli.commands;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import runtime.cli.Command;
+import runtime.cli.Invocation;
+import runtime.core.build.BuildScript;
+import runtime.core.build.Builder;
+import runtime.core.build.Macros;
+import runtime.core.store.Layer;
+
+/**
+ * {@code strata build [--no-cache] [--fs DRIVER] MACROS...}: builds an image layer by layer and prints
+ * its id. Step output goes to stderr, so {@code $(strata build ...)} captures only the id.
+ */
+public final class BuildCommand implements Command {
+    @Override
+    public String name() {
+        return "build";
+    }
+
+    @Override
+    public String summary() {
+        return "build an image from macros (--from IMAGE --apk PKG --run CMD ...) and print its id";
+    }
+
+    @Override
+    public String arguments() {
+        return "[--no-cache] [--fs DRIVER] [--help-macros] MACRO [ARG...] ...";
+    }
+
+    @Override
+    public boolean rawArguments() {
+        return true;
+    }
+
+    @Override
+    public int run(Invocation in) throws Exception {
+        List<String> args = in.arguments();
+        if (args.contains("--help-macros")) {
+            in.out().println("Build macros (a buildfile has one per line; see strata help build):");
+            in.out().print(Macros.help());
+            return 0;
+        }
+        if (args.isEmpty()) throw new Invocation.UsageException("no macros given");
+        Layer layer = build(in, args);
+        in.out().println(layer.id());
+        return 0;
+    }
+
+    /** Builds from leading build options followed by macros; shared by build, b and exec. */
+    static Layer build(Invocation in, List<String> args) throws Exception {
+        boolean noCache = false;
+        Optional<String> fs = Optional.empty();
+        int i = 0;
+        while (i < args.size()) {
+            String a = args.get(i);
+            if (a.equals("--no-cache")) {
+                noCache = true;
+                i++;
+            } else if (a.equals("--fs")) {
+                if (i + 1 >= args.size()) throw new Invocation.UsageException("--fs needs a driver name");
+                fs = Optional.of(args.get(i + 1));
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        Path cwd = Path.of("").toAbsolutePath();
+        BuildScript script = BuildScript.fromArguments(args.subList(i, args.size()), cwd, in.env());
+        Builder builder = new Builder(in.engine(), new Builder.Options(noCache, fs, cwd, in.err()));
+        Layer layer = builder.build(script);
+        if (in.debug()) {
+            in.err().printf("strata: %d steps built, %d cached%n", builder.stepsBuilt(), builder.stepsCached());
+        }
+        return layer;
+    }
+}

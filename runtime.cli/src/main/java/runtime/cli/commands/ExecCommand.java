@@ -1,0 +1,50 @@
+package runtime.cli.commands;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import runtime.cli.Command;
+import runtime.cli.Invocation;
+import runtime.cli.Main;
+import runtime.core.store.Layer;
+
+/**
+ * {@code strata exec BUILDFILE [ARGS...]}: builds the image a buildfile describes, then runs ARGS in it
+ * (or its --entrypoint, or its shell). Made for shebang lines, so a buildfile is a runnable program:
+ * <pre>
+ * #!/usr/bin/env -S strata exec
+ * --from alpine
+ * --apk python3
+ * --entrypoint python3
+ * </pre>
+ */
+public final class ExecCommand implements Command {
+    @Override
+    public String name() {
+        return "exec";
+    }
+
+    @Override
+    public String summary() {
+        return "build the image of a buildfile and run ARGS (or its entrypoint) in it; for #!/usr/bin/env -S strata exec";
+    }
+
+    @Override
+    public String arguments() {
+        return "BUILDFILE [ARG...]";
+    }
+
+    @Override
+    public boolean rawArguments() {
+        return true;
+    }
+
+    @Override
+    public int run(Invocation in) throws Exception {
+        String file = in.argument(0, "BUILDFILE");
+        Layer layer = BuildCommand.build(in, List.of("--eval-file", file));
+        List<String> run = new ArrayList<>(List.of("run", layer.id()));
+        run.addAll(in.arguments().subList(1, in.arguments().size()));
+        return Main.run(run.toArray(String[]::new), in.out(), in.err(), in.env());
+    }
+}

@@ -1,0 +1,135 @@
+package runtime.core.build;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The result of evaluating build macros: a list of {@link Segment}s, each either a base image
+ * ({@code --from}) or a step to build on top of what came before. Evaluation only reads files (for
+ * --eval-file and --hash-path); nothing is built until a {@link Builder} runs the segments.
+ *
+ * <p>Command-line form: every token starting with {@code -} starts a macro, the tokens up to the next
+ * such one are its arguments. Buildfile form ({@link BuildfileParser}): one macro per line.
+ */
+public final class BuildScript {
+    /** A part of the build, in order. */
+    public sealed interface Segment {}
+
+    /** Continue from this image (a reference resolved when the build runs). */
+    public record From(String reference) implements Segment {}
+
+    /** Build this step on top of the image so far. */
+    public record Build(Step step) implements Segment {}
+
+    private static final int MAX_DEPTH = 32;
+
+    private final List<Segment> segments = new ArrayList<>();
+    private final Map<String, String> hostEnvironment;
+    private final Deque<Path> directories = new ArrayDeque<>();
+    private final Deque<Path> files = new ArrayDeque<>();
+    private Step pending = new Step();
+
+    private BuildScript(Path workingDirectory, Map<String, String> hostEnvironment) {
+        this.hostEnvironment = hostEnvironment;
+        directories.push(workingDirectory.toAbsolutePath());
+    }
+
+    /** Evaluates macros given on a command line. */
+    public static BuildScript fromArguments(List<String> args, Path workingDirectory, Map<String, String> env) throws IOException {
+        BuildScript script = new BuildScript(workingDirectory, env);
+        script.evaluateArguments(args);
+        script.endStep();
+        return script;
+    }
+
+    public List<Segment> segments() {
+        return List.copyOf(segments);
+    }
+
+    Map<String, String> hostEnvironment() {
+        return hostEnvironment;
+    }
+
+    Step step() {
+        return pending;
+    }
+
+    void endStep() {
+        if (!pending.isEmpty()) segments.add(new Build(pending));
+        pending = new Step();
+    }
+
+    void from(String reference) {
+        endStep();
+        segments.add(new From(reference));
+    }
+
+    /** A path given to a macro: relative to the buildfile being evaluated, else to the working directory. */
+    Path resolve(String path) {
+        return directories.peek().resolve(path).normalize();
+    }
+
+    private void evaluateArguments(List<String> args) throws IOException {
+        int i = 0;
+        while (i < args.size()) {
+            String name = args.get(i);
+            Macro macro = Macros.find(name).orElseThrow(() -> new IllegalArgumentException(
+                    name.startsWith("-") ? "unknown macro " + name + " (strata build --help-macros lists them)"
+                            : "expected a macro, got '" + name + "'"));
+            int j = i + 1;
+            while (j < args.size() && !isMacroToken(args.get(j))) j++;
+            invoke(macro, name, args.subList(i + 1, j));
+            i = j;
+        }
+    }
+
+    private static boolean isMacroToken(String token) {
+        return token.length() > 1 && token.startsWith("-");
+    }
+
+    void invoke(Macro macro, String as, List<String> args) throws IOException {
+        if (args.size() < macro.minArgs() || args.size() > macro.maxArgs()) {
+            String want = macro.minArgs() == macro.maxArgs() ? (macro.minArgs() == 0 ? "no" : Integer.toString(macro.minArgs()))
+                    : "at least " + macro.minArgs();
+            throw new IllegalArgumentException(as + " takes " + want + " argument" + (macro.maxArgs() == 1 ? "" : "s")
+                    + (macro.usage().isEmpty() ? "" : " (" + macro.usage() + ")") + ", got " + args.size());
+        }
+        macro.action().apply(this, List.copyOf(args));
+    }
+
+    void evaluateFile(Path file) throws IOException {
+        if (files.contains(file)) throw new IllegalArgumentException("buildfile " + file + " includes itself");
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("buildfile " + file + " does not exist");
+        }
+        files.push(file);
+        directories.push(file.toAbsolutePath().getParent());
+        try {
+            evaluateText(text, file.toString());
+        } finally {
+            directories.pop();
+            files.pop();
+        }
+    }
+
+    void evaluateText(String text, String origin) throws IOException {
+        if (files.size() + directories.size() > MAX_DEPTH) throw new IllegalArgumentException("buildfiles nest too deep at " + origin);
+        for (BuildfileParser.Line line : BuildfileParser.parse(text, origin)) {
+            try {
+                invoke(line.macro(), line.name(), line.args());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(origin + ":" + line.number() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package runtime.core.build;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import runtime.api.sys.WaitStatus;
+import runtime.core.Engine;
+import runtime.core.launch.Container;
+import runtime.core.launch.LaunchException;
+import runtime.core.launch.SignalForwarding;
+import runtime.core.launch.Timings;
+import runtime.core.store.ImageConfig;
+import runtime.core.store.ImageStore;
+import runtime.core.store.Layer;
+import runtime.core.store.Trees;
+
+/**
+ * Runs a {@link BuildScript}: each step becomes one layer whose id is the cache key
+ * SHA-256(parent id, step instruction). A step whose layer exists is not run. A step runs as root in a
+ * container on its parent image, sharing the host like {@code strata run} (so it can read the files
+ * --hash-path names), with its changes captured in an overlay upper directory on disk that becomes the
+ * new layer by one atomic rename. A failing step keeps nothing and fails the build with its exit code.
+ */
+public final class Builder {
+    /**
+     * @param noCache    run every step even when its layer exists (the new layer replaces the old)
+     * @param filesystem driver to use, else as for run
+     * @param workdir    the caller's working directory: steps start there unless the image sets --workdir
+     * @param progress   where step headers go (stderr); the steps' own output goes to stderr too
+     */
+    public record Options(boolean noCache, Optional<String> filesystem, Path workdir, PrintStream progress) {}
+
+    /** What a step gets as environment, before the image's own variables. */
+    static final List<String> BASE_ENVIRONMENT = List.of(
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root");
+
+    private final Engine engine;
+    private final ImageStore store;
+    private final Options options;
+    private int built;
+    private int cached;
+
+    public Builder(Engine engine, Options options) {
+        this.engine = engine;
+        this.store = engine.store();
+        this.options = options;
+    }
+
+    public int stepsBuilt() {
+        return built;
+    }
+
+    public int stepsCached() {
+        return cached;
+    }
+
+    /** Builds the script and returns the top layer. */
+    public Layer build(BuildScript script) throws IOException, LaunchException {
+        Layer current = null;
+        List<BuildScript.Segment> segments = script.segments();
+        int total = (int) segments.stream().filter(s -> s instanceof BuildScript.Build).count();
+        int index = 0;
+        for (BuildScript.Segment segment : segments) {
+            switch (segment) {
+                case BuildScript.From from -> current = engine.resolveImage(from.reference());
+                case BuildScript.Build b -> {
+                    index++;
+                    if (current == null) {
+                        throw new IllegalArgumentException("a build starts with --from IMAGE (or -A, -D, -U ...)");
+                    }
+                    current = step(current, b.step(), index, total);
+                }
+            }
+        }
+        if (current == null) throw new IllegalArgumentException("nothing to build: give --from IMAGE and steps");
+        return current;
+    }
+
+    private Layer step(Layer parent, Step step, int index, int total) throws IOException, LaunchException {
+        String instruction = step.instruction();
+        String id = ImageStore.layerId(Optional.of(parent.id()), instruction);
+        if (!options.noCache()) {
+            Optional<Layer> hit = store.layer(id);
+            if (hit.isPresent()) {
+                cached++;
+                return hit.get();
+            }
+        }
+        try (AutoCloseable lock = store.lock(id)) {
+            if (!options.noCache()) {
+                Optional<Layer> madeMeanwhile = store.layer(id);
+                if (madeMeanwhile.isPresent()) {
+                    cached++;
+                    return madeMeanwhile.get();
+                }
+            }
+            options.progress().printf("strata: step %d/%d: %s%n", index, total, step.summary());
+            Layer layer = runStep(parent, step, instruction);
+            built++;
+            return layer;
+        } catch (IOException | LaunchException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
+    private Layer runStep(Layer parent, Step step, String instruction) throws IOException, LaunchException {
+        ImageConfig config = ImageConfig.read(parent.directory());
+        for (ConfigChange change : step.changes()) config = change.applyTo(config);
+        Path staging = store.newStaging();
+        try {
+            Path upper = Files.createDirectory(staging.resolve("root"));
+            Path work = Files.createDirectory(staging.resolve("work"));
+            if (!step.script().isEmpty()) {
+                String script = String.join("\n", step.script());
+                List<String> env = new ArrayList<>(BASE_ENVIRONMENT);
+                String term = engine.environment().get("TERM");
+                if (term != null) env.add("TERM=" + term);
+                Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host",
+                        config.workdir().map(Path::of).orElse(options.workdir()),
+                        Engine.withImageEnvironment(env, config), List.of(),
+                        Optional.of(new Engine.WritableLayer(upper, work)), true, true);
+                Container container = engine.launch(parent, List.of("/bin/sh", "-e", "-c", script), run, new Timings());
+                SignalForwarding.forward(container);
+                WaitStatus status = container.waitFor();
+                if (status.shellCode() != 0) {
+                    throw new LaunchException("build step failed with exit code " + status.shellCode() + ": " + step.summary(),
+                            status.shellCode());
+                }
+            }
+            engine.deleteTree(work);
+            config.write(staging);
+            return store.commit(staging, Optional.of(parent.id()), instruction, options.noCache());
+        } finally {
+            store.discard(staging);
+        }
+    }
+
+    /**
+     * {@code strata create}: runs {@code command} on {@code image} like {@code strata run} (the caller's
+     * environment, the image's configuration) and keeps its changes as a new layer. Never cached: each
+     * create is a new layer. Fails, keeping nothing, when the command exits non-zero.
+     */
+    public Layer create(Layer image, List<String> command, List<String> environment) throws IOException, LaunchException {
+        String instruction = "create " + java.util.UUID.randomUUID() + (command.isEmpty() ? "" : " " + Shell.quote(command));
+        Path staging = store.newStaging();
+        try {
+            Path upper = Files.createDirectory(staging.resolve("root"));
+            Path work = Files.createDirectory(staging.resolve("work"));
+            Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host", options.workdir(), environment,
+                    List.of(), Optional.of(new Engine.WritableLayer(upper, work)), true, true);
+            Container container = engine.run(image, command, run, new Timings());
+            SignalForwarding.forward(container);
+            WaitStatus status = container.waitFor();
+            if (status.shellCode() != 0) {
+                throw new LaunchException("create: the command exited with " + status.shellCode() + "; no layer kept",
+                        status.shellCode());
+            }
+            engine.deleteTree(work);
+            ImageConfig.read(image.directory()).write(staging);
+            return store.commit(staging, Optional.of(image.id()), instruction);
+        } finally {
+            store.discard(staging);
+        }
+    }
+}

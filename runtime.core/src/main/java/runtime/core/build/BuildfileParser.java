@@ -1,0 +1,69 @@
+package runtime.core.build;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a buildfile: one macro per line ({@code --apt git curl}); lines that do not start with a dash
+ * are further arguments of the macro above them, one whole line each (so a {@code --run} can be followed
+ * by a block of shell lines); {@code #} starts a comment line; a trailing backslash continues a line;
+ * a first line starting with {@code #!} is the shebang. For {@link Macro#rawLine()} macros such as
+ * {@code --run}, the rest of the macro's own line is one argument, unsplit.
+ */
+public final class BuildfileParser {
+    /** A macro invocation and the (1-based) line it starts on. */
+    public record Line(int number, String name, Macro macro, List<String> args) {}
+
+    private BuildfileParser() {}
+
+    public static List<Line> parse(String text, String origin) {
+        List<Line> result = new ArrayList<>();
+        String[] raw = text.split("\n", -1);
+        String name = null;
+        Macro macro = null;
+        List<String> args = null;
+        int start = 0;
+        for (int i = 0; i < raw.length; i++) {
+            int number = i + 1;
+            String line = raw[i];
+            while (line.endsWith("\\") && i + 1 < raw.length) {
+                line = line.substring(0, line.length() - 1) + raw[++i];
+            }
+            if (number == 1 && line.startsWith("#!")) continue;
+            String trimmed = line.strip();
+            if (trimmed.isEmpty() || trimmed.startsWith("#")) continue;
+            if (trimmed.startsWith("-")) {
+                if (macro != null) result.add(new Line(start, name, macro, args));
+                int space = indexOfWhitespace(trimmed);
+                name = space < 0 ? trimmed : trimmed.substring(0, space);
+                String rest = space < 0 ? "" : trimmed.substring(space).strip();
+                String macroName = name;
+                macro = Macros.find(name).orElseThrow(() -> new IllegalArgumentException(
+                        origin + ":" + number + ": unknown macro " + macroName + " (strata build --help-macros lists them)"));
+                args = new ArrayList<>();
+                start = number;
+                if (!rest.isEmpty()) {
+                    try {
+                        args.addAll(macro.rawLine() ? List.of(rest) : Shell.split(rest));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(origin + ":" + number + ": " + e.getMessage(), e);
+                    }
+                }
+            } else {
+                if (macro == null) {
+                    throw new IllegalArgumentException(origin + ":" + number + ": expected a macro (a line starting with -), got: " + trimmed);
+                }
+                args.add(line);
+            }
+        }
+        if (macro != null) result.add(new Line(start, name, macro, args));
+        return result;
+    }
+
+    private static int indexOfWhitespace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,173 @@
+package runtime.core.build;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * strata's build macros, after plash's: every macro adds shell lines or configuration to the current
+ * step, and {@code --layer} (or {@code --from}) ends the step. {@code strata build --help-macros}
+ * prints this table.
+ */
+public final class Macros {
+    private static final Map<String, Macro> BY_NAME = new LinkedHashMap<>();
+    private static final List<Macro> ALL = new ArrayList<>();
+
+    static {
+        add(List.of("--from", "-f"), 1, 1, "IMAGE", "start from IMAGE (id, id prefix or map name); ends the current step",
+                false, (s, a) -> s.from(a.getFirst()));
+        distro("-A", "alpine");
+        distro("-D", "debian");
+        distro("-U", "ubuntu");
+        distro("-F", "fedora");
+        distro("-C", "centos");
+        distro("-R", "archlinux");
+        distro("-G", "gentoo");
+        add(List.of("--run", "-x"), 1, Integer.MAX_VALUE, "CMD...", "run each CMD with /bin/sh -e in the image, as root",
+                true, (s, a) -> a.forEach(s.step()::addScript));
+        add(List.of("--layer", "-l"), 0, 0, "", "end the current step: what follows goes into a new layer",
+                false, (s, a) -> s.endStep());
+        packages("--apt", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y", "Debian, Ubuntu");
+        packages("--apk", "apk update && apk add", "Alpine");
+        packages("--dnf", "dnf install -y", "Fedora");
+        packages("--yum", "yum install -y", "CentOS");
+        packages("--pacman", "pacman -Sy --noconfirm", "Arch Linux");
+        packages("--emerge", "emerge", "Gentoo");
+        packages("--pip", "pip install", "Python");
+        packages("--pip3", "pip3 install", "Python 3");
+        packages("--npm", "npm install -g", "Node.js");
+        add(List.of("--env", "-e"), 1, Integer.MAX_VALUE, "NAME=VALUE...", "set environment variables for later steps and runs",
+                false, (s, a) -> {
+                    for (String kv : a) {
+                        int eq = kv.indexOf('=');
+                        if (eq <= 0) throw new IllegalArgumentException("--env wants NAME=VALUE, not '" + kv + "'");
+                        s.step().addChange(new ConfigChange.Env(kv.substring(0, eq), kv.substring(eq + 1)));
+                    }
+                });
+        add(List.of("--import-env"), 1, Integer.MAX_VALUE, "NAME[:AS]...",
+                "copy the host's variable NAME (as AS) into the image's environment", false, (s, a) -> {
+                    for (String spec : a) {
+                        int colon = spec.indexOf(':');
+                        String name = colon < 0 ? spec : spec.substring(0, colon);
+                        String as = colon < 0 ? spec : spec.substring(colon + 1);
+                        String value = s.hostEnvironment().get(name);
+                        if (value == null) throw new IllegalArgumentException("--import-env: " + name + " is not set");
+                        s.step().addChange(new ConfigChange.Env(as, value));
+                    }
+                });
+        add(List.of("--workdir"), 1, 1, "DIR", "working directory for later steps and runs", false,
+                (s, a) -> {
+                    if (!a.getFirst().startsWith("/")) throw new IllegalArgumentException("--workdir wants an absolute path");
+                    s.step().addChange(new ConfigChange.Workdir(a.getFirst()));
+                });
+        add(List.of("--entrypoint"), 1, Integer.MAX_VALUE, "CMD [ARG...]", "what `strata run IMAGE` runs without a command",
+                false, (s, a) -> s.step().addChange(new ConfigChange.Entrypoint(a)));
+        add(List.of("--write-file"), 1, Integer.MAX_VALUE, "FILE [LINE...]", "write LINEs into FILE in the image",
+                false, (s, a) -> s.step().addScript(writeFile(a, false)));
+        add(List.of("--write-script"), 1, Integer.MAX_VALUE, "FILE [LINE...]", "write an executable FILE with LINEs",
+                false, (s, a) -> s.step().addScript(writeFile(a, true)));
+        add(List.of("--hash-path"), 1, Integer.MAX_VALUE, "PATH...",
+                "rebuild this step when the contents of PATHs (files or directories) change", false, (s, a) -> {
+                    for (String p : a) s.step().addKey("hash-path " + p + " sha256:" + hashPath(s.resolve(p)));
+                });
+        add(List.of("--invalidate-layer"), 0, 0, "", "always rebuild this step", false,
+                (s, a) -> s.step().addKey("invalidate " + UUID.randomUUID()));
+        add(List.of("--eval-file"), 1, Integer.MAX_VALUE, "FILE...", "evaluate the macros in buildfile FILE", false,
+                (s, a) -> {
+                    for (String f : a) s.evaluateFile(s.resolve(f));
+                });
+        add(List.of("--include"), 1, Integer.MAX_VALUE, "FILE...",
+                "evaluate FILE, relative to the including buildfile's directory", false, (s, a) -> {
+                    for (String f : a) s.evaluateFile(s.resolve(f));
+                });
+        add(List.of("--eval-string"), 1, Integer.MAX_VALUE, "TEXT...", "evaluate TEXT as a buildfile", false,
+                (s, a) -> {
+                    for (String t : a) s.evaluateText(t, "--eval-string");
+                });
+    }
+
+    private Macros() {}
+
+    private static void add(List<String> names, int min, int max, String usage, String help, boolean raw, Macro.Action action) {
+        Macro m = new Macro(names, min, max, usage, help, raw, action);
+        ALL.add(m);
+        for (String n : names) {
+            if (BY_NAME.put(n, m) != null) throw new IllegalStateException("duplicate macro " + n);
+        }
+    }
+
+    private static void distro(String flag, String image) {
+        add(List.of(flag), 0, 0, "", "--from " + image, false, (s, a) -> s.from(image));
+    }
+
+    private static void packages(String name, String command, String what) {
+        add(List.of(name), 1, Integer.MAX_VALUE, "PACKAGE...", "install " + what + " packages (" + command + ")", false,
+                (s, a) -> s.step().addScript(command + " " + Shell.quote(a)));
+    }
+
+    public static Optional<Macro> find(String name) {
+        return Optional.ofNullable(BY_NAME.get(name));
+    }
+
+    public static List<Macro> all() {
+        return List.copyOf(ALL);
+    }
+
+    /** The --help-macros text: one line per macro. */
+    public static String help() {
+        StringBuilder sb = new StringBuilder();
+        for (Macro m : ALL) {
+            String names = String.join(", ", m.names()) + (m.usage().isEmpty() ? "" : " " + m.usage());
+            sb.append(String.format("  %-34s %s%n", names, m.help()));
+        }
+        return sb.toString();
+    }
+
+    static String writeFile(List<String> args, boolean executable) {
+        String file = args.getFirst();
+        if (!file.startsWith("/")) throw new IllegalArgumentException("--write-file wants an absolute path, not '" + file + "'");
+        List<String> lines = args.subList(1, args.size());
+        String q = Shell.quote(file);
+        String text = lines.isEmpty() ? ": > " + q : "printf '%s\\n' " + Shell.quote(lines) + " > " + q;
+        return "mkdir -p \"$(dirname " + q + ")\" && " + text + (executable ? " && chmod 755 " + q : "");
+    }
+
+    /** SHA-256 over a file, or over a directory's sorted relative names, link targets and file contents. */
+    static String hashPath(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) throw new IllegalArgumentException("--hash-path: " + path + " does not exist");
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        List<Path> entries;
+        try (Stream<Path> walk = Files.walk(path)) {
+            entries = walk.sorted().toList();
+        }
+        for (Path p : entries) {
+            digest.update((path.relativize(p) + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (Files.isSymbolicLink(p)) {
+                digest.update(("-> " + Files.readSymbolicLink(p) + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                try (InputStream in = new DigestInputStream(Files.newInputStream(p), digest)) {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}
