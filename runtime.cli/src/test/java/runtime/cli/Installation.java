@@ -120,6 +120,27 @@ final class Installation {
         return cmd;
     }
 
+    /** Starts strata without waiting; stdout and stderr go to files in {@code cwd} (out, err). */
+    Process start(Mode mode, Path data, Path cwd, Map<String, String> env, String... args) throws Exception {
+        return new ProcessBuilder(command(mode, data, env, List.of(args))).directory(cwd.toFile())
+                .redirectOutput(cwd.resolve("out").toFile()).redirectError(cwd.resolve("err").toFile()).start();
+    }
+
+    /** The JVM of a strata started with {@link #start} (the launcher execs java; runuser stays a parent). */
+    static ProcessHandle jvm(Process p) {
+        return p.toHandle().descendants().filter(h -> h.info().command().orElse("").endsWith("/java")).findFirst()
+                .orElse(p.toHandle());
+    }
+
+    /** Number of layers in a store. */
+    static long layerCount(Path data) throws IOException {
+        Path layers = data.resolve("layers");
+        if (!Files.isDirectory(layers)) return 0;
+        try (var s = Files.list(layers)) {
+            return s.count();
+        }
+    }
+
     Result strata(Mode mode, Path data, Path cwd, Map<String, String> env, String stdin, String... args) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command(mode, data, env, List.of(args))).directory(cwd.toFile());
         Process p = pb.start();

@@ -157,9 +157,7 @@ class RunIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(wd.resolve("started")) && System.nanoTime() < deadline) Thread.sleep(20);
         assertTrue(Files.exists(wd.resolve("started")), "container started");
-        // Find strata's JVM (the launcher execs java; runuser and env exec too, or wait as parents).
-        ProcessHandle jvm = p.toHandle().descendants().filter(h -> h.info().command().orElse("").endsWith("/java"))
-                .findFirst().orElse(p.toHandle());
+        ProcessHandle jvm = Installation.jvm(p);
         new ProcessBuilder("kill", "-TERM", Long.toString(jvm.pid())).start().waitFor();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "strata ended after SIGTERM");
         assertEquals(143, p.exitValue());

@@ -38,7 +38,26 @@ public final class Posix {
     private static final int AT_FDCWD = -100;
     private static final int RENAME_EXCHANGE = 2;
 
+    private static final Downcall CHMOD = Downcall.withErrno("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+
     private Posix() {}
+
+    /**
+     * {@code chmod(2)}. The JDK's own mode setter opens the file first, which fails on a directory with
+     * mode 000 (the kernel leaves overlay's work/work so); chmod by path does not.
+     */
+    public static void chmod(String path, int mode) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            if ((int) CHMOD.handle().invokeExact(state, arena.allocateFrom(path), mode) != 0) {
+                throw new ErrnoException("chmod " + path, LibC.errno(state));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
 
     /** Swaps two paths atomically ({@code renameat2(RENAME_EXCHANGE)}): both must exist. */
     public static void renameExchange(String a, String b) throws ErrnoException {

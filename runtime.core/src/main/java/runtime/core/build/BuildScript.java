@@ -15,8 +15,8 @@ import java.util.Map;
  * ({@code --from}) or a step to build on top of what came before. Evaluation only reads files (for
  * --eval-file and --hash-path); nothing is built until a {@link Builder} runs the segments.
  *
- * <p>Command-line form: every token starting with {@code -} starts a macro, the tokens up to the next
- * such one are its arguments. Buildfile form ({@link BuildfileParser}): one macro per line.
+ * <p>Command-line form: a macro name starts a macro, the tokens up to the next macro name are its
+ * arguments. Buildfile form ({@link BuildfileParser}): one macro per line.
  */
 public final class BuildScript {
     /** A part of the build, in order. */
@@ -84,14 +84,26 @@ public final class BuildScript {
                     name.startsWith("-") ? "unknown macro " + name + " (strata build --help-macros lists them)"
                             : "expected a macro, got '" + name + "'"));
             int j = i + 1;
-            while (j < args.size() && !isMacroToken(args.get(j))) j++;
+            while (j < args.size() && !isMacroToken(args.get(j))) {
+                String token = args.get(j);
+                // A misspelt macro would otherwise become an argument: only free-form macros take "--words".
+                if (token.startsWith("--") && token.length() > 2 && !macro.freeForm()) {
+                    throw new IllegalArgumentException("unknown macro " + token + " (strata build --help-macros lists them)");
+                }
+                j++;
+            }
             invoke(macro, name, args.subList(i + 1, j));
             i = j;
         }
     }
 
+    /**
+     * A known macro name starts a new macro; any other token, even one starting with a dash
+     * ({@code --entrypoint python3 -m http.server}), is an argument. Quote a shell line that contains a
+     * macro name as a word: {@code --run 'ls -l'}.
+     */
     private static boolean isMacroToken(String token) {
-        return token.length() > 1 && token.startsWith("-");
+        return token.startsWith("-") && Macros.find(token).isPresent();
     }
 
     void invoke(Macro macro, String as, List<String> args) throws IOException {

@@ -117,6 +117,12 @@ public final class Builder {
         try {
             Path upper = Files.createDirectory(staging.resolve("root"));
             Path work = Files.createDirectory(staging.resolve("work"));
+            for (ConfigChange change : step.changes()) {
+                // A working directory the image lacks is made in this layer, as Docker's WORKDIR does.
+                if (change instanceof ConfigChange.Workdir w && !existsInImage(parent, w.directory())) {
+                    Files.createDirectories(upper.resolve(w.directory().substring(1)));
+                }
+            }
             if (!step.script().isEmpty()) {
                 String script = String.join("\n", step.script());
                 List<String> env = new ArrayList<>(BASE_ENVIRONMENT);
@@ -140,6 +146,13 @@ public final class Builder {
         } finally {
             store.discard(staging);
         }
+    }
+
+    private boolean existsInImage(Layer image, String absolute) {
+        for (Layer l : store.chain(image)) {
+            if (Files.exists(l.root().resolve(absolute.substring(1)))) return true;
+        }
+        return false;
     }
 
     /**

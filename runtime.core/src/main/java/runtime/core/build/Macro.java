@@ -13,9 +13,11 @@ import java.util.List;
  * @param help      one line for --help-macros
  * @param rawLine   in a buildfile, the rest of the macro's line is one argument (a shell command)
  *                  instead of being split into words
+ * @param freeForm  its arguments are commands or text, so on a command line they may look like options
+ *                  ({@code --entrypoint ls --color}); for other macros an unknown {@code --word} is an error
  */
 public record Macro(List<String> names, int minArgs, int maxArgs, String usage, String help, boolean rawLine,
-                    Action action) {
+                    boolean freeForm, Action action) {
     /** What a macro does to the build being evaluated. */
     @FunctionalInterface
     public interface Action {

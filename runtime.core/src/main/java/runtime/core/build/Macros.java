@@ -25,6 +25,8 @@ import java.util.stream.Stream;
 public final class Macros {
     private static final Map<String, Macro> BY_NAME = new LinkedHashMap<>();
     private static final List<Macro> ALL = new ArrayList<>();
+    /** Macros whose arguments are commands or text: they may contain option-like words. */
+    private static final List<String> FREE_FORM = List.of("--run", "--entrypoint", "--write-file", "--write-script", "--eval-string");
 
     static {
         add(List.of("--from", "-f"), 1, 1, "IMAGE", "start from IMAGE (id, id prefix or map name); ends the current step",
@@ -102,7 +104,7 @@ public final class Macros {
     private Macros() {}
 
     private static void add(List<String> names, int min, int max, String usage, String help, boolean raw, Macro.Action action) {
-        Macro m = new Macro(names, min, max, usage, help, raw, action);
+        Macro m = new Macro(names, min, max, usage, help, raw, FREE_FORM.contains(names.getFirst()), action);
         ALL.add(m);
         for (String n : names) {
             if (BY_NAME.put(n, m) != null) throw new IllegalStateException("duplicate macro " + n);

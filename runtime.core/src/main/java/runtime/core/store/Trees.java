@@ -56,10 +56,15 @@ public final class Trees {
         try {
             int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             if ((mode & 0700) != 0700 && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.setAttribute(dir, "unix:mode", mode | 0700, LinkOption.NOFOLLOW_LINKS);
+                runtime.api.sys.Posix.chmod(dir.toString(), (mode | 0700) & 07777);
             }
         } catch (NoSuchFileException e) {
             // gone already
+        } catch (runtime.api.sys.ErrnoException e) {
+            if (e.errno() == runtime.api.sys.Errno.EPERM || e.errno() == runtime.api.sys.Errno.EACCES) {
+                throw new java.nio.file.AccessDeniedException(dir.toString(), null, e.getMessage());
+            }
+            throw e;
         }
     }
 

@@ -1,0 +1,257 @@
+package runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import runtime.cli.Installation.Mode;
+import runtime.cli.Installation.Result;
+
+/** strata build and its macros, cache, failures and crash safety, as root and rootless. */
+class BuildIT {
+    static Installation strata;
+
+    @BeforeAll
+    static void install() throws Exception {
+        strata = Installation.get();
+    }
+
+    record Store(Mode mode, Path data, String base, Path wd) {}
+
+    private Store store(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        return new Store(mode, data, strata.importBusybox(mode, data), strata.newWorkDirectory(mode));
+    }
+
+    private Result strata(Store s, String... args) throws Exception {
+        return strata.strata(s.mode, s.data, s.wd, Map.of(), null, args);
+    }
+
+    private String build(Store s, String... macros) throws Exception {
+        List<String> args = new ArrayList<>(List.of("build", "--from", s.base));
+        args.addAll(List.of(macros));
+        Result r = strata(s, args.toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.line().matches("[0-9a-f]{64}"), r.out());
+        return r.line();
+    }
+
+    private static long steps(Result r) {
+        return r.err().lines().filter(l -> l.matches("strata: step \\d+/\\d+: .*")).count();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void stepsAreLayersAndCached(Mode mode) throws Exception {
+        Store s = store(mode);
+        String[] macros = {"--run", "echo a > /etc/a", "--layer", "-x", "echo b > /etc/b", "rm /bin/ls"};
+        List<String> args = new ArrayList<>(List.of("build", "--from", s.base));
+        args.addAll(List.of(macros));
+        Result first = strata(s, args.toArray(String[]::new));
+        assertEquals(0, first.exitCode(), first.err());
+        assertEquals(2, steps(first));
+        assertEquals(3, Installation.layerCount(s.data), "base + two steps");
+        String id = first.line();
+        Result files = strata(s, "run", id, "sh", "-c", "cat /etc/a /etc/b; test -e /bin/ls && echo ls-still-there || echo ls-gone");
+        assertEquals(List.of("a", "b", "ls-gone"), files.out().lines().toList(), files.err());
+
+        Result cached = strata(s, args.toArray(String[]::new));
+        assertEquals(id, cached.line());
+        assertEquals(0, steps(cached), "every step came from the cache: " + cached.err());
+
+        args.add(1, "--no-cache");
+        Result rebuilt = strata(s, args.toArray(String[]::new));
+        assertEquals(0, rebuilt.exitCode(), rebuilt.err());
+        assertEquals(id, rebuilt.line(), "the same steps name the same layers");
+        assertEquals(2, steps(rebuilt));
+        assertEquals(3, Installation.layerCount(s.data));
+        Result after = strata(s, "run", id, "cat", "/etc/b");
+        assertEquals("b", after.line(), after.err());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void hashPathRebuildsWhenContentChanges(Mode mode) throws Exception {
+        Store s = store(mode);
+        Path req = s.wd.resolve("requirements.txt");
+        Files.writeString(req, "v1\n");
+        if (mode == Mode.ROOTLESS && strata.runningAsRoot) Installation.exec(List.of("chown", Installation.TEST_USER + ":", req.toString()));
+        String one = build(s, "--hash-path", "requirements.txt", "--run", "cp requirements.txt /etc/req");
+        assertEquals(one, build(s, "--hash-path", "requirements.txt", "--run", "cp requirements.txt /etc/req"));
+        Files.writeString(req, "v2\n");
+        String two = build(s, "--hash-path", "requirements.txt", "--run", "cp requirements.txt /etc/req");
+        assertNotEquals(one, two);
+        assertEquals("v2", strata(s, "run", two, "cat", "/etc/req").line());
+        assertEquals("v1", strata(s, "run", one, "cat", "/etc/req").line());
+        String forced1 = build(s, "--invalidate-layer", "--run", "true");
+        assertNotEquals(forced1, build(s, "--invalidate-layer", "--run", "true"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aFailingStepKeepsNothing(Mode mode) throws Exception {
+        Store s = store(mode);
+        long before = Installation.layerCount(s.data);
+        Result r = strata(s, "build", "--from", s.base, "--run", "echo partial > /etc/partial", "exit 7");
+        assertEquals(7, r.exitCode());
+        assertTrue(r.err().contains("strata: build step failed with exit code 7"), r.err());
+        assertEquals("", r.out(), "no image id on a failed build");
+        assertEquals(before, Installation.layerCount(s.data));
+        try (var tmp = Files.list(s.data.resolve("tmp"))) {
+            assertEquals(List.of(), tmp.filter(p -> p.getFileName().toString().startsWith("layer-")).toList());
+        }
+        Result unknown = strata(s, "build", "--from", s.base, "--frob");
+        assertEquals(125, unknown.exitCode());
+        assertEquals("strata: unknown macro --frob (strata build --help-macros lists them)\n", unknown.err());
+        Result missing = strata(s, "build", "--from", "0123456789ab", "--run", "true");
+        assertEquals(125, missing.exitCode());
+        assertEquals("strata: no image '0123456789ab' (strata images lists them)\n", missing.err());
+        Result noFrom = strata(s, "build", "--run", "true");
+        assertEquals(125, noFrom.exitCode());
+        assertEquals(1, noFrom.err().lines().count(), noFrom.err());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void configurationMacros(Mode mode) throws Exception {
+        Store s = store(mode);
+        String id = build(s, "--env", "GREETING=hi", "--workdir", "/srv", "--write-script", "/usr/local/bin/greet",
+                "echo \"$GREETING from $(pwd)\"", "--entrypoint", "greet", "-l", "--run", "echo \"$GREETING\" > /etc/seen-in-build");
+        Result run = strata(s, "run", id);
+        assertEquals("hi from /srv", run.line(), run.err());
+        assertEquals("hi", strata(s, "run", id, "cat", "/etc/seen-in-build").line());
+        Result imported = strata.strata(s.mode, s.data, s.wd, Map.of("SECRET_TOKEN", "t0k"), null,
+                "build", "--from", s.base, "--import-env", "SECRET_TOKEN:TOKEN");
+        assertEquals(0, imported.exitCode(), imported.err());
+        assertEquals("t0k", strata(s, "run", imported.line(), "sh", "-c", "echo $TOKEN").line());
+        Result files = strata(s, "run", build(s, "--write-file", "/etc/motd", "line one", "line two"), "cat", "/etc/motd");
+        assertEquals(List.of("line one", "line two"), files.out().lines().toList());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void packageManagerMacrosCallTheImagesTool(Mode mode) throws Exception {
+        Store s = store(mode);
+        // A stand-in apk that records how it was called: the macro's plumbing is what is tested here.
+        String id = build(s, "--write-script", "/sbin/apk", "echo apk \"$@\" >> /etc/apk.log", "-l", "--apk", "xeyes", "git");
+        Result log = strata(s, "run", id, "cat", "/etc/apk.log");
+        assertEquals(List.of("apk update", "apk add xeyes git"), log.out().lines().toList(), log.err());
+        Result help = strata(s, "build", "--help-macros");
+        assertEquals(0, help.exitCode());
+        for (String macro : List.of("--from", "--run", "--layer", "--apt", "--apk", "--dnf", "--yum", "--pacman", "--emerge",
+                "--pip", "--pip3", "--npm", "--env", "--import-env", "--workdir", "--write-file", "--write-script",
+                "--entrypoint", "--hash-path", "--invalidate-layer", "--eval-file", "--eval-string", "--include")) {
+            assertTrue(help.out().contains(macro), macro + " in --help-macros");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void buildfilesShebangsAndBuildThenRun(Mode mode) throws Exception {
+        Store s = store(mode);
+        Path file = s.wd.resolve("tool");
+        Files.writeString(file, "#!/usr/bin/env -S " + strata.launcher + " exec\n# a runnable image\n--from " + s.base
+                + "\n--run\necho first > /etc/f\necho second >> /etc/f\n--entrypoint cat /etc/f\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ProcessBuilder pb = new ProcessBuilder(strata.command(s.mode, s.data, Map.of(), List.of("exec", file.toString())))
+                .directory(s.wd.toFile());
+        // Through the shebang itself: env -S splits "strata exec" and appends the file's path.
+        List<String> viaShebang = new ArrayList<>(pb.command());
+        int launcherAt = viaShebang.indexOf(strata.launcher.toString());
+        List<String> shebangCommand = new ArrayList<>(viaShebang.subList(0, launcherAt));
+        shebangCommand.add(file.toString());
+        Process p = new ProcessBuilder(shebangCommand).directory(s.wd.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        String err = new String(p.getErrorStream().readAllBytes());
+        assertEquals(0, p.waitFor(), err);
+        assertEquals(List.of("first", "second"), out.lines().toList());
+        Result withArgs = strata(s, "exec", file.toString(), "echo", "replaced");
+        assertEquals("replaced", withArgs.line(), withArgs.err());
+        Result viaEval = strata(s, "build", "--eval-file", "tool");
+        assertEquals(0, viaEval.exitCode(), viaEval.err());
+        Result b = strata(s, "b", "run", "--from", s.base, "--run", "echo made > /etc/m", "--", "cat", "/etc/m");
+        assertEquals("made", b.line(), b.err());
+        Result plash = strata(s, "--from", s.base, "--run", "echo plash > /etc/p", "--", "cat", "/etc/p");
+        assertEquals("plash", plash.line(), plash.err());
+        Result evalString = strata(s, "build", "--from", s.base, "--eval-string", "--run echo es > /etc/es");
+        assertEquals("es", strata(s, "run", evalString.line(), "cat", "/etc/es").line());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void createKeepsTheChanges(Mode mode) throws Exception {
+        Store s = store(mode);
+        Result created = strata(s, "create", s.base, "sh", "-c", "echo kept > /etc/created");
+        assertEquals(0, created.exitCode(), created.err());
+        assertEquals("kept", strata(s, "run", created.line(), "cat", "/etc/created").line());
+        long before = Installation.layerCount(s.data);
+        Result failed = strata(s, "create", s.base, "sh", "-c", "echo no > /etc/no; exit 4");
+        assertEquals(4, failed.exitCode());
+        assertEquals(before, Installation.layerCount(s.data));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void concurrentIdenticalBuildsMakeOneLayer(Mode mode) throws Exception {
+        Store s = store(mode);
+        List<Process> builds = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Path d = strata.newWorkDirectory(mode);
+            dirs.add(d);
+            builds.add(strata.start(s.mode, s.data, d, Map.of(), "build", "--from", s.base, "--run", "sleep 1; echo once >> /etc/once"));
+        }
+        List<String> ids = new ArrayList<>();
+        int stepsRun = 0;
+        for (int i = 0; i < 3; i++) {
+            assertTrue(builds.get(i).waitFor(120, TimeUnit.SECONDS));
+            assertEquals(0, builds.get(i).exitValue(), Files.readString(dirs.get(i).resolve("err")));
+            ids.add(Files.readString(dirs.get(i).resolve("out")).strip());
+            stepsRun += (int) Files.readString(dirs.get(i).resolve("err")).lines().filter(l -> l.startsWith("strata: step")).count();
+        }
+        assertEquals(1, ids.stream().distinct().count(), ids.toString());
+        assertEquals(1, stepsRun, "one build ran the step, the others waited and reused it");
+        assertEquals(2, Installation.layerCount(s.data));
+        assertEquals("once", strata(s, "run", ids.getFirst(), "cat", "/etc/once").line());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void killingABuildMidStepLeavesAConsistentStore(Mode mode) throws Exception {
+        Store s = store(mode);
+        String step = "touch started; while [ ! -e go ]; do sleep 0.1; done; echo done > /etc/done";
+        Process p = strata.start(s.mode, s.data, s.wd, Map.of(), "build", "--from", s.base, "--run", step);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(s.wd.resolve("started")) && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(Files.exists(s.wd.resolve("started")), "the step started");
+        ProcessHandle jvm = Installation.jvm(p);
+        List<ProcessHandle> container = jvm.descendants().toList();
+        assertFalse(container.isEmpty(), "the step's processes run under strata");
+        new ProcessBuilder("kill", "-KILL", Long.toString(jvm.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        // The step dies with strata (no process keeps writing into the staging directory).
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (container.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(50);
+        assertFalse(container.stream().anyMatch(ProcessHandle::isAlive), "the step's processes ended with strata");
+        assertEquals(1, Installation.layerCount(s.data), "no half-made layer");
+        Files.writeString(s.wd.resolve("go"), "");
+        if (mode == Mode.ROOTLESS && strata.runningAsRoot) Installation.exec(List.of("chown", Installation.TEST_USER + ":", s.wd.resolve("go").toString()));
+        String id = build(s, "--run", step);
+        assertEquals("done", strata(s, "run", id, "cat", "/etc/done").line());
+        assertEquals(2, Installation.layerCount(s.data));
+    }
+}
