@@ -4,12 +4,15 @@
  * A third-party driver module needs only this module.
  */
 module runtime.api {
+    requires transitive java.net.http;
     exports runtime.api;
     exports runtime.api.fs;
     exports runtime.api.net;
     exports runtime.api.plan;
+    exports runtime.api.source;
     exports runtime.api.sys;
 
     uses runtime.api.fs.FilesystemDriver;
     uses runtime.api.net.NetworkDriver;
+    uses runtime.api.source.ImageSource;
 }

@@ -7,4 +7,5 @@ module runtime.cli {
 
     uses runtime.api.fs.FilesystemDriver;
     uses runtime.api.net.NetworkDriver;
+    uses runtime.api.source.ImageSource;
 }

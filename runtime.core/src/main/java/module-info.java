@@ -16,11 +16,14 @@ module runtime.core {
     exports runtime.core.store;
     exports runtime.core.drivers;
     exports runtime.core.build;
+    exports runtime.core.source;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 
     uses runtime.api.fs.FilesystemDriver;
     uses runtime.api.net.NetworkDriver;
+    uses runtime.api.source.ImageSource;
 
     provides runtime.api.net.NetworkDriver with runtime.core.net.HostNetwork, runtime.core.net.NoNetwork;
+    provides runtime.api.source.ImageSource with runtime.core.source.TarSource;
 }

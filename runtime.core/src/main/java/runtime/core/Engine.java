@@ -117,7 +117,7 @@ public final class Engine implements AutoCloseable {
             throws LaunchException, IOException {
         ImageConfig config = ImageConfig.read(image.directory());
         List<String> command = !argv.isEmpty() ? argv
-                : !config.entrypoint().isEmpty() ? config.entrypoint() : List.of(store.rootShell(store.chain(image)));
+                : !config.defaultCommand().isEmpty() ? config.defaultCommand() : List.of(store.rootShell(store.chain(image)));
         RunOptions resolved = new RunOptions(options.filesystem(), options.network(),
                 config.workdir().map(Path::of).orElse(options.workdir()),
                 withImageEnvironment(options.environment(), config), options.binds(), options.writable(),
@@ -169,9 +169,38 @@ public final class Engine implements AutoCloseable {
         throw new LaunchException("no filesystem driver works here (" + String.join("; ", failures) + ")", 125);
     }
 
-    /** An image by id, unique id prefix or map name. */
-    public Layer resolveImage(String reference) {
-        return store.resolve(reference);
+    /**
+     * An image by {@code SOURCE:REFERENCE} (pulled through that image source, e.g. {@code oci:alpine:3.20}),
+     * id, unique id prefix or map name; a name found nowhere goes to the default source
+     * ({@code $STRATA_DEFAULT_SOURCE}) when one is set.
+     */
+    public Layer resolveImage(String reference) throws IOException {
+        Optional<runtime.api.source.ImageSource> source = sources().forReference(reference);
+        if (source.isPresent()) {
+            return pull(source.get(), reference.substring(reference.indexOf(':') + 1));
+        }
+        try {
+            return store.resolve(reference);
+        } catch (runtime.core.store.StoreException notInStore) {
+            String fallback = env.get("STRATA_DEFAULT_SOURCE");
+            if (fallback == null || fallback.isEmpty()) throw notInStore;
+            return pull(sources().scheme(fallback), reference);
+        }
+    }
+
+    private Layer pull(runtime.api.source.ImageSource source, String reference) throws IOException {
+        try (runtime.core.source.StoreSourceContext context = new runtime.core.source.StoreSourceContext(this)) {
+            String id = source.pull(reference, context);
+            return store.layer(id).orElseThrow(() -> new IllegalStateException(
+                    "source " + source.scheme() + " returned an image id that is not in the store: " + id));
+        }
+    }
+
+    private runtime.core.source.Sources sources;
+
+    public synchronized runtime.core.source.Sources sources() {
+        if (sources == null) sources = runtime.core.source.Sources.boot();
+        return sources;
     }
 
     /**

@@ -40,7 +40,48 @@ public final class Posix {
 
     private static final Downcall CHMOD = Downcall.withErrno("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
+    private static final Downcall LSETXATTR = Downcall.withErrno("lsetxattr",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final Downcall LGETXATTR = Downcall.withErrno("lgetxattr",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    public static final int ENODATA = 61;
+
     private Posix() {}
+
+    /** {@code lsetxattr(2)}: any namespace (trusted.* needs root); does not follow a symlink. */
+    public static void setxattr(String path, String name, byte[] value) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            MemorySegment v = arena.allocateFrom(JAVA_BYTE_LAYOUT, value);
+            if ((int) LSETXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name), v,
+                    (long) value.length, 0) != 0) {
+                throw new ErrnoException("setxattr " + name + " on " + path, LibC.errno(state));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /** {@code lgetxattr(2)}: the value, or null when the attribute is absent (or unsupported). */
+    public static byte[] getxattr(String path, String name) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            MemorySegment buf = arena.allocate(4096);
+            long n = (long) LGETXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name), buf, 4096L);
+            if (n < 0) {
+                int errno = LibC.errno(state);
+                if (errno == ENODATA || errno == 95 /* EOPNOTSUPP */) return null;
+                throw new ErrnoException("getxattr " + name + " on " + path, errno);
+            }
+            return buf.asSlice(0, n).toArray(JAVA_BYTE_LAYOUT);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
 
     /**
      * {@code chmod(2)}. The JDK's own mode setter opens the file first, which fails on a directory with

@@ -14,33 +14,44 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * How an image wants to be run: environment, working directory and entrypoint, set by build macros
- * (--env, --import-env, --workdir, --entrypoint) or taken from an imported image's config. Each layer
+ * How an image wants to be run: environment, working directory, entrypoint and cmd (and the user, recorded
+ * from OCI images), set by build macros (--env, --import-env, --workdir, --entrypoint) or taken from an
+ * imported image's config. Each layer
  * stores the full effective config of the image it tops ({@code config} file, java.util.Properties
  * format: reading it must not cost a JSON library at start-up).
  */
-public record ImageConfig(Map<String, String> env, Optional<String> workdir, List<String> entrypoint) {
-    public static final ImageConfig EMPTY = new ImageConfig(Map.of(), Optional.empty(), List.of());
+public record ImageConfig(Map<String, String> env, Optional<String> workdir, List<String> entrypoint, List<String> cmd,
+                          Optional<String> user) {
+    public static final ImageConfig EMPTY = new ImageConfig(Map.of(), Optional.empty(), List.of(), List.of(), Optional.empty());
     static final String FILE = "config";
 
     public ImageConfig {
         env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
         entrypoint = List.copyOf(entrypoint);
+        cmd = List.copyOf(cmd);
+    }
+
+    /** What runs when no command is given: entrypoint followed by cmd (as OCI defines), or empty. */
+    public List<String> defaultCommand() {
+        List<String> all = new ArrayList<>(entrypoint);
+        all.addAll(cmd);
+        return all;
     }
 
     public ImageConfig withEnv(String name, String value) {
         Map<String, String> e = new LinkedHashMap<>(env);
         e.remove(name); // a re-set variable moves to the end, as in a shell
         e.put(name, value);
-        return new ImageConfig(e, workdir, entrypoint);
+        return new ImageConfig(e, workdir, entrypoint, cmd, user);
     }
 
     public ImageConfig withWorkdir(String dir) {
-        return new ImageConfig(env, Optional.of(dir), entrypoint);
+        return new ImageConfig(env, Optional.of(dir), entrypoint, cmd, user);
     }
 
+    /** Sets the entrypoint and clears cmd (plash's --entrypoint is the whole default command). */
     public ImageConfig withEntrypoint(List<String> command) {
-        return new ImageConfig(env, workdir, command);
+        return new ImageConfig(env, workdir, command, List.of(), user);
     }
 
     /** {@code NAME=VALUE} strings, in the order set. */
@@ -51,7 +62,7 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
     }
 
     public boolean isEmpty() {
-        return env.isEmpty() && workdir.isEmpty() && entrypoint.isEmpty();
+        return env.isEmpty() && workdir.isEmpty() && entrypoint.isEmpty() && cmd.isEmpty() && user.isEmpty();
     }
 
     /** Reads a layer directory's config; a layer without one has the empty config. */
@@ -68,9 +79,14 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
             int eq = kv.indexOf('=');
             env.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        List<String> entry = new ArrayList<>();
-        for (int i = 0; p.containsKey("entrypoint." + i); i++) entry.add(p.getProperty("entrypoint." + i));
-        return new ImageConfig(env, Optional.ofNullable(p.getProperty("workdir")), entry);
+        return new ImageConfig(env, Optional.ofNullable(p.getProperty("workdir")), list(p, "entrypoint"), list(p, "cmd"),
+                Optional.ofNullable(p.getProperty("user")));
+    }
+
+    private static List<String> list(Properties p, String key) {
+        List<String> values = new ArrayList<>();
+        for (int i = 0; p.containsKey(key + "." + i); i++) values.add(p.getProperty(key + "." + i));
+        return values;
     }
 
     /** Writes this config into a (staging) layer directory; nothing for the empty config. */
@@ -81,6 +97,8 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
         for (int i = 0; i < e.size(); i++) p.setProperty("env." + i, e.get(i));
         workdir.ifPresent(w -> p.setProperty("workdir", w));
         for (int i = 0; i < entrypoint.size(); i++) p.setProperty("entrypoint." + i, entrypoint.get(i));
+        for (int i = 0; i < cmd.size(); i++) p.setProperty("cmd." + i, cmd.get(i));
+        user.ifPresent(u -> p.setProperty("user", u));
         try (OutputStream out = Files.newOutputStream(layerDirectory.resolve(FILE))) {
             p.store(out, null);
         }

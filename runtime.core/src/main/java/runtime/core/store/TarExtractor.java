@@ -29,7 +29,8 @@ import runtime.api.sys.Posix;
  * at the layer), so an archive can neither plant a symlink and write through it to the host nor hard
  * link to a host file. The entry itself is never followed: it replaces what is there.
  * Ownership is applied when running as root; rootless, every file belongs to the caller (root inside
- * the container). Device nodes need root and are skipped (and counted) rootless.
+ * the container). Device nodes need root and are skipped (and counted) rootless. OCI whiteouts become
+ * the store's own ({@link LayerFormat}).
  */
 public final class TarExtractor {
     private static final int MAX_SYMLINK_HOPS = 40;
@@ -65,11 +66,19 @@ public final class TarExtractor {
                 continue;
             }
             String name = parts.getLast();
-            if (name.startsWith(".wh.")) {
-                // A whiteout hides lower-layer entries; a layer unpacked on its own has none below.
+            Path parent = resolveInside(parts.subList(0, parts.size() - 1), true);
+            if (name.equals(LayerFormat.OCI_OPAQUE)) {
+                // OCI: hide the lower layers' content of this directory.
+                LayerFormat.markOpaque(parent, asRoot);
                 continue;
             }
-            Path parent = resolveInside(parts.subList(0, parts.size() - 1), true);
+            if (name.startsWith(LayerFormat.OCI_WHITEOUT_PREFIX)) {
+                // OCI: NAME was deleted; the store records that as overlay does (a 0:0 device).
+                Path deleted = parent.resolve(name.substring(LayerFormat.OCI_WHITEOUT_PREFIX.length()));
+                removeExisting(deleted);
+                LayerFormat.whiteout(deleted);
+                continue;
+            }
             Path target = parent.resolve(name);
             unpack(tar, entry, target);
         }

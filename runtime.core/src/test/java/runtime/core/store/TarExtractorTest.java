@@ -28,7 +28,7 @@ class TarExtractorTest {
     }
 
     private void extract(byte[] tar) throws Exception {
-        new TarExtractor(layer, false).extract(new ByteArrayInputStream(tar));
+        new TarExtractor(layer, runtime.api.sys.Posix.getuid() == 0).extract(new ByteArrayInputStream(tar));
     }
 
     private long outsideEntries() throws Exception {
@@ -99,9 +99,16 @@ class TarExtractorTest {
     }
 
     @Test
-    void whiteoutsInABaseLayerAreDropped() throws Exception {
-        extract(new TarFixtures().file("etc/.wh.gone", "", 0644).file("etc/kept", "k", 0644).bytes());
-        assertEquals(List.of("kept"), Files.list(layer.resolve("etc")).map(p -> p.getFileName().toString()).toList());
+    void ociWhiteoutsBecomeOverlayWhiteouts() throws Exception {
+        extract(new TarFixtures().file("etc/.wh.gone", "", 0644).file("etc/kept", "k", 0644)
+                .dir("var/cache", 0755).file("var/cache/.wh..wh..opq", "", 0644).bytes());
+        assertEquals(List.of("gone", "kept"), Files.list(layer.resolve("etc")).map(p -> p.getFileName().toString()).sorted().toList());
+        assertTrue(LayerFormat.isWhiteout(layer.resolve("etc/gone")));
+        assertFalse(LayerFormat.isWhiteout(layer.resolve("etc/kept")));
+        boolean root = runtime.api.sys.Posix.getuid() == 0;
+        assertTrue(LayerFormat.isOpaque(layer.resolve("var/cache"), root));
+        assertFalse(LayerFormat.isOpaque(layer.resolve("etc"), root));
+        assertEquals(List.of(), Files.list(layer.resolve("var/cache")).toList(), "the marker itself is not kept");
     }
 
     @Test

@@ -1,0 +1,230 @@
+package runtime.core.source;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import runtime.api.source.RunConfig;
+import runtime.api.source.SourceContext;
+import runtime.api.sys.Posix;
+import runtime.core.Engine;
+import runtime.core.launch.Container;
+import runtime.core.launch.LaunchException;
+import runtime.core.launch.Timings;
+import runtime.core.store.Decompress;
+import runtime.core.store.ImageConfig;
+import runtime.core.store.ImageStore;
+import runtime.core.store.Layer;
+import runtime.core.store.TarExtractor;
+
+/**
+ * strata's side of {@link SourceContext}: layers go through the store's staging and atomic commit,
+ * remembered pulls live in DATA/sources/SHA256(key).
+ */
+public final class StoreSourceContext implements SourceContext, AutoCloseable {
+    private static HttpClient http;
+
+    private final Engine engine;
+    private final ImageStore store;
+    private Path scratch;
+
+    public StoreSourceContext(Engine engine) {
+        this.engine = engine;
+        this.store = engine.store();
+    }
+
+    private Path keyFile(String key) {
+        return store.data().resolve("sources").resolve(ImageStoreKeys.sha256(key));
+    }
+
+    @Override
+    public Optional<String> recall(String key) {
+        try {
+            String id = Files.readString(keyFile(key)).strip();
+            return store.layer(id).isPresent() ? Optional.of(id) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void remember(String key, String imageId) throws IOException {
+        Path file = keyFile(key);
+        Files.createDirectories(file.getParent());
+        Path tmp = Files.createTempFile(file.getParent(), "key-", ".tmp");
+        Files.writeString(tmp, imageId + "\n" + key + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public boolean hasLayer(Optional<String> parent, String instruction) {
+        return store.layer(ImageStore.layerId(parent, instruction)).isPresent();
+    }
+
+    @Override
+    public String importLayer(Optional<String> parent, String instruction, InputStream tar) throws IOException {
+        String id = ImageStore.layerId(parent, instruction);
+        if (store.layer(id).isPresent()) return id;
+        Path staging = store.newStaging();
+        try {
+            Path root = Files.createDirectory(staging.resolve("root"));
+            TarExtractor extractor = new TarExtractor(root, !rootless());
+            try (InputStream in = Decompress.open(tar)) {
+                extractor.extract(in);
+            }
+            if (parent.isPresent()) {
+                store.layer(parent.get()).ifPresent(p -> copyConfig(p, staging));
+            }
+            return store.commit(staging, parent, instruction).id();
+        } finally {
+            store.discard(staging);
+        }
+    }
+
+    private static void copyConfig(Layer parent, Path staging) {
+        try {
+            ImageConfig.read(parent.directory()).write(staging);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String configure(String imageId, RunConfig config) throws IOException {
+        java.util.LinkedHashMap<String, String> env = new java.util.LinkedHashMap<>();
+        for (String kv : config.env()) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) env.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        ImageConfig image = new ImageConfig(env, config.workdir(), config.entrypoint(), config.cmd(), config.user());
+        String instruction = "config sha256:" + ImageStoreKeys.sha256(String.valueOf(image));
+        Path staging = store.newStaging();
+        try {
+            Files.createDirectory(staging.resolve("root"));
+            image.write(staging);
+            return store.commit(staging, Optional.of(imageId), instruction).id();
+        } finally {
+            store.discard(staging);
+        }
+    }
+
+    @Override
+    public String runAndCommit(String imageId, List<String> argv, String instruction) throws IOException {
+        String id = ImageStore.layerId(Optional.of(imageId), instruction);
+        if (store.layer(id).isPresent()) return id;
+        Layer image = store.layer(imageId).orElseThrow(() -> new IllegalArgumentException("no image " + imageId));
+        Path staging = store.newStaging();
+        try {
+            Path upper = Files.createDirectory(staging.resolve("root"));
+            Path work = Files.createDirectory(staging.resolve("work"));
+            List<String> env = new ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"));
+            Engine.RunOptions run = new Engine.RunOptions(Optional.empty(), "host", Path.of("/"), env, List.of(),
+                    Optional.of(new Engine.WritableLayer(upper, work)), true, true);
+            Container c = engine.launch(image, argv, run, new Timings());
+            int code = c.waitFor().shellCode();
+            if (code != 0) throw new IOException(String.join(" ", argv) + " exited with " + code);
+            engine.deleteTree(work);
+            ImageConfig.read(image.directory()).write(staging);
+            return store.commit(staging, Optional.of(imageId), instruction).id();
+        } catch (LaunchException e) {
+            throw new IOException(e.getMessage(), e);
+        } finally {
+            store.discard(staging);
+        }
+    }
+
+    @Override
+    public synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                    .connectTimeout(Duration.ofSeconds(30)).build();
+        }
+        return http;
+    }
+
+    @Override
+    public Progress progress(String label, long totalBytes) {
+        return new TerminalProgress(System.err, Posix.isatty(2), label, totalBytes);
+    }
+
+    @Override
+    public synchronized Path scratch() throws IOException {
+        if (scratch == null) scratch = store.newStaging();
+        return scratch;
+    }
+
+    @Override
+    public Map<String, String> environment() {
+        return engine.environment();
+    }
+
+    @Override
+    public boolean rootless() {
+        return engine.ids().rootless();
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (scratch != null) {
+            store.discard(scratch);
+            scratch = null;
+        }
+    }
+
+    /** A one-line progress display: label, bytes so far, rate; redrawn at most 10 times a second. */
+    static final class TerminalProgress implements Progress {
+        private final PrintStream out;
+        private final boolean enabled;
+        private final String label;
+        private final long total;
+        private final long start = System.nanoTime();
+        private long done;
+        private long lastDraw;
+
+        TerminalProgress(PrintStream out, boolean enabled, String label, long total) {
+            this.out = out;
+            this.enabled = enabled;
+            this.label = label;
+            this.total = total;
+        }
+
+        @Override
+        public synchronized void advance(long bytes) {
+            done += bytes;
+            long now = System.nanoTime();
+            if (enabled && now - lastDraw > 100_000_000L) {
+                lastDraw = now;
+                draw(now);
+            }
+        }
+
+        private void draw(long now) {
+            double seconds = Math.max(1e-3, (now - start) / 1e9);
+            String size = total > 0 ? String.format("%s / %s", mib(done), mib(total)) : mib(done);
+            out.printf("\r\033[K%s  %s  %s/s", label, size, mib((long) (done / seconds)));
+            out.flush();
+        }
+
+        private static String mib(long bytes) {
+            return String.format("%.1f MiB", bytes / 1048576.0);
+        }
+
+        @Override
+        public synchronized void close() {
+            if (enabled) {
+                draw(System.nanoTime());
+                out.println();
+            }
+        }
+    }
+}
