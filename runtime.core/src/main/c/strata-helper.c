@@ -57,6 +57,8 @@
 #define OP_ROOT 12
 #define OP_LOOPBACK_UP 13
 #define OP_DIE_WITH_PARENT 14
+#define OP_PID_NAMESPACE 15
+#define OP_SYMLINK 16
 
 #define FD_PLAN 3
 #define FD_STATUS 4
@@ -82,6 +84,7 @@ struct step {
 static int current_step = -1;
 static pid_t initial_parent; /* strata's pid, for OP_DIE_WITH_PARENT */
 static int root_fd = -1; /* set by OP_ROOT: relative targets resolve inside it */
+static int in_pid_namespace; /* set by OP_PID_NAMESPACE: exec forks and this process stays as init */
 extern char **environ;
 
 static void report(uint32_t kind, int32_t error, int32_t detail) {
@@ -343,8 +346,17 @@ static void pivot_root_to(const char *newroot) {
     }
 }
 
+/* Our pid as strata sees it: in a new pid namespace getpid() says 1, but /proc is still the host's. */
+static pid_t host_pid(void) {
+    char buf[32];
+    ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+    if (n <= 0) return getpid();
+    buf[n] = '\0';
+    return (pid_t) strtol(buf, NULL, 10);
+}
+
 static void wait_for_parent(void) {
-    report(REPORT_READY, 0, (int32_t) getpid());
+    report(REPORT_READY, 0, (int32_t) host_pid());
     char go;
     ssize_t n;
     do n = read(FD_SYNC, &go, 1);
@@ -365,6 +377,75 @@ static void loopback_up(void) {
     close(sock);
 }
 
+/*
+ * Waits for child and mirrors its end: exits with its code, or 128+N when signal N killed it. Every
+ * other signal received is passed on to it. Used by the relay outside a pid namespace (strata waits for
+ * that one) and by init (pid 1) inside, which also reaps orphans: when pid 1 exits the kernel kills the
+ * rest of the namespace. Signals must be blocked before the fork that made child.
+ */
+static _Noreturn void supervise(pid_t child) {
+    close(FD_STATUS);
+    close(FD_SYNC);
+    sigset_t all;
+    sigfillset(&all);
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&all, &info);
+        if (sig < 0) continue;
+        if (sig != SIGCHLD) {
+            kill(child, sig);
+            continue;
+        }
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (pid == child) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+    }
+}
+
+/* Forks with all signals blocked in the parent (for supervise); the child gets its mask back. */
+static pid_t fork_supervised(sigset_t *saved) {
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, saved);
+    pid_t pid = fork();
+    if (pid == 0) sigprocmask(SIG_SETMASK, saved, NULL);
+    return pid;
+}
+
+static void enter_pid_namespace(void) {
+    if (unshare(CLONE_NEWPID) != 0) fail(errno, 0);
+    sigset_t saved;
+    pid_t child = fork_supervised(&saved);
+    if (child < 0) fail(errno, 0);
+    if (child > 0) supervise(child);
+    in_pid_namespace = 1;
+}
+
+static void make_symlink(const char *target, const char *link) {
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", link);
+    char *slash = strrchr(parent, '/');
+    const char *name = link;
+    int dirfd;
+    if (slash) {
+        *slash = '\0';
+        name = slash + 1;
+        dirfd = make_directories(*parent ? parent : "/", 0755);
+    } else {
+        dirfd = root_fd >= 0 ? dup(root_fd) : open(".", O_PATH | O_CLOEXEC);
+    }
+    if (dirfd < 0) fail(errno, 0);
+    char real[64];
+    snprintf(real, sizeof real, "/proc/self/fd/%d", dirfd);
+    int dir = open(real, O_DIRECTORY | O_CLOEXEC);
+    close(dirfd);
+    if (dir < 0) fail(errno, 0);
+    if (symlinkat(target, dir, name) != 0 && errno != EEXIST) fail(errno, 0);
+    close(dir);
+}
+
 static void exec_command(struct step *s) {
     uint32_t argc = (uint32_t) number(s->argv[0]);
     char **argv = s->argv + 1;
@@ -372,6 +453,13 @@ static void exec_command(struct step *s) {
     if (!envp) fail(ENOMEM, 0);
     for (uint32_t i = 1 + argc, j = 0; i < s->argc; i++, j++) envp[j] = s->argv[i];
     argv[argc] = NULL; /* the first environment entry's slot: its pointer is kept in envp */
+    if (in_pid_namespace) {
+        /* Stay as pid 1: a command is rarely written to reap orphans or to be its namespace's init. */
+        sigset_t saved;
+        pid_t child = fork_supervised(&saved);
+        if (child < 0) fail(errno, 0);
+        if (child > 0) supervise(child);
+    }
     environ = envp;
     execvp(argv[0], argv);
     fail(errno, -2);
@@ -445,6 +533,12 @@ int main(void) {
         case OP_DIE_WITH_PARENT:
             if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno, 0);
             if (getppid() != initial_parent) _exit(137); /* strata died before the line above */
+            break;
+        case OP_PID_NAMESPACE:
+            enter_pid_namespace();
+            break;
+        case OP_SYMLINK:
+            make_symlink(s->argv[0], s->argv[1]);
             break;
         case OP_LOOPBACK_UP:
             loopback_up();

@@ -94,10 +94,21 @@ public final class Engine implements AutoCloseable {
      */
     public record RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
                              List<SetupOp.Bind> binds, Optional<WritableLayer> writable, boolean stdoutToStderr,
-                             boolean dieWithParent) {
+                             boolean dieWithParent, Optional<ContainerPlans.Isolation> isolation) {
         public RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
                           List<SetupOp.Bind> binds) {
-            this(filesystem, network, workdir, environment, binds, Optional.empty(), false, false);
+            this(filesystem, network, workdir, environment, binds, Optional.empty(), false, false, Optional.empty());
+        }
+
+        public RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
+                          List<SetupOp.Bind> binds, Optional<WritableLayer> writable, boolean stdoutToStderr,
+                          boolean dieWithParent) {
+            this(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent, Optional.empty());
+        }
+
+        public RunOptions isolated(ContainerPlans.Isolation isolation) {
+            return new RunOptions(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent,
+                    Optional.of(isolation));
         }
     }
 
@@ -121,7 +132,7 @@ public final class Engine implements AutoCloseable {
         RunOptions resolved = new RunOptions(options.filesystem(), options.network(),
                 config.workdir().map(Path::of).orElse(options.workdir()),
                 withImageEnvironment(options.environment(), config), options.binds(), options.writable(),
-                options.stdoutToStderr(), options.dieWithParent());
+                options.stdoutToStderr(), options.dieWithParent(), options.isolation());
         return launch(image, command, resolved, timings);
     }
 
@@ -149,9 +160,12 @@ public final class Engine implements AutoCloseable {
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = drivers().network(options.network())
                     .attach(new NetworkRequest(image.shortId(), List.of()));
-            ContainerPlans.Plan plan = ContainerPlans.sharedHost(layers, fs, network, ids(), store.mountScratch(),
-                    options.writable().map(w -> new ContainerPlans.Upper(w.upper(), w.work())), options.dieWithParent(),
-                    options.binds(), workdir, command, environment);
+            Optional<ContainerPlans.Upper> keep = options.writable().map(w -> new ContainerPlans.Upper(w.upper(), w.work()));
+            ContainerPlans.Plan plan = options.isolation().isPresent()
+                    ? ContainerPlans.isolated(layers, fs, network, ids(), store.mountScratch(), keep, options.isolation().get(),
+                            options.binds(), workdir, command, environment)
+                    : ContainerPlans.sharedHost(layers, fs, network, ids(), store.mountScratch(), keep, options.dieWithParent(),
+                            options.binds(), workdir, command, environment);
             timings.mark("plan");
             try {
                 return launcher().start(plan.steps(), network, timings, stdio);

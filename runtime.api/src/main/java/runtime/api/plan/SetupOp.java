@@ -51,6 +51,27 @@ public sealed interface SetupOp {
         }
     }
 
+    /**
+     * Enter a new pid namespace: the helper forks; the parent stays outside as a relay (strata waits for
+     * it; it passes signals on and exits as the container does), the child is pid 1 and runs the rest of
+     * the plan. At {@link Exec} it forks once more and stays as init: it reaps orphans, passes signals to
+     * the command and exits with the command's status.
+     */
+    record EnterPidNamespace() implements SetupOp {
+        @Override
+        public String describe() {
+            return "create pid namespace";
+        }
+    }
+
+    /** A symlink {@code link -> target}; a relative {@code link} is made inside the root. */
+    record Symlink(String target, Path link) implements SetupOp {
+        @Override
+        public String describe() {
+            return "symlink " + link + " -> " + target;
+        }
+    }
+
     /** {@code unshare(2)} the given {@link Namespaces} flags (as root, or inside a user namespace). */
     record Unshare(int namespaces) implements SetupOp {
         @Override

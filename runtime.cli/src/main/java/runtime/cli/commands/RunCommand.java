@@ -15,6 +15,7 @@ import runtime.cli.Command;
 import runtime.cli.Invocation;
 import runtime.core.Engine;
 import runtime.core.launch.Container;
+import runtime.core.launch.ContainerPlans;
 import runtime.core.launch.SignalForwarding;
 import runtime.core.launch.Timings;
 import runtime.core.store.Layer;
@@ -44,7 +45,15 @@ public final class RunCommand implements Command {
                         .desc("network driver: host (default) or none").build())
                 .addOption(Option.builder("b").longOpt("bind").hasArg().argName("SRC[:DST][:ro]")
                         .desc("bind a host path into the container (repeatable)").build())
-                .addOption(Option.builder().longOpt("debug").desc("print start-up phase timings (also STRATA_DEBUG=1)").build());
+                .addOption(Option.builder().longOpt("debug").desc("print start-up phase timings (also STRATA_DEBUG=1)").build())
+                .addOption(Option.builder("e").longOpt("env").hasArg().argName("NAME=VALUE")
+                        .desc("set an environment variable (repeatable)").build())
+                .addOption(Option.builder("w").longOpt("workdir").hasArg().argName("DIR")
+                        .desc("working directory in the container").build())
+                .addOption(Option.builder("i").longOpt("isolate").desc("an isolated container: new pid, net (none unless --net), "
+                        + "uts, ipc and cgroup namespaces, fresh /proc, minimal /dev, private /tmp, no host home").build())
+                .addOption(Option.builder().longOpt("hostname").hasArg().argName("NAME").desc("hostname (with --isolate)").build())
+                .addOption(Option.builder().longOpt("read-only").desc("read-only root filesystem (with --isolate)").build());
     }
 
     @Override
@@ -55,8 +64,18 @@ public final class RunCommand implements Command {
         Engine engine = in.engine();
         Layer layer = engine.resolveImage(image);
         timings.mark("resolve");
+        boolean isolate = in.has("isolate");
+        if (!isolate && (in.has("hostname") || in.has("read-only"))) {
+            throw new IllegalArgumentException("--hostname and --read-only go with --isolate");
+        }
+        String hostname = in.value("hostname", "strata-" + layer.shortId());
+        List<String> env = isolate ? isolatedEnvironment(in.env(), hostname) : environment(in.env());
+        env = withOverrides(env, in.values("env"));
+        Path workdir = Path.of(in.value("workdir", isolate ? "/" : Path.of("").toAbsolutePath().toString()));
+        if (!workdir.isAbsolute()) throw new IllegalArgumentException("--workdir wants an absolute path");
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
-                in.value("net", "host"), Path.of("").toAbsolutePath(), environment(in.env()), parseBinds(in.values("bind")));
+                in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind")));
+        if (isolate) options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only")));
         Container container = engine.run(layer, command, options, timings);
         SignalForwarding.forward(container);
         if (in.debug()) {
@@ -72,6 +91,27 @@ public final class RunCommand implements Command {
         List<String> result = new ArrayList<>();
         for (Map.Entry<String, String> e : env.entrySet()) result.add(e.getKey() + "=" + e.getValue());
         if (!env.containsKey("PATH")) result.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        return result;
+    }
+
+    /** An isolated container starts from a clean environment, not the caller's. */
+    static List<String> isolatedEnvironment(Map<String, String> env, String hostname) {
+        List<String> result = new ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME=/root", "HOSTNAME=" + hostname));
+        if (env.containsKey("TERM")) result.add("TERM=" + env.get("TERM"));
+        return result;
+    }
+
+    /** {@code NAME=VALUE} settings replace earlier values of NAME. */
+    static List<String> withOverrides(List<String> env, List<String> overrides) {
+        List<String> result = new ArrayList<>(env);
+        for (String kv : overrides) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("bad --env '" + kv + "': want NAME=VALUE");
+            String prefix = kv.substring(0, eq + 1);
+            result.removeIf(e -> e.startsWith(prefix));
+            result.add(kv);
+        }
         return result;
     }
 

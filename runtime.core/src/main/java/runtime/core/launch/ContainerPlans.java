@@ -55,17 +55,7 @@ public final class ContainerPlans {
         plan.add(namespaces(ids, Namespaces.MOUNT | network.namespaces()));
         plan.add(PRIVATE_PROPAGATION);
         Path root = scratch.resolve("root");
-        plan.add(new SetupOp.Mount("tmpfs", scratch, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=0755"));
-        plan.add(new SetupOp.MakeDirectories(root, 0755));
-        Path upper = keep.map(Upper::upper).orElse(scratch.resolve("upper"));
-        Path work = keep.map(Upper::work).orElse(scratch.resolve("work"));
-        if (keep.isEmpty()) {
-            plan.add(new SetupOp.MakeDirectories(upper, 0755));
-            plan.add(new SetupOp.MakeDirectories(work, 0755));
-        }
-        int fsFrom = plan.size();
-        plan.addAll(fs.mount(new MountRequest(layers, upper, work, root, ids.rootless())));
-        int fsTo = plan.size();
+        int[] fsRange = mountImage(plan, layers, fs, ids, scratch, keep);
         plan.add(new SetupOp.UseRoot(root));
         for (String hostPath : SHARED_HOST_PATHS) {
             plan.add(new SetupOp.Bind(Path.of(hostPath), Path.of(hostPath.substring(1)), false, true));
@@ -76,7 +66,90 @@ public final class ContainerPlans {
         plan.add(new SetupOp.PivotRoot(root));
         plan.add(new SetupOp.ChangeDirectory(workdir, Path.of("/")));
         plan.add(new SetupOp.Exec(argv, env));
-        return new Plan(plan, fsFrom, fsTo);
+        return new Plan(plan, fsRange[0], fsRange[1]);
+    }
+
+    /**
+     * A tmpfs on {@code scratch} with the mount point (and, unless {@code keep} names others, the upper
+     * and work directories), then the driver's mount of the image at scratch/root. Returns the range of
+     * the driver's steps in {@code plan}.
+     */
+    private static int[] mountImage(List<SetupOp> plan, List<Path> layers, FilesystemDriver fs, IdMaps ids, Path scratch,
+                                    Optional<Upper> keep) {
+        Path root = scratch.resolve("root");
+        plan.add(new SetupOp.Mount("tmpfs", scratch, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=0755"));
+        plan.add(new SetupOp.MakeDirectories(root, 0755));
+        Path upper = keep.map(Upper::upper).orElse(scratch.resolve("upper"));
+        Path work = keep.map(Upper::work).orElse(scratch.resolve("work"));
+        if (keep.isEmpty()) {
+            plan.add(new SetupOp.MakeDirectories(upper, 0755));
+            plan.add(new SetupOp.MakeDirectories(work, 0755));
+        }
+        int from = plan.size();
+        plan.addAll(fs.mount(new MountRequest(layers, upper, work, root, ids.rootless())));
+        return new int[] {from, plan.size()};
+    }
+
+    /** What an isolated container looks like beyond its image. */
+    public record Isolation(String hostname, boolean readOnly) {}
+
+    /** Device nodes an isolated container gets from the host (bind-mounted: rootless cannot mknod them). */
+    static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
+
+    /**
+     * A squish-style isolated container: new pid, uts, ipc and cgroup namespaces (network per the
+     * attachment), a fresh /proc, a minimal /dev with its own pseudo-terminals, a private /tmp, its own
+     * hostname, no host home, optionally a read-only root; pid 1 is the helper as init.
+     */
+    public static Plan isolated(List<Path> layers, FilesystemDriver fs, NetworkAttachment network, IdMaps ids,
+                                Path scratch, Optional<Upper> keep, Isolation isolation, List<SetupOp.Bind> extraBinds,
+                                Path workdir, List<String> argv, List<String> env) {
+        List<SetupOp> plan = new ArrayList<>();
+        int nets = network.namespaces();
+        plan.add(namespaces(ids, Namespaces.MOUNT | Namespaces.UTS | Namespaces.IPC | Namespaces.CGROUP | nets));
+        plan.add(new SetupOp.EnterPidNamespace());
+        plan.add(PRIVATE_PROPAGATION);
+        Path root = scratch.resolve("root");
+        int[] fsRange = mountImage(plan, layers, fs, ids, scratch, keep);
+        plan.add(new SetupOp.UseRoot(root));
+        long secure = MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC;
+        plan.add(new SetupOp.MakeDirectories(Path.of("proc"), 0555));
+        plan.add(new SetupOp.Mount("proc", Path.of("proc"), "proc", secure, null));
+        plan.add(new SetupOp.MakeDirectories(Path.of("sys"), 0555));
+        if ((nets & Namespaces.NET) != 0) {
+            plan.add(new SetupOp.Mount("sysfs", Path.of("sys"), "sysfs", secure | MountFlags.MS_RDONLY, null));
+        } else {
+            plan.add(new SetupOp.Bind(Path.of("/sys"), Path.of("sys"), true, false));
+        }
+        plan.add(new SetupOp.MakeDirectories(Path.of("dev"), 0755));
+        plan.add(new SetupOp.Mount("tmpfs", Path.of("dev"), "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NOEXEC, "mode=0755"));
+        for (String device : DEVICES) {
+            plan.add(new SetupOp.Bind(Path.of("/dev", device), Path.of("dev", device), false, true));
+        }
+        plan.add(new SetupOp.MakeDirectories(Path.of("dev/pts"), 0755));
+        plan.add(new SetupOp.Mount("devpts", Path.of("dev/pts"), "devpts", MountFlags.MS_NOSUID | MountFlags.MS_NOEXEC,
+                "newinstance,ptmxmode=0666,mode=0620"));
+        plan.add(new SetupOp.Symlink("pts/ptmx", Path.of("dev/ptmx")));
+        plan.add(new SetupOp.Symlink("/proc/self/fd", Path.of("dev/fd")));
+        plan.add(new SetupOp.Symlink("/proc/self/fd/0", Path.of("dev/stdin")));
+        plan.add(new SetupOp.Symlink("/proc/self/fd/1", Path.of("dev/stdout")));
+        plan.add(new SetupOp.Symlink("/proc/self/fd/2", Path.of("dev/stderr")));
+        plan.add(new SetupOp.MakeDirectories(Path.of("dev/shm"), 01777));
+        plan.add(new SetupOp.Mount("tmpfs", Path.of("dev/shm"), "tmpfs", secure, "mode=1777"));
+        plan.add(new SetupOp.MakeDirectories(Path.of("tmp"), 01777));
+        plan.add(new SetupOp.Mount("tmpfs", Path.of("tmp"), "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=1777"));
+        plan.add(new SetupOp.Bind(Path.of("/etc/resolv.conf"), Path.of("etc/resolv.conf"), true, true));
+        plan.addAll(extraBinds);
+        plan.add(new SetupOp.SetHostname(isolation.hostname()));
+        plan.addAll(network.setupOps());
+        if (network.wantsStartedCallback()) plan.add(new SetupOp.SyncWithParent());
+        if (isolation.readOnly()) {
+            plan.add(new SetupOp.Mount(null, Path.of("."), null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | MountFlags.MS_RDONLY, null));
+        }
+        plan.add(new SetupOp.PivotRoot(root));
+        plan.add(new SetupOp.ChangeDirectory(workdir, Path.of("/")));
+        plan.add(new SetupOp.Exec(argv, env));
+        return new Plan(plan, fsRange[0], fsRange[1]);
     }
 
     /** An overlay upper directory and its work directory, on one filesystem. */

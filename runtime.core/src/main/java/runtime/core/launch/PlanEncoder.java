@@ -22,7 +22,7 @@ public final class PlanEncoder {
     /** Must match the OP_* constants of strata-helper.c (checked by a test). */
     enum Opcode {
         USERNS(1), UNSHARE(2), MOUNT(3), BIND(4), MKDIRS(5), RUN(6), SYNC(7), PIVOT_ROOT(8), HOSTNAME(9),
-        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14);
+        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14), PID_NAMESPACE(15), SYMLINK(16);
 
         final int code;
 
@@ -84,6 +84,12 @@ public final class PlanEncoder {
                 case SetupOp.SyncWithParent s -> Opcode.SYNC;
                 case SetupOp.LoopbackUp l -> Opcode.LOOPBACK_UP;
                 case SetupOp.DieWithParent d -> Opcode.DIE_WITH_PARENT;
+                case SetupOp.EnterPidNamespace p -> Opcode.PID_NAMESPACE;
+                case SetupOp.Symlink l -> {
+                    args.add(l.target());
+                    args.add(l.link().toString());
+                    yield Opcode.SYMLINK;
+                }
                 case SetupOp.PivotRoot p -> {
                     args.add(p.newRoot().toString());
                     yield Opcode.PIVOT_ROOT;

@@ -1,0 +1,85 @@
+package runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import runtime.cli.Installation.Mode;
+import runtime.cli.Installation.Result;
+
+/** strata run --isolate: squish-style containers, as root and rootless. */
+class IsolateIT {
+    static Installation strata;
+
+    @BeforeAll
+    static void install() throws Exception {
+        strata = Installation.get();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void namespacesAndFilesystemsArePrivate(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        Result r = strata.strata(mode, data, wd, Map.of("LEAK", "host-value"), null, "run", "--isolate", "--hostname", "box",
+                "-e", "MINE=set", id, "sh", "-c",
+                "echo $$; hostname; ls /proc | grep -c '^[0-9]'; ls -A /home | wc -l; ip -o link | wc -l; echo ${LEAK:-clean} $MINE;"
+                        + " pwd; touch /tmp/private; test -c /dev/null && test -e /dev/pts/ptmx && echo devices");
+        assertEquals(0, r.exitCode(), r.err());
+        // The shell is pid 2 (the helper is init), sees only its own processes, no host homes, only loopback.
+        assertEquals(List.of("2", "box", "4", "0", "1", "clean set", "/", "devices"), r.out().lines().toList());
+        assertTrue(Files.notExists(Path.of("/tmp/private")), "/tmp is the container's own");
+        Result host = strata.strata(mode, data, wd, Map.of(), null, "run", "--isolate", "--net", "host", id, "sh", "-c", "ip -o link | wc -l");
+        long hostInterfaces;
+        try (var s = Files.list(Path.of("/sys/class/net"))) {
+            hostInterfaces = s.count();
+        }
+        assertEquals(Long.toString(hostInterfaces), host.line(), host.err());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void readOnlyRootAndWorkdir(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Result r = strata.strata(mode, data, "run", "-i", "--read-only", "-w", "/etc", id, "sh", "-c",
+                "pwd; touch /etc/x 2>/dev/null && echo writable || echo read-only; touch /tmp/ok && echo tmp-writable");
+        assertEquals(List.of("/etc", "read-only", "tmp-writable"), r.out().lines().toList(), r.err());
+        Result misuse = strata.strata(mode, data, "run", "--read-only", id, "true");
+        assertEquals(125, misuse.exitCode());
+        assertEquals("strata: --hostname and --read-only go with --isolate\n", misuse.err());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void initReapsOrphansAndPassesSignals(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        // An orphan that exits must not stay a zombie: pid 1 reaps it.
+        Result zombies = strata.strata(mode, data, "run", "-i", id, "sh", "-c",
+                "sh -c 'sleep 0.2 & exit 0'; sleep 0.6; ps -o stat | grep -c '^Z' || true");
+        assertEquals("0", zombies.line(), zombies.err());
+        Path wd = strata.newWorkDirectory(mode);
+        Process p = strata.start(mode, data, wd, Map.of(), "run", "-i", id, "sh", "-c",
+                "trap 'echo got-term; exit 3' TERM; echo started; sleep 30 & wait");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.readString(wd.resolve("out")).contains("started") && System.nanoTime() < deadline) Thread.sleep(20);
+        new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(p).pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(3, p.exitValue(), Files.readString(wd.resolve("err")));
+        assertEquals(List.of("started", "got-term"), Files.readString(wd.resolve("out")).lines().toList());
+    }
+}
