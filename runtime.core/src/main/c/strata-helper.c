@@ -269,16 +269,22 @@ static int make_file(const char *path) {
     char parent[4096];
     snprintf(parent, sizeof parent, "%s", path);
     char *slash = strrchr(parent, '/');
-    if (!slash) return -1;
-    *slash = '\0';
-    int dirfd = make_directories(*parent ? parent : "/", 0755);
+    const char *name = path;
+    int dirfd;
+    if (slash) {
+        *slash = '\0';
+        name = slash + 1;
+        dirfd = make_directories(*parent ? parent : "/", 0755);
+    } else {
+        dirfd = root_fd >= 0 ? dup(root_fd) : open(".", O_PATH | O_CLOEXEC);
+    }
     if (dirfd < 0) return -1;
     char real[64];
     snprintf(real, sizeof real, "/proc/self/fd/%d", dirfd);
     int dir = open(real, O_DIRECTORY | O_CLOEXEC);
     close(dirfd);
     if (dir < 0) return -1;
-    int file = openat(dir, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int file = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
     close(dir);
     if (file < 0 && errno != EEXIST) return -1;
     if (file >= 0) close(file);

@@ -41,6 +41,8 @@ public final class Main {
         COMMANDS.put("b", runtime.cli.commands.BuildThenCommand::new);
         COMMANDS.put("exec", runtime.cli.commands.ExecCommand::new);
         COMMANDS.put("create", runtime.cli.commands.CreateCommand::new);
+        COMMANDS.put("ps", runtime.cli.commands.PsCommand::new);
+        COMMANDS.put("port", runtime.cli.commands.PortCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
     }
 

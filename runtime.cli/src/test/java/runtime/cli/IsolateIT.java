@@ -59,7 +59,7 @@ class IsolateIT {
         assertEquals(List.of("/etc", "read-only", "tmp-writable"), r.out().lines().toList(), r.err());
         Result misuse = strata.strata(mode, data, "run", "--read-only", id, "true");
         assertEquals(125, misuse.exitCode());
-        assertEquals("strata: --hostname and --read-only go with --isolate\n", misuse.err());
+        assertEquals("strata: --hostname, --read-only, --name and --publish go with --isolate\n", misuse.err());
     }
 
     @ParameterizedTest

@@ -12,6 +12,8 @@ import runtime.api.net.NetworkAttachment;
 import runtime.api.net.NetworkRequest;
 import runtime.api.plan.SetupOp;
 import runtime.api.sys.Posix;
+import runtime.core.containers.ContainerRecord;
+import runtime.core.containers.ContainerRegistry;
 import runtime.core.drivers.Drivers;
 import runtime.core.launch.Container;
 import runtime.core.launch.ContainerPlans;
@@ -156,10 +158,34 @@ public final class Engine implements AutoCloseable {
         if (candidates.isEmpty()) throw new IllegalStateException("no filesystem drivers installed");
         timings.mark("drivers");
         Map<Integer, Integer> stdio = options.stdoutToStderr() ? Map.of(1, 2) : Map.of();
+        // Isolated containers are listed (strata ps) and get a state directory for their network's sockets.
+        Optional<ContainerRecord> record = Optional.empty();
+        if (options.isolation().isPresent()) {
+            record = Optional.of(containers().create(options.isolation().get().name(), image.id(), options.network(), command));
+        }
+        try {
+            Container c = launchWith(image, layers, candidates, requested, record, options, command, environment, workdir, stdio, timings);
+            if (record.isPresent()) {
+                ContainerRecord started = containers().started(record.get(), c.pid());
+                c.onExit(() -> containers().remove(started));
+            }
+            return c;
+        } catch (LaunchException | IOException | RuntimeException e) {
+            record.ifPresent(containers()::remove);
+            throw e;
+        }
+    }
+
+    private Container launchWith(Layer image, List<Path> layers, List<FilesystemDriver> candidates, Optional<String> requested,
+                                 Optional<ContainerRecord> record, RunOptions options, List<String> command,
+                                 List<String> environment, Path workdir, Map<Integer, Integer> stdio, Timings timings)
+            throws LaunchException, IOException {
         List<String> failures = new ArrayList<>();
+        List<String> ports = options.isolation().map(ContainerPlans.Isolation::ports).orElse(List.of());
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = drivers().network(options.network())
-                    .attach(new NetworkRequest(image.shortId(), List.of()));
+                    .attach(new NetworkRequest(record.map(ContainerRecord::id).orElse(image.shortId()), ports,
+                            record.map(ContainerRecord::directory).orElse(null)));
             Optional<ContainerPlans.Upper> keep = options.writable().map(w -> new ContainerPlans.Upper(w.upper(), w.work()));
             ContainerPlans.Plan plan = options.isolation().isPresent()
                     ? ContainerPlans.isolated(layers, fs, network, ids(), store.mountScratch(), keep, options.isolation().get(),
@@ -208,6 +234,14 @@ public final class Engine implements AutoCloseable {
             return store.layer(id).orElseThrow(() -> new IllegalStateException(
                     "source " + source.scheme() + " returned an image id that is not in the store: " + id));
         }
+    }
+
+    private ContainerRegistry containers;
+
+    /** The caller's running containers. */
+    public synchronized ContainerRegistry containers() {
+        if (containers == null) containers = new ContainerRegistry(ContainerRegistry.runtimeDirectory(env, uid));
+        return containers;
     }
 
     private runtime.core.source.Sources sources;

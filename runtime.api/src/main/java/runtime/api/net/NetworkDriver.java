@@ -1,5 +1,9 @@
 package runtime.api.net;
 
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
 import runtime.api.Probe;
 import runtime.api.ProbeContext;
 import runtime.api.Spi;
@@ -24,4 +28,22 @@ public interface NetworkDriver {
 
     /** Prepares one container's network; strata closes the attachment when the container has ended. */
     NetworkAttachment attach(NetworkRequest request);
+
+    /**
+     * The port forwards of a running container attached by this driver, controlled from any strata
+     * process ({@code strata port add|rm|ls}), found through the container's state directory. Empty
+     * for networks without forwards.
+     */
+    default Optional<PortControl> portControl(Path stateDirectory) {
+        return Optional.empty();
+    }
+
+    /** Adds, removes and lists port forwards ({@code [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]}). */
+    interface PortControl {
+        void add(String spec) throws java.io.IOException;
+
+        void remove(String spec) throws java.io.IOException;
+
+        List<String> list() throws java.io.IOException;
+    }
 }

@@ -46,7 +46,26 @@ public final class Posix {
             FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
     public static final int ENODATA = 61;
 
+    private static final Downcall OPEN = Downcall.withErrno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    public static final int O_WRONLY = 01;
+    public static final int O_CREAT = 0100;
+    public static final int O_APPEND = 02000;
+
     private Posix() {}
+
+    /** {@code open(2)}; the descriptor is close-on-exec. For handing files to spawned programs. */
+    public static int open(String path, int flags, int mode) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            int fd = (int) OPEN.handle().invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, mode);
+            if (fd < 0) throw new ErrnoException("open " + path, LibC.errno(state));
+            return fd;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
 
     /** {@code lsetxattr(2)}: any namespace (trusted.* needs root); does not follow a symlink. */
     public static void setxattr(String path, String name, byte[] value) throws ErrnoException {

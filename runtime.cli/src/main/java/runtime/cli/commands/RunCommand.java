@@ -53,7 +53,10 @@ public final class RunCommand implements Command {
                 .addOption(Option.builder("i").longOpt("isolate").desc("an isolated container: new pid, net (none unless --net), "
                         + "uts, ipc and cgroup namespaces, fresh /proc, minimal /dev, private /tmp, no host home").build())
                 .addOption(Option.builder().longOpt("hostname").hasArg().argName("NAME").desc("hostname (with --isolate)").build())
-                .addOption(Option.builder().longOpt("read-only").desc("read-only root filesystem (with --isolate)").build());
+                .addOption(Option.builder().longOpt("read-only").desc("read-only root filesystem (with --isolate)").build())
+                .addOption(Option.builder().longOpt("name").hasArg().argName("NAME").desc("container name for ps/port/stop (with --isolate)").build())
+                .addOption(Option.builder("p").longOpt("publish").hasArg().argName("[IP:]HOST:CONTAINER[/PROTO]")
+                        .desc("forward a host port (with --isolate --net slirp4netns; repeatable)").build());
     }
 
     @Override
@@ -65,8 +68,8 @@ public final class RunCommand implements Command {
         Layer layer = engine.resolveImage(image);
         timings.mark("resolve");
         boolean isolate = in.has("isolate");
-        if (!isolate && (in.has("hostname") || in.has("read-only"))) {
-            throw new IllegalArgumentException("--hostname and --read-only go with --isolate");
+        if (!isolate && (in.has("hostname") || in.has("read-only") || in.has("name") || in.has("publish"))) {
+            throw new IllegalArgumentException("--hostname, --read-only, --name and --publish go with --isolate");
         }
         String hostname = in.value("hostname", "strata-" + layer.shortId());
         List<String> env = isolate ? isolatedEnvironment(in.env(), hostname) : environment(in.env());
@@ -75,7 +78,10 @@ public final class RunCommand implements Command {
         if (!workdir.isAbsolute()) throw new IllegalArgumentException("--workdir wants an absolute path");
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
                 in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind")));
-        if (isolate) options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only")));
+        if (isolate) {
+            options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only"),
+                    Optional.ofNullable(in.value("name", null)), in.values("publish")));
+        }
         Container container = engine.run(layer, command, options, timings);
         SignalForwarding.forward(container);
         if (in.debug()) {

@@ -11,6 +11,7 @@ public final class Container {
     private final NetworkAttachment network;
     private final Timings timings;
     private volatile WaitStatus status;
+    private final java.util.List<Runnable> onExit = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Container(long pid, NetworkAttachment network, Timings timings) {
         this.pid = pid;
@@ -36,10 +37,16 @@ public final class Container {
                     status = new WaitStatus(Posix.waitpid(pid));
                 } finally {
                     network.close();
+                    onExit.forEach(Runnable::run);
                 }
             }
             return status;
         }
+    }
+
+    /** Runs {@code action} once the container has ended and been waited for (cleanup of its records). */
+    public void onExit(Runnable action) {
+        onExit.add(action);
     }
 
     /** Sends a signal unless the process has already been reaped. */

@@ -90,8 +90,21 @@ public final class ContainerPlans {
         return new int[] {from, plan.size()};
     }
 
-    /** What an isolated container looks like beyond its image. */
-    public record Isolation(String hostname, boolean readOnly) {}
+    /**
+     * What an isolated container looks like beyond its image.
+     *
+     * @param name  a name for `strata ps`, `port`, `stop` (else the generated id)
+     * @param ports port forwards for the network driver
+     */
+    public record Isolation(String hostname, boolean readOnly, Optional<String> name, List<String> ports) {
+        public Isolation {
+            ports = List.copyOf(ports);
+        }
+
+        public Isolation(String hostname, boolean readOnly) {
+            this(hostname, readOnly, Optional.empty(), List.of());
+        }
+    }
 
     /** Device nodes an isolated container gets from the host (bind-mounted: rootless cannot mknod them). */
     static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");

@@ -1,0 +1,149 @@
+package runtime.core.containers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import runtime.core.store.Trees;
+
+/**
+ * The containers of one user: a directory per container under RUNTIME/containers/ID holding its
+ * {@code state} file and whatever its network needs (slirp4netns's API socket). RUNTIME is
+ * {@code $XDG_RUNTIME_DIR/strata}, else {@code /run/strata} for root, else {@code /tmp/strata-UID}
+ * (short paths: unix socket names are limited to 108 bytes). A record whose process is gone is stale
+ * and dropped when listed.
+ */
+public final class ContainerRegistry {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path directory;
+
+    public ContainerRegistry(Path runtimeDirectory) {
+        this.directory = runtimeDirectory.resolve("containers");
+    }
+
+    public static Path runtimeDirectory(Map<String, String> env, int uid) {
+        String xdg = env.get("XDG_RUNTIME_DIR");
+        if (xdg != null && !xdg.isEmpty() && Files.isDirectory(Path.of(xdg))) return Path.of(xdg, "strata");
+        if (uid == 0) return Path.of("/run/strata");
+        return Path.of("/tmp", "strata-" + uid);
+    }
+
+    /** Reserves an id (and the name, which must be unused) and makes the container's directory. */
+    public synchronized ContainerRecord create(Optional<String> name, String image, String network, List<String> command)
+            throws IOException {
+        if (!Files.isDirectory(directory)) {
+            Files.createDirectories(directory.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(directory);
+        }
+        if (name.isPresent()) {
+            if (!name.get().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+                throw new IllegalArgumentException("bad container name '" + name.get() + "': letters, digits, _ . - (max 63)");
+            }
+            if (find(name.get()).isPresent()) throw new IllegalArgumentException("a container named " + name.get() + " is running");
+        }
+        byte[] bytes = new byte[6];
+        RANDOM.nextBytes(bytes);
+        String id = HexFormat.of().formatHex(bytes);
+        Path dir = Files.createDirectory(directory.resolve(id));
+        return new ContainerRecord(id, name.orElse(id), image, network, -1, Instant.now().toString(), command, dir);
+    }
+
+    /** Records the container's pid once it runs. */
+    public ContainerRecord started(ContainerRecord record, long pid) throws IOException {
+        ContainerRecord r = new ContainerRecord(record.id(), record.name(), record.image(), record.network(), pid,
+                record.created(), record.command(), record.directory());
+        Properties p = new Properties();
+        p.setProperty("id", r.id());
+        p.setProperty("name", r.name());
+        p.setProperty("image", r.image());
+        p.setProperty("network", r.network());
+        p.setProperty("pid", Long.toString(pid));
+        p.setProperty("created", r.created());
+        for (int i = 0; i < r.command().size(); i++) p.setProperty("command." + i, r.command().get(i));
+        Path tmp = r.directory().resolve("state.tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            p.store(out, null);
+        }
+        Files.move(tmp, r.directory().resolve("state"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return r;
+    }
+
+    public void remove(ContainerRecord record) {
+        try {
+            Trees.deleteRecursively(record.directory());
+        } catch (IOException e) {
+            // a leftover directory is dropped as stale by the next listing
+        }
+    }
+
+    /** Running containers, oldest first; records of ended processes are removed. */
+    public List<ContainerRecord> list() {
+        List<ContainerRecord> result = new ArrayList<>();
+        if (!Files.isDirectory(directory)) return result;
+        try (Stream<Path> dirs = Files.list(directory)) {
+            for (Path dir : dirs.toList()) {
+                Optional<ContainerRecord> r = read(dir);
+                if (r.isPresent() && alive(r.get().pid())) {
+                    result.add(r.get());
+                } else if (r.isPresent() || olderThanAMinute(dir)) {
+                    remove(new ContainerRecord("", "", "", "", -1, "", List.of(), dir));
+                }
+            }
+        } catch (IOException e) {
+            return result;
+        }
+        result.sort((a, b) -> a.created().compareTo(b.created()));
+        return result;
+    }
+
+    /** By id, unique id prefix, or name. */
+    public Optional<ContainerRecord> find(String reference) {
+        List<ContainerRecord> all = list();
+        for (ContainerRecord r : all) if (r.name().equals(reference) || r.id().equals(reference)) return Optional.of(r);
+        List<ContainerRecord> prefix = all.stream().filter(r -> r.id().startsWith(reference)).toList();
+        return prefix.size() == 1 ? Optional.of(prefix.getFirst()) : Optional.empty();
+    }
+
+    private static Optional<ContainerRecord> read(Path dir) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(dir.resolve("state"))) {
+            p.load(in);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        List<String> command = new ArrayList<>();
+        for (int i = 0; p.containsKey("command." + i); i++) command.add(p.getProperty("command." + i));
+        return Optional.of(new ContainerRecord(p.getProperty("id"), p.getProperty("name"), p.getProperty("image"),
+                p.getProperty("network"), Long.parseLong(p.getProperty("pid", "-1")), p.getProperty("created"), command, dir));
+    }
+
+    private static boolean alive(long pid) {
+        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** A directory without a state file is a container still starting, unless it has been so for long. */
+    private static boolean olderThanAMinute(Path dir) {
+        try {
+            return Files.getLastModifiedTime(dir).toInstant().isBefore(Instant.now().minusSeconds(60));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
