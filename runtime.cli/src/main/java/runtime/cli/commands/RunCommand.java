@@ -82,8 +82,9 @@ public final class RunCommand implements Command {
             options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only"),
                     Optional.ofNullable(in.value("name", null)), in.values("publish")));
         }
+        SignalForwarding signals = SignalForwarding.install();
         Container container = engine.run(layer, command, options, timings);
-        SignalForwarding.forward(container);
+        signals.attach(container);
         if (in.debug()) {
             in.err().println("strata: started pid " + container.pid() + ": " + timings
                     + String.format(" (total %.2f ms)", timings.totalNanos() / 1e6));

@@ -132,8 +132,9 @@ public final class Builder {
                         config.workdir().map(Path::of).orElse(options.workdir()),
                         Engine.withImageEnvironment(env, config), List.of(),
                         Optional.of(new Engine.WritableLayer(upper, work)), true, true);
+                SignalForwarding signals = SignalForwarding.install();
                 Container container = engine.launch(parent, List.of("/bin/sh", "-e", "-c", script), run, new Timings());
-                SignalForwarding.forward(container);
+                signals.attach(container);
                 WaitStatus status = container.waitFor();
                 if (status.shellCode() != 0) {
                     throw new LaunchException("build step failed with exit code " + status.shellCode() + ": " + step.summary(),
@@ -168,8 +169,9 @@ public final class Builder {
             Path work = Files.createDirectory(staging.resolve("work"));
             Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host", options.workdir(), environment,
                     List.of(), Optional.of(new Engine.WritableLayer(upper, work)), true, true);
+            SignalForwarding signals = SignalForwarding.install();
             Container container = engine.run(image, command, run, new Timings());
-            SignalForwarding.forward(container);
+            signals.attach(container);
             WaitStatus status = container.waitFor();
             if (status.shellCode() != 0) {
                 throw new LaunchException("create: the command exited with " + status.shellCode() + "; no layer kept",

@@ -1,5 +1,8 @@
 package runtime.core.launch;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import runtime.api.sys.ErrnoException;
 import runtime.api.sys.Posix;
 import sun.misc.Signal;
@@ -8,32 +11,70 @@ import sun.misc.Signal;
  * Makes the JVM waiting for a foreground container behave like the container itself: signals sent to
  * strata go on to the container, and strata does not die of them first.
  *
- * <p>SIGINT and SIGQUIT from a terminal reach the whole foreground process group, the container
- * included, so they are not forwarded when stdin is a terminal (the container would get them twice);
- * sent to strata's pid alone (no terminal), they are forwarded.
+ * <p>Install it before starting the container: a signal that arrives while the container is still being
+ * started is held and delivered once it runs (otherwise the JVM's default handler would end strata and
+ * leave the container behind).
+ *
+ * <p>SIGINT from a terminal reaches the whole foreground process group, the container included, so it
+ * is not forwarded when stdin is a terminal (the container would get it twice); sent to strata's pid
+ * alone (no terminal), it is forwarded.
  */
 public final class SignalForwarding {
+    private Container container;
+    private final List<Integer> pending = new ArrayList<>();
+
     private SignalForwarding() {}
 
-    public static void forward(Container container) {
+    /** Starts catching SIGTERM, SIGHUP and SIGINT for a container that is about to start. */
+    public static SignalForwarding install() {
+        SignalForwarding f = new SignalForwarding();
         boolean terminal = Posix.isatty(0);
-        handle("TERM", container, true);
-        handle("HUP", container, true);
-        handle("INT", container, !terminal);
+        f.handle("TERM", true);
+        f.handle("HUP", true);
+        f.handle("INT", !terminal);
+        return f;
     }
 
-    private static void handle(String name, Container container, boolean forward) {
+    /** For a container already running. */
+    public static void forward(Container container) {
+        install().attach(container);
+    }
+
+    /** The container now runs: deliver what arrived meanwhile, and forward from now on. */
+    public void attach(Container c) {
+        List<Integer> held;
+        synchronized (this) {
+            container = c;
+            held = new ArrayList<>(pending);
+            pending.clear();
+        }
+        for (int signal : held) send(c, signal);
+    }
+
+    private void handle(String name, boolean forward) {
         try {
             Signal.handle(new Signal(name), signal -> {
                 if (!forward) return;
-                try {
-                    container.signal(signal.getNumber());
-                } catch (ErrnoException e) {
-                    // the container is gone already
+                Container c;
+                synchronized (this) {
+                    c = container;
+                    if (c == null) {
+                        pending.add(signal.getNumber());
+                        return;
+                    }
                 }
+                send(c, signal.getNumber());
             });
         } catch (IllegalArgumentException e) {
             // the JVM reserves this signal (e.g. with -Xrs): leave the default
+        }
+    }
+
+    private static void send(Container c, int signal) {
+        try {
+            c.signal(signal);
+        } catch (ErrnoException e) {
+            // the container is gone already
         }
     }
 }
