@@ -21,7 +21,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -59,6 +62,9 @@
 #define OP_DIE_WITH_PARENT 14
 #define OP_PID_NAMESPACE 15
 #define OP_SYMLINK 16
+#define OP_NO_NEW_PRIVS 17
+#define OP_DROP_CAPS 18
+#define OP_SECCOMP 19
 
 #define FD_PLAN 3
 #define FD_STATUS 4
@@ -452,6 +458,49 @@ static void make_symlink(const char *target, const char *link) {
     close(dir);
 }
 
+/* Keeps the capabilities listed in the step's arguments, in every set; clears ambient ones. */
+static void drop_capabilities(struct step *s) {
+    uint64_t keep = 0;
+    for (uint32_t i = 0; i < s->argc; i++) keep |= 1ULL << number(s->argv[i]);
+    int last = 40;
+    FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+    if (f) {
+        if (fscanf(f, "%d", &last) != 1) last = 40;
+        fclose(f);
+    }
+    for (int cap = 0; cap <= last; cap++) {
+        if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) fail(errno, cap);
+    }
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) != 0) fail(errno, 0);
+    for (int i = 0; i < 2; i++) {
+        uint32_t mask = (uint32_t) (keep >> (32 * i));
+        data[i].effective &= mask;
+        data[i].permitted &= mask;
+        data[i].inheritable &= mask;
+    }
+    if (syscall(SYS_capset, &header, data) != 0) fail(errno, 0);
+}
+
+static int hex(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void load_seccomp(const char *program_hex) {
+    size_t len = strlen(program_hex) / 2;
+    unsigned char *bytes = malloc(len);
+    if (!bytes) fail(ENOMEM, 0);
+    for (size_t i = 0; i < len; i++) {
+        int hi = hex(program_hex[2 * i]), lo = hex(program_hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) fail(EINVAL, 0);
+        bytes[i] = (unsigned char) (hi << 4 | lo);
+    }
+    struct sock_fprog prog = {(unsigned short) (len / sizeof(struct sock_filter)), (struct sock_filter *) bytes};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) fail(errno, 0);
+}
+
 static void exec_command(struct step *s) {
     uint32_t argc = (uint32_t) number(s->argv[0]);
     char **argv = s->argv + 1;
@@ -545,6 +594,15 @@ int main(void) {
             break;
         case OP_SYMLINK:
             make_symlink(s->argv[0], s->argv[1]);
+            break;
+        case OP_NO_NEW_PRIVS:
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(errno, 0);
+            break;
+        case OP_DROP_CAPS:
+            drop_capabilities(s);
+            break;
+        case OP_SECCOMP:
+            load_seccomp(s->argv[0]);
             break;
         case OP_LOOPBACK_UP:
             loopback_up();

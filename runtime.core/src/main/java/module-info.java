@@ -18,6 +18,7 @@ module runtime.core {
     exports runtime.core.build;
     exports runtime.core.source;
     exports runtime.core.containers;
+    exports runtime.core.security;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 

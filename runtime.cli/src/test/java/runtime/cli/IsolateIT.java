@@ -59,7 +59,7 @@ class IsolateIT {
         assertEquals(List.of("/etc", "read-only", "tmp-writable"), r.out().lines().toList(), r.err());
         Result misuse = strata.strata(mode, data, "run", "--read-only", id, "true");
         assertEquals(125, misuse.exitCode());
-        assertEquals("strata: --hostname, --read-only, --name and --publish go with --isolate\n", misuse.err());
+        assertEquals("strata: --hostname, --read-only, --name, --publish, --seccomp and --cap-* go with --isolate\n", misuse.err());
     }
 
     @ParameterizedTest
@@ -81,5 +81,33 @@ class IsolateIT {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(3, p.exitValue(), Files.readString(wd.resolve("err")));
         assertEquals(List.of("started", "got-term"), Files.readString(wd.resolve("out")).lines().toList());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void seccompNoNewPrivsAndCapabilities(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Result confined = strata.strata(mode, data, "run", "-i", id, "sh", "-c",
+                "grep -E '^(NoNewPrivs|Seccomp|CapEff):' /proc/self/status | tr -d '\\t'; unshare -r true 2>&1 | grep -o 'Operation not permitted'");
+        assertEquals(List.of("CapEff:00000000800405fb", "NoNewPrivs:1", "Seccomp:2", "Operation not permitted"),
+                confined.out().lines().toList(), confined.err());
+        Result unconfined = strata.strata(mode, data, "run", "-i", "--seccomp=unconfined", "--cap-drop", "ALL", id, "sh", "-c",
+                "grep -E '^(Seccomp|CapEff):' /proc/self/status | tr -d '\\t'");
+        assertEquals(List.of("CapEff:0000000000000000", "Seccomp:0"), unconfined.out().lines().toList(), unconfined.err());
+        Path wd = strata.newWorkDirectory(mode);
+        Path profile = Files.writeString(wd.resolve("profile.json"), """
+                {"defaultAction": "SCMP_ACT_ALLOW",
+                 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+                """);
+        Result custom = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--seccomp", profile.toString(), id, "sh", "-c",
+                "mkdir /tmp/d 2>&1 | grep -o 'Permission denied'; touch /tmp/f && echo other-calls-work");
+        assertEquals(List.of("Permission denied", "other-calls-work"), custom.out().lines().toList(), custom.err());
+        Files.writeString(profile, "{ not json");
+        Result bad = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--seccomp", profile.toString(), id, "true");
+        assertEquals(125, bad.exitCode());
+        assertEquals(1, bad.err().lines().count(), bad.err());
+        assertTrue(bad.err().contains("not valid JSON"), bad.err());
     }
 }

@@ -72,6 +72,57 @@ public sealed interface SetupOp {
         }
     }
 
+    /** {@code PR_SET_NO_NEW_PRIVS}: no setuid or file capability can raise the container's privileges. */
+    record NoNewPrivileges() implements SetupOp {
+        @Override
+        public String describe() {
+            return "set no_new_privs";
+        }
+    }
+
+    /**
+     * Keep only the capabilities numbered in {@code keep} (bounding, permitted, effective and inheritable
+     * sets; ambient cleared), as container runtimes' default set does.
+     */
+    record DropCapabilities(List<Integer> keep) implements SetupOp {
+        public DropCapabilities {
+            keep = List.copyOf(keep);
+        }
+
+        @Override
+        public String describe() {
+            return "drop capabilities";
+        }
+    }
+
+    /** Install a seccomp filter: a classic BPF program ({@code struct sock_filter[]}, host byte order). */
+    record Seccomp(byte[] program) implements SetupOp {
+        public Seccomp {
+            program = program.clone();
+            if (program.length == 0 || program.length % 8 != 0) throw new IllegalArgumentException("not a BPF program");
+        }
+
+        @Override
+        public byte[] program() {
+            return program.clone();
+        }
+
+        @Override
+        public String describe() {
+            return "load seccomp filter";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Seccomp s && java.util.Arrays.equals(program, s.program);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(program);
+        }
+    }
+
     /** {@code unshare(2)} the given {@link Namespaces} flags (as root, or inside a user namespace). */
     record Unshare(int namespaces) implements SetupOp {
         @Override

@@ -18,6 +18,10 @@ import runtime.core.launch.Container;
 import runtime.core.launch.ContainerPlans;
 import runtime.core.launch.SignalForwarding;
 import runtime.core.launch.Timings;
+import runtime.core.security.Capabilities;
+import runtime.core.security.SeccompCompiler;
+import runtime.core.security.SeccompProfile;
+import runtime.core.security.SyscallTable;
 import runtime.core.store.Layer;
 
 public final class RunCommand implements Command {
@@ -55,6 +59,10 @@ public final class RunCommand implements Command {
                 .addOption(Option.builder().longOpt("hostname").hasArg().argName("NAME").desc("hostname (with --isolate)").build())
                 .addOption(Option.builder().longOpt("read-only").desc("read-only root filesystem (with --isolate)").build())
                 .addOption(Option.builder().longOpt("name").hasArg().argName("NAME").desc("container name for ps/port/stop (with --isolate)").build())
+                .addOption(Option.builder().longOpt("seccomp").hasArg().argName("unconfined|PROFILE.json")
+                        .desc("seccomp policy of an isolated container (default: strata's built-in profile)").build())
+                .addOption(Option.builder().longOpt("cap-add").hasArg().argName("CAP").desc("keep this capability too (repeatable)").build())
+                .addOption(Option.builder().longOpt("cap-drop").hasArg().argName("CAP").desc("drop this capability, or ALL (repeatable)").build())
                 .addOption(Option.builder("p").longOpt("publish").hasArg().argName("[IP:]HOST:CONTAINER[/PROTO]")
                         .desc("forward a host port (with --isolate --net slirp4netns; repeatable)").build());
     }
@@ -68,8 +76,9 @@ public final class RunCommand implements Command {
         Layer layer = engine.resolveImage(image);
         timings.mark("resolve");
         boolean isolate = in.has("isolate");
-        if (!isolate && (in.has("hostname") || in.has("read-only") || in.has("name") || in.has("publish"))) {
-            throw new IllegalArgumentException("--hostname, --read-only, --name and --publish go with --isolate");
+        if (!isolate && (in.has("hostname") || in.has("read-only") || in.has("name") || in.has("publish") || in.has("seccomp")
+                || in.has("cap-add") || in.has("cap-drop"))) {
+            throw new IllegalArgumentException("--hostname, --read-only, --name, --publish, --seccomp and --cap-* go with --isolate");
         }
         String hostname = in.value("hostname", "strata-" + layer.shortId());
         List<String> env = isolate ? isolatedEnvironment(in.env(), hostname) : environment(in.env());
@@ -80,7 +89,7 @@ public final class RunCommand implements Command {
                 in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind")));
         if (isolate) {
             options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only"),
-                    Optional.ofNullable(in.value("name", null)), in.values("publish")));
+                    Optional.ofNullable(in.value("name", null)), in.values("publish"), security(in)));
         }
         SignalForwarding signals = SignalForwarding.install();
         Container container = engine.run(layer, command, options, timings);
@@ -99,6 +108,19 @@ public final class RunCommand implements Command {
         for (Map.Entry<String, String> e : env.entrySet()) result.add(e.getKey() + "=" + e.getValue());
         if (!env.containsKey("PATH")) result.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         return result;
+    }
+
+    /** Isolated containers: no_new_privs, a seccomp filter and podman's capability set unless told otherwise. */
+    static ContainerPlans.Security security(Invocation in) throws java.io.IOException {
+        String seccomp = in.value("seccomp", "default");
+        Optional<byte[]> program = Optional.empty();
+        if (!seccomp.equals("unconfined")) {
+            SyscallTable table = SyscallTable.host();
+            SeccompProfile profile = seccomp.equals("default") ? SeccompProfile.defaults()
+                    : SeccompProfile.read(Path.of(seccomp), table.arch());
+            program = Optional.of(SeccompCompiler.compile(profile, table));
+        }
+        return new ContainerPlans.Security(true, program, Optional.of(Capabilities.keep(in.values("cap-add"), in.values("cap-drop"))));
     }
 
     /** An isolated container starts from a clean environment, not the caller's. */

@@ -96,14 +96,24 @@ public final class ContainerPlans {
      * @param name  a name for `strata ps`, `port`, `stop` (else the generated id)
      * @param ports port forwards for the network driver
      */
-    public record Isolation(String hostname, boolean readOnly, Optional<String> name, List<String> ports) {
+    public record Isolation(String hostname, boolean readOnly, Optional<String> name, List<String> ports, Security security) {
         public Isolation {
             ports = List.copyOf(ports);
         }
 
         public Isolation(String hostname, boolean readOnly) {
-            this(hostname, readOnly, Optional.empty(), List.of());
+            this(hostname, readOnly, Optional.empty(), List.of(), Security.NONE);
         }
+    }
+
+    /**
+     * Privilege limits applied last, just before exec.
+     *
+     * @param seccomp      a compiled BPF filter, or empty for unconfined
+     * @param capabilities the capability numbers to keep, or empty to keep all
+     */
+    public record Security(boolean noNewPrivileges, Optional<byte[]> seccomp, Optional<List<Integer>> capabilities) {
+        public static final Security NONE = new Security(false, Optional.empty(), Optional.empty());
     }
 
     /** Device nodes an isolated container gets from the host (bind-mounted: rootless cannot mknod them). */
@@ -161,6 +171,10 @@ public final class ContainerPlans {
         }
         plan.add(new SetupOp.PivotRoot(root));
         plan.add(new SetupOp.ChangeDirectory(workdir, Path.of("/")));
+        Security security = isolation.security();
+        security.capabilities().ifPresent(caps -> plan.add(new SetupOp.DropCapabilities(caps)));
+        if (security.noNewPrivileges()) plan.add(new SetupOp.NoNewPrivileges());
+        security.seccomp().ifPresent(program -> plan.add(new SetupOp.Seccomp(program)));
         plan.add(new SetupOp.Exec(argv, env));
         return new Plan(plan, fsRange[0], fsRange[1]);
     }

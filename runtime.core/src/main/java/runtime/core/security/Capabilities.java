@@ -1,0 +1,47 @@
+package runtime.core.security;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Linux capability names and numbers (linux/capability.h), and the set isolated containers keep. */
+public final class Capabilities {
+    private static final List<String> NAMES = List.of("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
+            "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
+            "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN",
+            "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
+            "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ",
+            "PERFMON", "BPF", "CHECKPOINT_RESTORE");
+
+    /** podman's default: enough to be root over the container's own files and processes, nothing more. */
+    public static final List<String> DEFAULT = List.of("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL",
+            "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT");
+
+    private Capabilities() {}
+
+    /** {@code CAP_NET_ADMIN}, {@code net_admin} or {@code NET_ADMIN} to its number. */
+    public static int number(String name) {
+        String n = name.toUpperCase(Locale.ROOT);
+        if (n.startsWith("CAP_")) n = n.substring(4);
+        int i = NAMES.indexOf(n);
+        if (i < 0) throw new IllegalArgumentException("unknown capability " + name);
+        return i;
+    }
+
+    /** The default set plus {@code add}, minus {@code drop} ("ALL" drops everything), as numbers. */
+    public static List<Integer> keep(List<String> add, List<String> drop) {
+        List<Integer> keep = new ArrayList<>();
+        boolean dropAll = drop.stream().anyMatch(d -> d.equalsIgnoreCase("ALL"));
+        if (!dropAll) for (String c : DEFAULT) keep.add(number(c));
+        for (String d : drop) if (!d.equalsIgnoreCase("ALL")) keep.remove(Integer.valueOf(number(d)));
+        for (String a : add) {
+            if (a.equalsIgnoreCase("ALL")) {
+                keep.clear();
+                for (int i = 0; i < NAMES.size(); i++) keep.add(i);
+            } else if (!keep.contains(number(a))) {
+                keep.add(number(a));
+            }
+        }
+        return keep;
+    }
+}
