@@ -19,6 +19,7 @@ module runtime.core {
     exports runtime.core.source;
     exports runtime.core.containers;
     exports runtime.core.security;
+    exports runtime.core.cgroups;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 

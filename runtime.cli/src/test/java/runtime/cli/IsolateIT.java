@@ -59,7 +59,7 @@ class IsolateIT {
         assertEquals(List.of("/etc", "read-only", "tmp-writable"), r.out().lines().toList(), r.err());
         Result misuse = strata.strata(mode, data, "run", "--read-only", id, "true");
         assertEquals(125, misuse.exitCode());
-        assertEquals("strata: --hostname, --read-only, --name, --publish, --seccomp and --cap-* go with --isolate\n", misuse.err());
+        assertEquals("strata: --hostname, --read-only, --name, --publish, --seccomp, --cap-* and limits go with --isolate\n", misuse.err());
     }
 
     @ParameterizedTest
@@ -109,5 +109,28 @@ class IsolateIT {
         assertEquals(125, bad.exitCode());
         assertEquals(1, bad.err().lines().count(), bad.err());
         assertTrue(bad.err().contains("not valid JSON"), bad.err());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void cgroupLimitsAreEnforcedOrRefusedClearly(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        boolean delegated = mode == Mode.ROOT || Files.isWritable(Path.of("/sys/fs/cgroup/cgroup.subtree_control"));
+        Result bomb = strata.strata(mode, data, "run", "-i", "--pids", "12", id, "sh", "-c",
+                "for i in $(seq 40); do sleep 3 & done 2>&1 | grep -c \"can't fork\"; wait");
+        if (!delegated) {
+            assertEquals(125, bomb.exitCode());
+            assertTrue(bomb.err().startsWith("strata: resource limits need root or a delegated cgroup v2 subtree"), bomb.err());
+            return;
+        }
+        assertEquals(0, bomb.exitCode(), bomb.err());
+        assertTrue(Integer.parseInt(bomb.line()) > 0, "the pids limit stopped the fork loop: " + bomb.out());
+        Result oom = strata.strata(mode, data, "run", "-i", "--memory", "32m", id, "sh", "-c",
+                "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}");
+        assertEquals(137, oom.exitCode(), "killed by the OOM killer: " + oom.out() + oom.err());
+        Result bad = strata.strata(mode, data, "run", "-i", "--memory", "lots", id, "true");
+        assertEquals("strata: bad memory size 'lots': want a number with k, m or g\n", bad.err());
     }
 }

@@ -182,10 +182,15 @@ public final class Engine implements AutoCloseable {
             throws LaunchException, IOException {
         List<String> failures = new ArrayList<>();
         List<String> ports = options.isolation().map(ContainerPlans.Isolation::ports).orElse(List.of());
+        runtime.core.cgroups.Limits limits = options.isolation().map(ContainerPlans.Isolation::limits)
+                .orElse(runtime.core.cgroups.Limits.NONE);
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = drivers().network(options.network())
                     .attach(new NetworkRequest(record.map(ContainerRecord::id).orElse(image.shortId()), ports,
                             record.map(ContainerRecord::directory).orElse(null)));
+            if (!limits.isEmpty() && record.isPresent()) {
+                network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits));
+            }
             Optional<ContainerPlans.Upper> keep = options.writable().map(w -> new ContainerPlans.Upper(w.upper(), w.work()));
             ContainerPlans.Plan plan = options.isolation().isPresent()
                     ? ContainerPlans.isolated(layers, fs, network, ids(), store.mountScratch(), keep, options.isolation().get(),
@@ -207,6 +212,55 @@ public final class Engine implements AutoCloseable {
             }
         }
         throw new LaunchException("no filesystem driver works here (" + String.join("; ", failures) + ")", 125);
+    }
+
+    /**
+     * Puts the container into its control group(s) while the helper waits at its sync step (before the
+     * command runs), and removes them when the container has ended. Wraps the network's attachment, which
+     * owns that moment.
+     */
+    private static final class LimitedAttachment implements NetworkAttachment {
+        private final NetworkAttachment network;
+        private final runtime.core.cgroups.Cgroup cgroup;
+
+        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup) {
+            this.network = network;
+            this.cgroup = cgroup;
+        }
+
+        @Override
+        public int namespaces() {
+            return network.namespaces();
+        }
+
+        @Override
+        public List<SetupOp> setupOps() {
+            return network.setupOps();
+        }
+
+        @Override
+        public boolean wantsStartedCallback() {
+            return true;
+        }
+
+        @Override
+        public void started(long pid) {
+            try {
+                cgroup.add(pid);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot put the container in its cgroup: " + e.getMessage(), e);
+            }
+            if (network.wantsStartedCallback()) network.started(pid);
+        }
+
+        @Override
+        public void close() {
+            try {
+                network.close();
+            } finally {
+                cgroup.remove();
+            }
+        }
     }
 
     /**

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -18,6 +20,7 @@ import runtime.core.launch.Container;
 import runtime.core.launch.ContainerPlans;
 import runtime.core.launch.SignalForwarding;
 import runtime.core.launch.Timings;
+import runtime.core.cgroups.Limits;
 import runtime.core.security.Capabilities;
 import runtime.core.security.SeccompCompiler;
 import runtime.core.security.SeccompProfile;
@@ -63,6 +66,9 @@ public final class RunCommand implements Command {
                         .desc("seccomp policy of an isolated container (default: strata's built-in profile)").build())
                 .addOption(Option.builder().longOpt("cap-add").hasArg().argName("CAP").desc("keep this capability too (repeatable)").build())
                 .addOption(Option.builder().longOpt("cap-drop").hasArg().argName("CAP").desc("drop this capability, or ALL (repeatable)").build())
+                .addOption(Option.builder("m").longOpt("memory").hasArg().argName("BYTES").desc("memory limit, e.g. 512m (with --isolate)").build())
+                .addOption(Option.builder().longOpt("pids").hasArg().argName("N").desc("process limit (with --isolate)").build())
+                .addOption(Option.builder().longOpt("cpus").hasArg().argName("N").desc("CPU limit, e.g. 0.5 (with --isolate)").build())
                 .addOption(Option.builder("p").longOpt("publish").hasArg().argName("[IP:]HOST:CONTAINER[/PROTO]")
                         .desc("forward a host port (with --isolate --net slirp4netns; repeatable)").build());
     }
@@ -77,8 +83,8 @@ public final class RunCommand implements Command {
         timings.mark("resolve");
         boolean isolate = in.has("isolate");
         if (!isolate && (in.has("hostname") || in.has("read-only") || in.has("name") || in.has("publish") || in.has("seccomp")
-                || in.has("cap-add") || in.has("cap-drop"))) {
-            throw new IllegalArgumentException("--hostname, --read-only, --name, --publish, --seccomp and --cap-* go with --isolate");
+                || in.has("cap-add") || in.has("cap-drop") || in.has("memory") || in.has("pids") || in.has("cpus"))) {
+            throw new IllegalArgumentException("--hostname, --read-only, --name, --publish, --seccomp, --cap-* and limits go with --isolate");
         }
         String hostname = in.value("hostname", "strata-" + layer.shortId());
         List<String> env = isolate ? isolatedEnvironment(in.env(), hostname) : environment(in.env());
@@ -89,7 +95,7 @@ public final class RunCommand implements Command {
                 in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind")));
         if (isolate) {
             options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only"),
-                    Optional.ofNullable(in.value("name", null)), in.values("publish"), security(in)));
+                    Optional.ofNullable(in.value("name", null)), in.values("publish"), security(in), limits(in)));
         }
         SignalForwarding signals = SignalForwarding.install();
         Container container = engine.run(layer, command, options, timings);
@@ -121,6 +127,13 @@ public final class RunCommand implements Command {
             program = Optional.of(SeccompCompiler.compile(profile, table));
         }
         return new ContainerPlans.Security(true, program, Optional.of(Capabilities.keep(in.values("cap-add"), in.values("cap-drop"))));
+    }
+
+    static Limits limits(Invocation in) {
+        return new Limits(
+                in.has("memory") ? OptionalLong.of(Limits.parseBytes(in.value("memory", ""))) : OptionalLong.empty(),
+                in.has("pids") ? OptionalLong.of(Limits.parsePids(in.value("pids", ""))) : OptionalLong.empty(),
+                in.has("cpus") ? OptionalDouble.of(Limits.parseCpus(in.value("cpus", ""))) : OptionalDouble.empty());
     }
 
     /** An isolated container starts from a clean environment, not the caller's. */

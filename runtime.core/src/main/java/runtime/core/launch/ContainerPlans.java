@@ -96,13 +96,14 @@ public final class ContainerPlans {
      * @param name  a name for `strata ps`, `port`, `stop` (else the generated id)
      * @param ports port forwards for the network driver
      */
-    public record Isolation(String hostname, boolean readOnly, Optional<String> name, List<String> ports, Security security) {
+    public record Isolation(String hostname, boolean readOnly, Optional<String> name, List<String> ports, Security security,
+                            runtime.core.cgroups.Limits limits) {
         public Isolation {
             ports = List.copyOf(ports);
         }
 
         public Isolation(String hostname, boolean readOnly) {
-            this(hostname, readOnly, Optional.empty(), List.of(), Security.NONE);
+            this(hostname, readOnly, Optional.empty(), List.of(), Security.NONE, runtime.core.cgroups.Limits.NONE);
         }
     }
 

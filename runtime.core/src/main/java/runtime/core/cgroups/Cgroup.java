@@ -1,0 +1,158 @@
+package runtime.core.cgroups;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One container's control group(s), made before its command runs and removed after it ended. On cgroup
+ * v2 one directory holds every controller; on v1 (hybrid hosts) there is one per controller. New groups
+ * nest below strata's own group of each hierarchy, so limits set on strata's caller still apply.
+ */
+public final class Cgroup {
+    private static final Path ROOT = Path.of("/sys/fs/cgroup");
+
+    private final List<Path> directories;
+    private final Limits limits;
+    private final boolean v2;
+
+    private Cgroup(List<Path> directories, Limits limits, boolean v2) {
+        this.directories = directories;
+        this.limits = limits;
+        this.v2 = v2;
+    }
+
+    /** Makes the group(s) for container {@code id} and writes the limits. */
+    public static Cgroup create(String id, Limits limits) throws IOException {
+        boolean v2 = Files.exists(ROOT.resolve("cgroup.controllers"));
+        try {
+            return v2 ? createV2(id, limits) : createV1(id, limits);
+        } catch (AccessDeniedException e) {
+            throw new IllegalStateException("resource limits need root or a delegated cgroup v2 subtree (" + (v2 ? "cgroup v2" : "cgroup v1")
+                    + " here, and " + e.getFile() + " is not writable)");
+        }
+    }
+
+    private static Cgroup createV1(String id, Limits limits) throws IOException {
+        Map<String, Path> own = ownGroups();
+        List<Path> dirs = new ArrayList<>();
+        Cgroup group = new Cgroup(dirs, limits, false);
+        try {
+            if (limits.memoryBytes().isPresent()) {
+                Path d = mkdir(ROOT.resolve("memory").resolve(rel(own.getOrDefault("memory", Path.of("/")))).resolve("strata-" + id));
+                dirs.add(d);
+                write(d.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes().getAsLong()));
+                if (Files.exists(d.resolve("memory.memsw.limit_in_bytes"))) {
+                    write(d.resolve("memory.memsw.limit_in_bytes"), Long.toString(limits.memoryBytes().getAsLong()));
+                }
+            }
+            if (limits.pids().isPresent()) {
+                Path d = mkdir(ROOT.resolve("pids").resolve(rel(own.getOrDefault("pids", Path.of("/")))).resolve("strata-" + id));
+                dirs.add(d);
+                write(d.resolve("pids.max"), Long.toString(limits.pids().getAsLong()));
+            }
+            if (limits.cpus().isPresent()) {
+                Path cpu = Files.isDirectory(ROOT.resolve("cpu")) ? ROOT.resolve("cpu") : ROOT.resolve("cpu,cpuacct");
+                Path d = mkdir(cpu.resolve(rel(own.getOrDefault("cpu", Path.of("/")))).resolve("strata-" + id));
+                dirs.add(d);
+                write(d.resolve("cpu.cfs_period_us"), "100000");
+                write(d.resolve("cpu.cfs_quota_us"), Long.toString(Math.round(limits.cpus().getAsDouble() * 100000)));
+            }
+            return group;
+        } catch (IOException | RuntimeException e) {
+            group.remove();
+            throw e;
+        }
+    }
+
+    private static Cgroup createV2(String id, Limits limits) throws IOException {
+        Path own = ownGroups().getOrDefault("", Path.of("/"));
+        // Root may use the hierarchy's root, which is exempt from "no processes in inner groups".
+        Path parent = Files.isWritable(ROOT.resolve("cgroup.subtree_control")) ? ROOT.resolve("strata") : ROOT.resolve(rel(own));
+        mkdir(parent);
+        write(parent.resolve("cgroup.subtree_control"), "+memory +pids +cpu");
+        Path d = mkdir(parent.resolve("strata-" + id));
+        Cgroup group = new Cgroup(List.of(d), limits, true);
+        try {
+            if (limits.memoryBytes().isPresent()) {
+                write(d.resolve("memory.max"), Long.toString(limits.memoryBytes().getAsLong()));
+                if (Files.exists(d.resolve("memory.swap.max"))) write(d.resolve("memory.swap.max"), "0");
+            }
+            if (limits.pids().isPresent()) write(d.resolve("pids.max"), Long.toString(limits.pids().getAsLong()));
+            if (limits.cpus().isPresent()) {
+                write(d.resolve("cpu.max"), Math.round(limits.cpus().getAsDouble() * 100000) + " 100000");
+            }
+            return group;
+        } catch (IOException | RuntimeException e) {
+            group.remove();
+            throw e;
+        }
+    }
+
+    /** Moves {@code pid} (and so everything it starts) into the group(s). */
+    public void add(long pid) throws IOException {
+        for (Path d : directories) write(d.resolve("cgroup.procs"), Long.toString(pid));
+    }
+
+    /** The limits and what the kernel counts now, for inspect. */
+    public Map<String, String> report() {
+        Map<String, String> r = new LinkedHashMap<>();
+        limits.memoryBytes().ifPresent(m -> r.put("memory.limit", Long.toString(m)));
+        limits.pids().ifPresent(p -> r.put("pids.limit", Long.toString(p)));
+        limits.cpus().ifPresent(c -> r.put("cpus", Double.toString(c)));
+        for (Path d : directories) {
+            for (String f : v2 ? List.of("memory.current", "pids.current", "memory.events") : List.of("memory.usage_in_bytes", "pids.current", "memory.failcnt")) {
+                Path p = d.resolve(f);
+                if (Files.isReadable(p)) {
+                    try {
+                        r.put(f, Files.readString(p).strip().replace('\n', ' '));
+                    } catch (IOException e) {
+                        // gone with the container
+                    }
+                }
+            }
+        }
+        return r;
+    }
+
+    /** Removes the (empty) group(s). */
+    public void remove() {
+        for (Path d : directories) {
+            try {
+                Files.deleteIfExists(d);
+            } catch (IOException e) {
+                // still busy: the next start of the same id cannot happen (ids are random); leave it
+            }
+        }
+    }
+
+    /** This process's group in each hierarchy, from /proc/self/cgroup ("" is v2's). */
+    private static Map<String, Path> ownGroups() throws IOException {
+        Map<String, Path> groups = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+            String[] f = line.split(":", 3);
+            if (f.length < 3) continue;
+            for (String controller : f[1].split(",")) groups.put(controller, Path.of(f[2]));
+        }
+        return groups;
+    }
+
+    private static Path rel(Path absolute) {
+        String s = absolute.toString();
+        return Path.of(s.startsWith("/") ? s.substring(1) : s);
+    }
+
+    private static Path mkdir(Path p) throws IOException {
+        if (!Files.isDirectory(p)) Files.createDirectory(p);
+        return p;
+    }
+
+    private static void write(Path file, String value) throws IOException {
+        Files.writeString(file, value);
+    }
+}

@@ -1,0 +1,55 @@
+package runtime.core.cgroups;
+
+import java.util.Locale;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+
+/** Resource limits of a container: memory in bytes, number of tasks, CPUs (fractions allowed). */
+public record Limits(OptionalLong memoryBytes, OptionalLong pids, OptionalDouble cpus) {
+    public static final Limits NONE = new Limits(OptionalLong.empty(), OptionalLong.empty(), OptionalDouble.empty());
+
+    public boolean isEmpty() {
+        return memoryBytes.isEmpty() && pids.isEmpty() && cpus.isEmpty();
+    }
+
+    /** {@code 512m}, {@code 2g}, {@code 65536k} or plain bytes. */
+    public static long parseBytes(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
+        switch (last) {
+            case 'k' -> unit = 1L << 10;
+            case 'm' -> unit = 1L << 20;
+            case 'g' -> unit = 1L << 30;
+            default -> { }
+        }
+        String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
+        try {
+            long v = Long.parseLong(digits) * unit;
+            if (v <= 0) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad memory size '" + text + "': want a number with k, m or g");
+        }
+    }
+
+    public static long parsePids(String text) {
+        try {
+            long v = Long.parseLong(text.strip());
+            if (v < 1) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad pids limit '" + text + "': want a positive number");
+        }
+    }
+
+    public static double parseCpus(String text) {
+        try {
+            double v = Double.parseDouble(text.strip());
+            if (!(v > 0)) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad cpus '" + text + "': want a positive number such as 0.5 or 2");
+        }
+    }
+}
