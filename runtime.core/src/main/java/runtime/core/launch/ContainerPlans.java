@@ -3,6 +3,7 @@ package runtime.core.launch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import runtime.api.fs.FilesystemDriver;
 import runtime.api.fs.MountRequest;
@@ -47,18 +48,22 @@ public final class ContainerPlans {
     public static Plan sharedHost(List<Path> layers, FilesystemDriver fs, NetworkAttachment network,
                                            IdMaps ids, Path scratch, List<SetupOp.Bind> extraBinds,
                                            Path workdir, List<String> argv, List<String> env) {
+        return sharedHost(layers, fs, network, ids, scratch, Optional.empty(), extraBinds, workdir, argv, env);
+    }
+
+    /**
+     * {@link #sharedHost} with, when {@code persist} is given, the writable layer in
+     * {@code persist/data} (overlay's work directory {@code persist/work}) instead of the scratch
+     * tmpfs, so the changes outlive the container. Both directories must exist.
+     */
+    public static Plan sharedHost(List<Path> layers, FilesystemDriver fs, NetworkAttachment network,
+                                  IdMaps ids, Path scratch, Optional<Path> persist, List<SetupOp.Bind> extraBinds,
+                                  Path workdir, List<String> argv, List<String> env) {
         List<SetupOp> plan = new ArrayList<>();
         plan.add(namespaces(ids, Namespaces.MOUNT | network.namespaces()));
         plan.add(PRIVATE_PROPAGATION);
-        Path root = scratch.resolve("root");
-        Path upper = scratch.resolve("upper");
-        Path work = scratch.resolve("work");
-        plan.add(new SetupOp.Mount("tmpfs", scratch, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=0755"));
-        plan.add(new SetupOp.MakeDirectories(root, 0755));
-        plan.add(new SetupOp.MakeDirectories(upper, 0755));
-        plan.add(new SetupOp.MakeDirectories(work, 0755));
-        int fsFrom = plan.size();
-        plan.addAll(fs.mount(new MountRequest(layers, upper, work, root, ids.rootless())));
+        int fsFrom = plan.size() + 4;
+        Path root = mergedImage(plan, layers, fs, ids, scratch, persist);
         int fsTo = plan.size();
         plan.add(new SetupOp.UseRoot(root));
         for (String hostPath : SHARED_HOST_PATHS) {
@@ -72,6 +77,64 @@ public final class ContainerPlans {
         plan.add(new SetupOp.Exec(argv, env));
         return new Plan(plan, fsFrom, fsTo);
     }
+
+    /**
+     * Adds the steps that mount the image's merged filesystem: a tmpfs on {@code scratch} (visible only
+     * in the plan's own mount namespace) holding {@code root}, {@code upper} and {@code work}, then the
+     * driver's mount of the layers on {@code root}, with the upper layer in {@code persist/data} when
+     * given. The driver's steps are the last ones added. Returns the mount point.
+     */
+    public static Path mergedImage(List<SetupOp> plan, List<Path> layers, FilesystemDriver fs, IdMaps ids, Path scratch,
+                                   Optional<Path> persist) {
+        Path root = scratch.resolve("root");
+        Path upper = persist.map(p -> p.resolve("data")).orElse(scratch.resolve("upper"));
+        Path work = persist.map(p -> p.resolve("work")).orElse(scratch.resolve("work"));
+        plan.add(new SetupOp.Mount("tmpfs", scratch, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=0755"));
+        plan.add(new SetupOp.MakeDirectories(root, 0755));
+        plan.add(new SetupOp.MakeDirectories(upper, 0755));
+        plan.add(new SetupOp.MakeDirectories(work, 0755));
+        plan.addAll(fs.mount(new MountRequest(layers, upper, work, root, ids.rootless())));
+        return root;
+    }
+
+    /**
+     * A host command with the image's merged filesystem mounted at the returned plan's
+     * {@link HostPlan#mountPoint()}: private namespaces (a user namespace rootless), no pivot_root, so
+     * the command sees the host plus the mount. Changes go to the scratch tmpfs and vanish with it,
+     * unless {@code persist} is given. {@code workdir} empty keeps the caller's; present, it may be
+     * relative to the mount point.
+     */
+    public static HostPlan hostWithImage(List<Path> layers, FilesystemDriver fs, IdMaps ids, Path scratch,
+                                         Optional<Path> persist, Optional<String> workdir,
+                                         java.util.function.Function<Path, List<String>> argv, List<String> env) {
+        List<SetupOp> plan = new ArrayList<>();
+        plan.add(namespaces(ids, Namespaces.MOUNT));
+        plan.add(PRIVATE_PROPAGATION);
+        int fsFrom = plan.size() + 4;
+        Path root = mergedImage(plan, layers, fs, ids, scratch, persist);
+        int fsTo = plan.size();
+        if (workdir.isPresent()) plan.add(new SetupOp.ChangeDirectory(root.resolve(workdir.get()), root));
+        plan.add(new SetupOp.Exec(argv.apply(root), env));
+        return new HostPlan(new Plan(plan, fsFrom, fsTo), root);
+    }
+
+    /**
+     * Mounts the image on {@code target} in the caller's own mount namespace (no namespace steps: only
+     * root can do this), with the writable layer in {@code upper}/{@code work}, then runs /bin/true.
+     */
+    public static Plan hostMount(List<Path> layers, FilesystemDriver fs, Path upper, Path work, Path target) {
+        List<SetupOp> plan = new ArrayList<>();
+        plan.add(new SetupOp.MakeDirectories(upper, 0755));
+        plan.add(new SetupOp.MakeDirectories(work, 0755));
+        int fsFrom = plan.size();
+        plan.addAll(fs.mount(new MountRequest(layers, upper, work, target, false)));
+        int fsTo = plan.size();
+        plan.add(new SetupOp.Exec(List.of("/bin/true"), List.of()));
+        return new Plan(plan, fsFrom, fsTo);
+    }
+
+    /** A {@link #hostWithImage} plan and where it mounts the image. */
+    public record HostPlan(Plan plan, Path mountPoint) {}
 
     /**
      * A container's steps; {@code [filesystemFrom, filesystemTo)} are the filesystem driver's, so a

@@ -42,8 +42,21 @@ public final class Launcher {
 
     /** Starts {@code plan}; {@code network} is told the pid when the plan has a sync step. */
     public Container start(List<SetupOp> plan, NetworkAttachment network, Timings timings) throws LaunchException {
+        return start(plan, network, timings, Map.of());
+    }
+
+    /**
+     * Starts {@code plan} with some of the child's standard descriptors replaced: {@code stdio} maps 0, 1
+     * or 2 in the child to descriptors of this process (e.g. {@code 1 -> a file opened for export});
+     * the others are inherited. The caller keeps ownership of its descriptors.
+     */
+    public Container start(List<SetupOp> plan, NetworkAttachment network, Timings timings, Map<Integer, Integer> stdio)
+            throws LaunchException {
         if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
             throw new IllegalArgumentException("a plan ends with Exec");
+        }
+        for (int target : stdio.keySet()) {
+            if (target < 0 || target > 2) throw new IllegalArgumentException("stdio maps only descriptors 0, 1 and 2: " + target);
         }
         boolean sync = plan.stream().anyMatch(op -> op instanceof SetupOp.SyncWithParent);
         byte[] encoded = PlanEncoder.encode(plan);
@@ -52,7 +65,7 @@ public final class Launcher {
         try {
             planPipe = Posix.pipe();
             statusPipe = Posix.pipe();
-            Map<Integer, Integer> fds = new HashMap<>();
+            Map<Integer, Integer> fds = new HashMap<>(stdio);
             fds.put(3, planPipe[0]);
             fds.put(4, statusPipe[1]);
             if (sync) {
