@@ -13,12 +13,26 @@ import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.ParseException;
 
 import runtime.cli.commands.AotTrainCommand;
+import runtime.cli.commands.CleanCommand;
 import runtime.cli.commands.DataCommand;
 import runtime.cli.commands.DriversCommand;
+import runtime.cli.commands.ExportDirCommand;
+import runtime.cli.commands.ExportTarCommand;
+import runtime.cli.commands.GcCommand;
+import runtime.cli.commands.IdCommand;
 import runtime.cli.commands.ImagesCommand;
 import runtime.cli.commands.ImportTarCommand;
+import runtime.cli.commands.MapCommand;
+import runtime.cli.commands.MountCommand;
+import runtime.cli.commands.NodepathCommand;
+import runtime.cli.commands.ParentCommand;
+import runtime.cli.commands.PurgeCommand;
+import runtime.cli.commands.RmCommand;
 import runtime.cli.commands.RunCommand;
+import runtime.cli.commands.SudoCommand;
+import runtime.cli.commands.UmountCommand;
 import runtime.cli.commands.VersionCommand;
+import runtime.cli.commands.WithMountCommand;
 import runtime.core.launch.LaunchException;
 import runtime.core.store.StoreException;
 
@@ -28,15 +42,29 @@ import runtime.core.store.StoreException;
  */
 public final class Main {
     /** Every command by name; names starting with "__" are internal and not listed. */
-    static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>(Map.of(
-            "run", RunCommand::new,
-            "import-tar", ImportTarCommand::new,
-            "images", ImagesCommand::new,
-            "drivers", DriversCommand::new,
-            "data", DataCommand::new,
-            "version", VersionCommand::new,
-            "__aot-train", AotTrainCommand::new));
-    static final Map<String, String> ALIASES = Map.of("ls", "images", "--version", "version");
+    static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>(Map.ofEntries(
+            Map.entry("run", RunCommand::new),
+            Map.entry("import-tar", ImportTarCommand::new),
+            Map.entry("images", ImagesCommand::new),
+            Map.entry("map", MapCommand::new),
+            Map.entry("id", IdCommand::new),
+            Map.entry("parent", ParentCommand::new),
+            Map.entry("nodepath", NodepathCommand::new),
+            Map.entry("rm", RmCommand::new),
+            Map.entry("gc", GcCommand::new),
+            Map.entry("purge", PurgeCommand::new),
+            Map.entry("clean", CleanCommand::new),
+            Map.entry("export-tar", ExportTarCommand::new),
+            Map.entry("export-dir", ExportDirCommand::new),
+            Map.entry("with-mount", WithMountCommand::new),
+            Map.entry("mount", MountCommand::new),
+            Map.entry("umount", UmountCommand::new),
+            Map.entry("sudo", SudoCommand::new),
+            Map.entry("drivers", DriversCommand::new),
+            Map.entry("data", DataCommand::new),
+            Map.entry("version", VersionCommand::new),
+            Map.entry("__aot-train", AotTrainCommand::new)));
+    static final Map<String, String> ALIASES = Map.of("ls", "images", "shrink", "gc", "--version", "version");
 
     private Main() {}
 

@@ -44,6 +44,8 @@ public final class RunCommand implements Command {
                         .desc("network driver: host (default) or none").build())
                 .addOption(Option.builder("b").longOpt("bind").hasArg().argName("SRC[:DST][:ro]")
                         .desc("bind a host path into the container (repeatable)").build())
+                .addOption(Option.builder().longOpt("persist").hasArg().argName("DIR")
+                        .desc("keep changes in DIR/data (work directory DIR/work) across runs instead of discarding them").build())
                 .addOption(Option.builder().longOpt("debug").desc("print start-up phase timings (also STRATA_DEBUG=1)").build());
     }
 
@@ -56,7 +58,8 @@ public final class RunCommand implements Command {
         Layer layer = engine.store().resolve(image);
         timings.mark("resolve");
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
-                in.value("net", "host"), Path.of("").toAbsolutePath(), environment(in.env()), parseBinds(in.values("bind")));
+                in.value("net", "host"), Path.of("").toAbsolutePath(), environment(in.env()), parseBinds(in.values("bind")))
+                .withPersist(Optional.ofNullable(in.value("persist", null)).map(Path::of));
         Container container = engine.run(layer, command, options, timings);
         SignalForwarding.forward(container);
         if (in.debug()) {

@@ -296,7 +296,8 @@ public final class ImageStore {
         return MAP_NAME.matcher(name).matches();
     }
 
-    private static void checkMapName(String name) {
+    /** Throws a {@link StoreException} explaining the naming rules unless {@link #isMapName}. */
+    public static void checkMapName(String name) {
         if (!isMapName(name)) {
             throw new StoreException("invalid image name '" + name
                     + "': use letters, digits, '.', '_' and '-', starting with a letter or digit");
