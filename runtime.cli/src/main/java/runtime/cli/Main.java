@@ -13,12 +13,26 @@ import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.ParseException;
 
 import runtime.cli.commands.AotTrainCommand;
+import runtime.cli.commands.CleanCommand;
 import runtime.cli.commands.DataCommand;
 import runtime.cli.commands.DriversCommand;
+import runtime.cli.commands.ExportDirCommand;
+import runtime.cli.commands.ExportTarCommand;
+import runtime.cli.commands.GcCommand;
+import runtime.cli.commands.IdCommand;
 import runtime.cli.commands.ImagesCommand;
 import runtime.cli.commands.ImportTarCommand;
+import runtime.cli.commands.MapCommand;
+import runtime.cli.commands.MountCommand;
+import runtime.cli.commands.NodepathCommand;
+import runtime.cli.commands.ParentCommand;
+import runtime.cli.commands.PurgeCommand;
+import runtime.cli.commands.RmCommand;
 import runtime.cli.commands.RunCommand;
+import runtime.cli.commands.SudoCommand;
+import runtime.cli.commands.UmountCommand;
 import runtime.cli.commands.VersionCommand;
+import runtime.cli.commands.WithMountCommand;
 import runtime.core.launch.LaunchException;
 import runtime.core.store.StoreException;
 
@@ -44,9 +58,23 @@ public final class Main {
         COMMANDS.put("ps", runtime.cli.commands.PsCommand::new);
         COMMANDS.put("port", runtime.cli.commands.PortCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
+        COMMANDS.put("map", MapCommand::new);
+        COMMANDS.put("id", IdCommand::new);
+        COMMANDS.put("parent", ParentCommand::new);
+        COMMANDS.put("nodepath", NodepathCommand::new);
+        COMMANDS.put("rm", RmCommand::new);
+        COMMANDS.put("gc", GcCommand::new);
+        COMMANDS.put("purge", PurgeCommand::new);
+        COMMANDS.put("clean", CleanCommand::new);
+        COMMANDS.put("export-tar", ExportTarCommand::new);
+        COMMANDS.put("export-dir", ExportDirCommand::new);
+        COMMANDS.put("with-mount", WithMountCommand::new);
+        COMMANDS.put("mount", MountCommand::new);
+        COMMANDS.put("umount", UmountCommand::new);
+        COMMANDS.put("sudo", SudoCommand::new);
     }
 
-    static final Map<String, String> ALIASES = Map.of("ls", "images", "--version", "version");
+    static final Map<String, String> ALIASES = Map.of("ls", "images", "shrink", "gc", "--version", "version");
 
     private Main() {}
 

@@ -19,6 +19,11 @@ public final class Posix {
     public static final int S_IFCHR = 0020000;
     public static final int S_IFBLK = 0060000;
     public static final int S_IFIFO = 0010000;
+    public static final int O_WRONLY = 01;
+    public static final int O_CREAT = 0100;
+    public static final int O_TRUNC = 01000;
+    /** {@code umount2} flag: detach now, clean up once no longer busy. */
+    public static final int MNT_DETACH = 2;
 
     private static final Downcall GETUID = Downcall.plain("getuid", FunctionDescriptor.of(JAVA_INT));
     private static final Downcall GETEUID = Downcall.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
@@ -46,26 +51,11 @@ public final class Posix {
             FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
     public static final int ENODATA = 61;
 
-    private static final Downcall OPEN = Downcall.withErrno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    public static final int O_WRONLY = 01;
-    public static final int O_CREAT = 0100;
     public static final int O_APPEND = 02000;
+    private static final Downcall OPEN = Downcall.withErrno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final Downcall UMOUNT2 = Downcall.withErrno("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     private Posix() {}
-
-    /** {@code open(2)}; the descriptor is close-on-exec. For handing files to spawned programs. */
-    public static int open(String path, int flags, int mode) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = LibC.captureState(arena);
-            int fd = (int) OPEN.handle().invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, mode);
-            if (fd < 0) throw new ErrnoException("open " + path, LibC.errno(state));
-            return fd;
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
-        }
-    }
 
     /** {@code lsetxattr(2)}: any namespace (trusted.* needs root); does not follow a symlink. */
     public static void setxattr(String path, String name, byte[] value) throws ErrnoException {
@@ -284,6 +274,41 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             if ((int) MKNOD.handle().invokeExact(state, arena.allocateFrom(path), mode, dev) != 0) {
                 throw new ErrnoException("mknod " + path, LibC.errno(state));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code open(path, flags, mode)}: a raw descriptor, e.g. to hand a file to a spawned process as its
+     * stdout (Java's streams do not expose theirs). The caller closes it with {@link #close}.
+     */
+    public static int open(String path, int flags, int mode) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            while (true) {
+                // Close-on-exec: only the spawn that maps it (dup2 clears the flag) may inherit it.
+                int fd = (int) OPEN.handle().invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, mode);
+                if (fd >= 0) return fd;
+                int errno = LibC.errno(state);
+                if (errno != Errno.EINTR) throw new ErrnoException(path, errno);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /** {@code umount2(path, flags)}, e.g. with {@link #MNT_DETACH}. */
+    public static void umount2(String path, int flags) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            if ((int) UMOUNT2.handle().invokeExact(state, arena.allocateFrom(path), flags) != 0) {
+                throw new ErrnoException("unmount " + path, LibC.errno(state));
             }
         } catch (ErrnoException e) {
             throw e;

@@ -23,6 +23,7 @@ public final class Spawn {
     private static final Downcall FA_INIT = Downcall.plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final Downcall FA_DESTROY = Downcall.plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final Downcall FA_DUP2 = Downcall.plain("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final Downcall FA_CLOSE = Downcall.plain("posix_spawn_file_actions_addclose", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     private Spawn() {}
 
@@ -38,9 +39,21 @@ public final class Spawn {
             MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
             check("posix_spawn_file_actions_init", (int) FA_INIT.handle().invokeExact(actions));
             try {
-                for (Map.Entry<Integer, Integer> e : fdMap.entrySet()) {
+                // The child performs the dup2s in order, so a source that is also another entry's target
+                // (file fd 4 -> 1 while the status pipe goes -> 4) could be overwritten first. Park every
+                // source above all numbers involved, then move each to its target, then close the parking.
+                int park = 0;
+                for (Map.Entry<Integer, Integer> e : fdMap.entrySet()) park = Math.max(park, Math.max(e.getKey(), e.getValue()));
+                park++;
+                List<Map.Entry<Integer, Integer>> entries = List.copyOf(fdMap.entrySet());
+                for (int i = 0; i < entries.size(); i++) {
                     check("posix_spawn_file_actions_adddup2",
-                            (int) FA_DUP2.handle().invokeExact(actions, (int) e.getValue(), (int) e.getKey()));
+                            (int) FA_DUP2.handle().invokeExact(actions, (int) entries.get(i).getValue(), park + i));
+                }
+                for (int i = 0; i < entries.size(); i++) {
+                    check("posix_spawn_file_actions_adddup2",
+                            (int) FA_DUP2.handle().invokeExact(actions, park + i, (int) entries.get(i).getKey()));
+                    check("posix_spawn_file_actions_addclose", (int) FA_CLOSE.handle().invokeExact(actions, park + i));
                 }
                 MemorySegment pid = arena.allocate(JAVA_INT);
                 int rc = (int) SPAWN.handle().invokeExact(pid, arena.allocateFrom(program), actions, MemorySegment.NULL,

@@ -2,7 +2,8 @@ package runtime.cli.commands;
 
 import runtime.cli.Command;
 import runtime.cli.Invocation;
-import runtime.core.store.LayerInfo;
+import runtime.core.store.ImageStore;
+import runtime.core.store.LayerTree;
 
 public final class ImagesCommand implements Command {
     @Override
@@ -12,15 +13,17 @@ public final class ImagesCommand implements Command {
 
     @Override
     public String summary() {
-        return "list images (layers) in the store (alias: ls)";
+        return "list the layers as a tree by parent, with sizes, instructions and names (alias: ls)";
     }
 
     @Override
     public int run(Invocation in) {
-        in.out().printf("%-12s  %-12s  %10s  %s%n", "ID", "PARENT", "SIZE", "INSTRUCTION");
-        for (LayerInfo info : in.engine().store().list()) {
-            in.out().printf("%-12s  %-12s  %10s  %s%n", info.id().substring(0, 12),
-                    info.parent() == null ? "-" : info.parent().substring(0, 12), human(info.size()), info.instruction());
+        ImageStore store = in.engine().store();
+        in.out().printf("%-12s  %10s  %s%n", "ID", "SIZE", "INSTRUCTION  [NAMES]");
+        for (LayerTree.Row row : LayerTree.rows(store.list(), store.maps())) {
+            String names = row.names().isEmpty() ? "" : "  [" + String.join(", ", row.names()) + "]";
+            in.out().printf("%s%-12s  %10s  %s%s%n", row.prefix(), row.layer().id().substring(0, 12), human(row.layer().size()),
+                    LayerTree.shortInstruction(row.layer().instruction()), names);
         }
         return 0;
     }

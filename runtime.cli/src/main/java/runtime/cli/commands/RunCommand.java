@@ -52,6 +52,8 @@ public final class RunCommand implements Command {
                         .desc("network driver: host (default) or none").build())
                 .addOption(Option.builder("b").longOpt("bind").hasArg().argName("SRC[:DST][:ro]")
                         .desc("bind a host path into the container (repeatable)").build())
+                .addOption(Option.builder().longOpt("persist").hasArg().argName("DIR")
+                        .desc("keep changes in DIR/data (work directory DIR/work) across runs instead of discarding them").build())
                 .addOption(Option.builder().longOpt("debug").desc("print start-up phase timings (also STRATA_DEBUG=1)").build())
                 .addOption(Option.builder("e").longOpt("env").hasArg().argName("NAME=VALUE")
                         .desc("set an environment variable (repeatable)").build())
@@ -92,7 +94,8 @@ public final class RunCommand implements Command {
         Path workdir = Path.of(in.value("workdir", isolate ? "/" : Path.of("").toAbsolutePath().toString()));
         if (!workdir.isAbsolute()) throw new IllegalArgumentException("--workdir wants an absolute path");
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
-                in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind")));
+                in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind")))
+                .withPersist(Optional.ofNullable(in.value("persist", null)).map(Path::of));
         if (isolate) {
             options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only"),
                     Optional.ofNullable(in.value("name", null)), in.values("publish"), security(in), limits(in)));

@@ -181,7 +181,50 @@ public final class ContainerPlans {
     }
 
     /** An overlay upper directory and its work directory, on one filesystem. */
-    public record Upper(Path upper, Path work) {}
+    public record Upper(Path upper, Path work) {
+        /** The layout of a {@code --persist DIR}: changes in DIR/data, overlay's work directory DIR/work. */
+        public static Upper persistent(Path directory) {
+            return new Upper(directory.resolve("data"), directory.resolve("work"));
+        }
+    }
+
+    /**
+     * A host command with the image's merged filesystem mounted at the returned plan's
+     * {@link HostPlan#mountPoint()}: private namespaces (a user namespace rootless), no pivot_root, so
+     * the command sees the host plus the mount. Changes go to the scratch tmpfs and vanish with it,
+     * unless {@code persist} is given. {@code workdir} empty keeps the caller's; present, it may be
+     * relative to the mount point.
+     */
+    public static HostPlan hostWithImage(List<Path> layers, FilesystemDriver fs, IdMaps ids, Path scratch,
+                                         Optional<Path> persist, Optional<String> workdir,
+                                         java.util.function.Function<Path, List<String>> argv, List<String> env) {
+        List<SetupOp> plan = new ArrayList<>();
+        plan.add(namespaces(ids, Namespaces.MOUNT));
+        plan.add(PRIVATE_PROPAGATION);
+        Path root = scratch.resolve("root");
+        int[] fsRange = mountImage(plan, layers, fs, ids, scratch, persist.map(Upper::persistent));
+        if (workdir.isPresent()) plan.add(new SetupOp.ChangeDirectory(root.resolve(workdir.get()), root));
+        plan.add(new SetupOp.Exec(argv.apply(root), env));
+        return new HostPlan(new Plan(plan, fsRange[0], fsRange[1]), root);
+    }
+
+    /**
+     * Mounts the image on {@code target} in the caller's own mount namespace (no namespace steps: only
+     * root can do this), with the writable layer in {@code upper}/{@code work}, then runs /bin/true.
+     */
+    public static Plan hostMount(List<Path> layers, FilesystemDriver fs, Path upper, Path work, Path target) {
+        List<SetupOp> plan = new ArrayList<>();
+        plan.add(new SetupOp.MakeDirectories(upper, 0755));
+        plan.add(new SetupOp.MakeDirectories(work, 0755));
+        int fsFrom = plan.size();
+        plan.addAll(fs.mount(new MountRequest(layers, upper, work, target, false)));
+        int fsTo = plan.size();
+        plan.add(new SetupOp.Exec(List.of("/bin/true"), List.of()));
+        return new Plan(plan, fsFrom, fsTo);
+    }
+
+    /** A {@link #hostWithImage} plan and where it mounts the image. */
+    public record HostPlan(Plan plan, Path mountPoint) {}
 
     /**
      * A container's steps; {@code [filesystemFrom, filesystemTo)} are the filesystem driver's, so a

@@ -46,9 +46,9 @@ public final class Launcher {
     }
 
     /**
-     * Starts {@code plan} with some of the container's standard descriptors taken from this process's
-     * descriptors: {@code stdio} maps 0, 1 or 2 in the container to a descriptor here (e.g. {@code 1 -> 2}
-     * sends the container's stdout to strata's stderr).
+     * Starts {@code plan} with some of the child's standard descriptors replaced: {@code stdio} maps 0, 1
+     * or 2 in the child to descriptors of this process (e.g. {@code 1 -> a file opened for export});
+     * the others are inherited. The caller keeps ownership of its descriptors.
      */
     public Container start(List<SetupOp> plan, NetworkAttachment network, Timings timings, Map<Integer, Integer> stdio)
             throws LaunchException {
@@ -57,6 +57,9 @@ public final class Launcher {
         }
         if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
             throw new IllegalArgumentException("a plan ends with Exec");
+        }
+        for (int target : stdio.keySet()) {
+            if (target < 0 || target > 2) throw new IllegalArgumentException("stdio maps only descriptors 0, 1 and 2: " + target);
         }
         boolean sync = plan.stream().anyMatch(op -> op instanceof SetupOp.SyncWithParent);
         byte[] encoded = PlanEncoder.encode(plan);

@@ -2,7 +2,6 @@ package runtime.core.launch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +12,7 @@ import runtime.api.net.NetworkAttachment;
 import runtime.api.plan.Namespaces;
 import runtime.api.plan.SetupOp;
 import runtime.api.sys.ErrnoException;
+import runtime.core.store.TmpDirectories;
 import runtime.core.store.Trees;
 
 /**
@@ -40,8 +40,8 @@ public final class TrialProbeContext implements ProbeContext {
     public synchronized Path scratchDirectory() {
         if (scratch == null) {
             try {
-                Files.createDirectories(scratchParent);
-                scratch = Files.createTempDirectory(scratchParent, "probe-");
+                // Locked while we use it, so a concurrent strata clean leaves it alone.
+                scratch = TmpDirectories.create(scratchParent, "probe-");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -75,6 +75,7 @@ public final class TrialProbeContext implements ProbeContext {
             } catch (IOException e) {
                 // the store's clean removes leftovers
             }
+            TmpDirectories.release(scratch);
             scratch = null;
         }
     }

@@ -31,7 +31,9 @@ import java.util.stream.Stream;
  * DATA/layers/ID/root         the layer's files
  * DATA/layers/ID/parent       the parent layer's id (absent for a base layer)
  * DATA/layers/ID/layer.json   {@link LayerInfo}
- * DATA/tmp/                   layers being made; renamed into layers/ when complete
+ * DATA/map/NAME               the id a name points to (plash's "map"), replaced by atomic rename
+ * DATA/tmp/                   layers being made, renamed into layers/ when complete; layers being
+ *                             removed, renamed here first; each entry NAME held by NAME.lock
  * DATA/mnt/                   an empty directory containers mount their scratch tmpfs on
  * </pre>
  *
@@ -97,10 +99,19 @@ public final class ImageStore {
     }
 
     /**
-     * Finds an image by full id or unique id prefix (at least 4 characters). The error says what exists.
+     * Finds an image by map name (see {@link #map}), full id or unique id prefix (at least 4
+     * characters), in that order. The error says what exists.
      */
     public Layer resolve(String reference) {
         if (reference.isEmpty()) throw new StoreException("no image given");
+        // A name wins over an id prefix: names are what people type, and may look like hex.
+        if (isMapName(reference)) {
+            Optional<String> named = mapped(reference);
+            if (named.isPresent()) {
+                return layer(named.get()).orElseThrow(() -> new StoreException(
+                        "image name '" + reference + "' points to missing layer " + named.get().substring(0, 12)));
+            }
+        }
         if (reference.length() == 64) {
             Optional<Layer> exact = layer(reference);
             if (exact.isPresent()) return exact.get();
@@ -196,9 +207,8 @@ public final class ImageStore {
 
     /** A fresh directory under tmp/, removed on exit if it was not committed. */
     public Path newStaging() throws IOException {
-        Path tmp = data.resolve("tmp");
-        Files.createDirectories(tmp);
-        Path staging = Files.createTempDirectory(tmp, "layer-");
+        // Locked while we fill it (see TmpDirectories), so a concurrent strata clean leaves it alone.
+        Path staging = TmpDirectories.create(tmpDirectory(), "layer-");
         StagingCleanup.register(staging);
         return staging;
     }
@@ -208,6 +218,7 @@ public final class ImageStore {
             Trees.deleteRecursively(staging);
         } finally {
             StagingCleanup.unregister(staging);
+            TmpDirectories.release(staging);
         }
     }
 
@@ -251,6 +262,7 @@ public final class ImageStore {
             throw new StoreException("store directory " + data + " must be on one filesystem", e);
         }
         StagingCleanup.unregister(staging);
+        if (!Files.exists(staging)) TmpDirectories.release(staging); // moved: nothing left to guard
         return layer(id).orElseThrow(() -> new StoreException("layer " + id + " vanished after commit"));
     }
 
@@ -302,5 +314,203 @@ public final class ImageStore {
             }
         }
         return "/bin/sh";
+    }
+
+    // ---- names, layer graph and removal (strata map, rm, gc, purge, clean) ----
+
+    private static final java.util.regex.Pattern MAP_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+    public Path tmpDirectory() {
+        return data.resolve("tmp");
+    }
+
+    public Path mapDirectory() {
+        return data.resolve("map");
+    }
+
+    /** Whether {@code name} may name an image: {@code [A-Za-z0-9][A-Za-z0-9._-]*}, at most 200 characters. */
+    public static boolean isMapName(String name) {
+        return MAP_NAME.matcher(name).matches();
+    }
+
+    /** Throws a {@link StoreException} explaining the naming rules unless {@link #isMapName}. */
+    public static void checkMapName(String name) {
+        if (!isMapName(name)) {
+            throw new StoreException("invalid image name '" + name
+                    + "': use letters, digits, '.', '_' and '-', starting with a letter or digit");
+        }
+    }
+
+    /**
+     * Points {@code name} at layer {@code id}, or removes the name when {@code id} is empty (removing a
+     * name that does not exist is fine). The file is replaced by an atomic rename, so readers see the
+     * old id or the new one, never a partial file.
+     */
+    public void map(String name, Optional<String> id) {
+        checkMapName(name);
+        Path file = mapDirectory().resolve(name);
+        try {
+            if (id.isEmpty()) {
+                Files.deleteIfExists(file);
+                return;
+            }
+            if (layer(id.get()).isEmpty()) throw new StoreException("no layer " + id.get() + " to name '" + name + "'");
+            Files.createDirectories(mapDirectory());
+            // A leading dot keeps the temp file out of maps(): it is not a valid name.
+            Path temp = Files.createTempFile(mapDirectory(), "." + name + "-", ".tmp");
+            try {
+                Files.writeString(temp, id.get() + "\n");
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot write image name '" + name + "': " + oneLine(e), e);
+        }
+    }
+
+    /** The layer id {@code name} points to, if it is set. */
+    public Optional<String> mapped(String name) {
+        checkMapName(name);
+        try {
+            String id = Files.readString(mapDirectory().resolve(name)).trim();
+            return id.isEmpty() ? Optional.empty() : Optional.of(id);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StoreException("cannot read image name '" + name + "': " + oneLine(e), e);
+        }
+    }
+
+    /** Every name and the layer id it points to, sorted by name. */
+    public Map<String, String> maps() {
+        Map<String, String> result = new java.util.TreeMap<>();
+        if (!Files.isDirectory(mapDirectory())) return result;
+        try (Stream<Path> files = Files.list(mapDirectory())) {
+            files.map(p -> p.getFileName().toString()).filter(ImageStore::isMapName)
+                    .forEach(name -> mapped(name).ifPresent(id -> result.put(name, id)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
+    }
+
+    /** Every layer's parent id (empty for a base layer), from the plain parent files. */
+    public Map<String, Optional<String>> parents() {
+        Map<String, Optional<String>> result = new java.util.HashMap<>();
+        try (Stream<Path> dirs = listLayerDirectories()) {
+            dirs.filter(d -> Files.isDirectory(d.resolve("root"), LinkOption.NOFOLLOW_LINKS))
+                    .forEach(d -> result.put(d.getFileName().toString(), readParent(d)));
+        }
+        return result;
+    }
+
+    /** {@code id} and every layer whose chain includes it, children before their parents. */
+    public List<String> withDescendants(String id) {
+        Map<String, Optional<String>> parents = parents();
+        java.util.Set<String> selected = new java.util.HashSet<>();
+        for (String candidate : parents.keySet()) {
+            if (ancestry(candidate, parents).contains(id)) selected.add(candidate);
+        }
+        return childrenFirst(selected, parents);
+    }
+
+    /** Layers neither named by a map entry nor an ancestor of a named layer, children first. */
+    public List<String> unreachable() {
+        Map<String, Optional<String>> parents = parents();
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        for (String id : maps().values()) {
+            if (parents.containsKey(id)) keep.addAll(ancestry(id, parents));
+        }
+        java.util.Set<String> gone = new java.util.HashSet<>(parents.keySet());
+        gone.removeAll(keep);
+        return childrenFirst(gone, parents);
+    }
+
+    /** {@code id} and its ancestors present in {@code parents} (stops at a missing one or a loop). */
+    private static List<String> ancestry(String id, Map<String, Optional<String>> parents) {
+        List<String> chain = new ArrayList<>();
+        String current = id;
+        while (current != null && parents.containsKey(current) && !chain.contains(current) && chain.size() <= 4096) {
+            chain.add(current);
+            current = parents.get(current).orElse(null);
+        }
+        return chain;
+    }
+
+    /** Deepest layers first, so that removing them in order never leaves a layer without its parent. */
+    static List<String> childrenFirst(java.util.Collection<String> ids, Map<String, Optional<String>> parents) {
+        List<String> sorted = new ArrayList<>(ids);
+        Map<String, Integer> depth = new java.util.HashMap<>();
+        for (String id : sorted) depth.put(id, ancestry(id, parents).size());
+        sorted.sort(java.util.Comparator.<String>comparingInt(depth::get).reversed().thenComparing(x -> x));
+        return sorted;
+    }
+
+    /**
+     * Takes layers out of the store for deletion: first the names pointing at them are removed, then
+     * each layer directory is renamed (atomically, children first) to a locked {@code tmp/rm-ID-RANDOM}.
+     * After a crash the store is consistent and the rest is a leftover for {@code strata clean}.
+     * Returns the directories the caller must delete and then {@link TmpDirectories#release}.
+     */
+    public List<Path> detach(List<String> ids) throws IOException {
+        java.util.Set<String> doomed = new java.util.HashSet<>(ids);
+        for (Map.Entry<String, String> e : maps().entrySet()) {
+            if (doomed.contains(e.getValue())) map(e.getKey(), Optional.empty());
+        }
+        List<Path> moved = new ArrayList<>();
+        for (String id : ids) {
+            Path target = TmpDirectories.reserve(tmpDirectory(), "rm-" + id.substring(0, Math.min(12, id.length())) + "-");
+            try {
+                Files.move(layersDirectory().resolve(id), target, StandardCopyOption.ATOMIC_MOVE);
+                moved.add(target);
+            } catch (NoSuchFileException e) {
+                TmpDirectories.release(target); // removed concurrently
+            }
+        }
+        return moved;
+    }
+
+    /**
+     * Takes everything out of the store for {@code strata purge}: the layers and map directories are
+     * renamed into {@code tmp/} (two atomic renames) and returned for deletion like {@link #detach}.
+     */
+    public List<Path> detachAll() throws IOException {
+        List<Path> moved = new ArrayList<>();
+        for (Path dir : List.of(mapDirectory(), layersDirectory())) {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) continue;
+            Path target = TmpDirectories.reserve(tmpDirectory(), "purge-" + dir.getFileName() + "-");
+            try {
+                Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
+                moved.add(target);
+            } catch (NoSuchFileException e) {
+                TmpDirectories.release(target);
+            }
+        }
+        return moved;
+    }
+
+    /**
+     * Entries of {@code tmp/} that no running strata process uses: not held by their lock (see
+     * {@link TmpDirectories}) and not claimed by {@code alsoInUse} (e.g. the changes directory of a
+     * mount). Stray lock files whose directory is gone are included.
+     */
+    public List<Path> leftovers(java.util.function.Predicate<Path> alsoInUse) {
+        List<Path> result = new ArrayList<>();
+        if (!Files.isDirectory(tmpDirectory())) return result;
+        try (Stream<Path> entries = Files.list(tmpDirectory())) {
+            for (Path entry : entries.sorted().toList()) {
+                String name = entry.getFileName().toString();
+                if (name.endsWith(".lock")) {
+                    Path dir = entry.resolveSibling(name.substring(0, name.length() - ".lock".length()));
+                    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !TmpDirectories.inUse(dir)) result.add(entry);
+                } else if (!TmpDirectories.inUse(entry) && !alsoInUse.test(entry)) {
+                    result.add(entry);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
     }
 }

@@ -34,6 +34,7 @@ final class StagingCleanup {
             } catch (IOException | RuntimeException ignored) {
                 // best effort at exit
             }
+            TmpDirectories.release(p);
         }
     }
 }

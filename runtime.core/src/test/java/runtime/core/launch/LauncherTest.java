@@ -111,4 +111,21 @@ class LauncherTest {
         assertEquals(0, c.waitFor().shellCode());
         assertEquals(c.pid(), seen[0]);
     }
+
+    @Test
+    void stdioGoesToTheGivenDescriptorsWhateverTheirNumbers(@TempDir Path dir) throws Exception {
+        // Open enough files that one of them may well have a number the launcher also uses (3, 4, 5).
+        Path out = dir.resolve("out");
+        int fd = Posix.open(out.toString(), Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC | Posix.O_CLOEXEC, 0644);
+        try {
+            Container c = Launcher.locate().start(List.of(new SetupOp.Exec(List.of("sh", "-c", "echo to-stdout"),
+                    List.of("PATH=/bin:/usr/bin"))), HOST, new Timings(), Map.of(1, fd));
+            assertEquals(0, c.waitFor().shellCode());
+        } finally {
+            Posix.close(fd);
+        }
+        assertEquals("to-stdout\n", Files.readString(out));
+        assertThrows(IllegalArgumentException.class, () -> Launcher.locate().start(
+                List.of(new SetupOp.Exec(List.of("true"), List.of())), HOST, new Timings(), Map.of(3, 1)));
+    }
 }

@@ -1,0 +1,27 @@
+package runtime.cli.commands;
+
+import runtime.cli.Command;
+import runtime.cli.Invocation;
+
+public final class IdCommand implements Command {
+    @Override
+    public String name() {
+        return "id";
+    }
+
+    @Override
+    public String summary() {
+        return "print the full id of an image (given by name, id or id prefix)";
+    }
+
+    @Override
+    public String arguments() {
+        return "IMAGE";
+    }
+
+    @Override
+    public int run(Invocation in) {
+        in.out().println(in.engine().store().resolve(in.argument(0, "IMAGE")).id());
+        return 0;
+    }
+}
