@@ -9,6 +9,7 @@ module runtime.core {
     requires org.apache.commons.compress;
     requires org.tukaani.xz;
     requires aircompressor;
+    requires org.tomlj;
     requires jdk.unsupported;
 
     exports runtime.core;
@@ -20,6 +21,7 @@ module runtime.core {
     exports runtime.core.containers;
     exports runtime.core.security;
     exports runtime.core.cgroups;
+    exports runtime.core.manifest;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 

@@ -57,6 +57,7 @@ public final class Main {
         COMMANDS.put("create", runtime.cli.commands.CreateCommand::new);
         COMMANDS.put("ps", runtime.cli.commands.PsCommand::new);
         COMMANDS.put("port", runtime.cli.commands.PortCommand::new);
+        COMMANDS.put("validate", runtime.cli.commands.ValidateCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);

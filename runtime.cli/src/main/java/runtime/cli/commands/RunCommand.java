@@ -20,11 +20,11 @@ import runtime.core.launch.Container;
 import runtime.core.launch.ContainerPlans;
 import runtime.core.launch.SignalForwarding;
 import runtime.core.launch.Timings;
+import runtime.core.manifest.Manifest;
+import runtime.core.manifest.ManifestParser;
+import runtime.core.manifest.ManifestRunner;
 import runtime.core.cgroups.Limits;
-import runtime.core.security.Capabilities;
-import runtime.core.security.SeccompCompiler;
-import runtime.core.security.SeccompProfile;
-import runtime.core.security.SyscallTable;
+import runtime.core.security.SecurityOptions;
 import runtime.core.store.Layer;
 
 public final class RunCommand implements Command {
@@ -52,6 +52,8 @@ public final class RunCommand implements Command {
                         .desc("network driver: host (default) or none").build())
                 .addOption(Option.builder("b").longOpt("bind").hasArg().argName("SRC[:DST][:ro]")
                         .desc("bind a host path into the container (repeatable)").build())
+                .addOption(Option.builder("f").longOpt("manifest").hasArg().argName("FILE")
+                        .desc("run the isolated container a manifest describes (positional arguments replace its command)").build())
                 .addOption(Option.builder().longOpt("persist").hasArg().argName("DIR")
                         .desc("keep changes in DIR/data (work directory DIR/work) across runs instead of discarding them").build())
                 .addOption(Option.builder().longOpt("debug").desc("print start-up phase timings (also STRATA_DEBUG=1)").build())
@@ -78,6 +80,7 @@ public final class RunCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         Timings timings = new Timings();
+        if (in.has("manifest")) return runManifest(in, timings);
         String image = in.argument(0, "IMAGE");
         List<String> command = in.arguments().subList(1, in.arguments().size());
         Engine engine = in.engine();
@@ -111,6 +114,16 @@ public final class RunCommand implements Command {
         return status.shellCode();
     }
 
+    private int runManifest(Invocation in, Timings timings) throws Exception {
+        Path file = Path.of(in.value("manifest", ""));
+        Manifest manifest = ManifestParser.read(file);
+        ManifestRunner.Prepared p = ManifestRunner.prepare(in.engine(), manifest, file.toAbsolutePath().getParent(), in.err());
+        SignalForwarding signals = SignalForwarding.install();
+        Container container = in.engine().run(p.image(), in.arguments().isEmpty() ? p.command() : in.arguments(), p.options(), timings);
+        signals.attach(container);
+        return container.waitFor().shellCode();
+    }
+
     /** plash passes the caller's environment through; a missing PATH gets the usual default. */
     static List<String> environment(Map<String, String> env) {
         List<String> result = new ArrayList<>();
@@ -121,15 +134,7 @@ public final class RunCommand implements Command {
 
     /** Isolated containers: no_new_privs, a seccomp filter and podman's capability set unless told otherwise. */
     static ContainerPlans.Security security(Invocation in) throws java.io.IOException {
-        String seccomp = in.value("seccomp", "default");
-        Optional<byte[]> program = Optional.empty();
-        if (!seccomp.equals("unconfined")) {
-            SyscallTable table = SyscallTable.host();
-            SeccompProfile profile = seccomp.equals("default") ? SeccompProfile.defaults()
-                    : SeccompProfile.read(Path.of(seccomp), table.arch());
-            program = Optional.of(SeccompCompiler.compile(profile, table));
-        }
-        return new ContainerPlans.Security(true, program, Optional.of(Capabilities.keep(in.values("cap-add"), in.values("cap-drop"))));
+        return SecurityOptions.of(in.value("seccomp", "default"), in.values("cap-add"), in.values("cap-drop"));
     }
 
     static Limits limits(Invocation in) {

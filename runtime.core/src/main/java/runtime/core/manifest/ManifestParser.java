@@ -1,0 +1,250 @@
+package runtime.core.manifest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.Set;
+
+import org.tomlj.Toml;
+import org.tomlj.TomlArray;
+import org.tomlj.TomlParseError;
+import org.tomlj.TomlParseResult;
+import org.tomlj.TomlPosition;
+import org.tomlj.TomlTable;
+
+import runtime.core.cgroups.Limits;
+
+/**
+ * Reads and checks a {@link Manifest}. Every problem is reported with its line and column
+ * ({@code web.toml:7:1: ports: '80' is not [IP:]HOST:CONTAINER[/proto]}), and all problems are found in
+ * one pass, so a user fixes the file once.
+ */
+public final class ManifestParser {
+    private static final Set<String> TOP = Set.of("image", "build", "command", "name", "hostname", "workdir", "read_only",
+            "network", "ports", "env", "mount", "layer", "limits", "security");
+    private static final Set<String> NETWORKS = Set.of("none", "host", "slirp4netns");
+
+    /** Everything wrong with a manifest, each line starting with FILE:LINE:COLUMN. */
+    public static final class InvalidManifestException extends IllegalArgumentException {
+        private final List<String> problems;
+
+        InvalidManifestException(List<String> problems) {
+            super(problems.getFirst() + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""));
+            this.problems = List.copyOf(problems);
+        }
+
+        public List<String> problems() {
+            return problems;
+        }
+    }
+
+    private final String origin;
+    private final Path directory;
+    private final TomlParseResult toml;
+    private final List<String> problems = new ArrayList<>();
+
+    private ManifestParser(String origin, Path directory, TomlParseResult toml) {
+        this.origin = origin;
+        this.directory = directory;
+        this.toml = toml;
+    }
+
+    public static Manifest read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such manifest");
+        return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    public static Manifest parse(String text, String origin, Path directory) {
+        TomlParseResult toml = Toml.parse(text);
+        ManifestParser p = new ManifestParser(origin, directory, toml);
+        if (toml.hasErrors()) {
+            for (TomlParseError e : toml.errors()) {
+                p.problems.add(origin + ":" + e.position().line() + ":" + e.position().column() + ": " + e.getMessage());
+            }
+            throw new InvalidManifestException(p.problems);
+        }
+        Manifest m = p.manifest();
+        if (!p.problems.isEmpty()) {
+            p.problems.sort(java.util.Comparator.comparingLong(ManifestParser::lineOf));
+            throw new InvalidManifestException(p.problems);
+        }
+        return m;
+    }
+
+    /** The line of a "FILE:LINE:COLUMN: ..." problem, for sorting; file names may contain colons. */
+    private static long lineOf(String problem) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(":(\\d+):(\\d+): ").matcher(problem);
+        return m.find() ? Long.parseLong(m.group(1)) * 100000 + Long.parseLong(m.group(2)) : 0;
+    }
+
+    private void problem(String key, String message) {
+        TomlPosition at = toml.inputPositionOf(key);
+        String where = at == null ? origin + ":1:1" : origin + ":" + at.line() + ":" + at.column();
+        problems.add(where + ": " + key + ": " + message);
+    }
+
+    private Manifest manifest() {
+        for (String key : toml.keySet()) {
+            if (!TOP.contains(key)) problem(key, "unknown key (expected one of " + String.join(", ", sorted(TOP)) + ")");
+        }
+        Optional<String> image = string("image");
+        List<String> build = strings("build");
+        if (image.isEmpty() && build.isEmpty()) problems.add(origin + ":1:1: either image or build is required");
+        if (image.isPresent() && !build.isEmpty()) problem("build", "give image or build, not both");
+        String network = string("network").orElse("none");
+        if (!NETWORKS.contains(network)) problem("network", "'" + network + "' is not one of none, host, slirp4netns");
+        List<String> ports = strings("ports");
+        for (int i = 0; i < ports.size(); i++) {
+            if (!ports.get(i).matches("((\\d{1,3}\\.){3}\\d{1,3}:)?\\d{1,5}:\\d{1,5}(/(tcp|udp))?")) {
+                problem("ports", "'" + ports.get(i) + "' is not [IP:]HOST:CONTAINER[/tcp|udp]");
+            }
+        }
+        if (!ports.isEmpty() && !network.equals("slirp4netns")) problem("ports", "port forwards need network = \"slirp4netns\"");
+        Optional<String> workdir = string("workdir");
+        workdir.filter(w -> !w.startsWith("/")).ifPresent(w -> problem("workdir", "must be an absolute path"));
+        Optional<String> name = string("name");
+        name.filter(n -> !n.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")).ifPresent(n -> problem("name", "letters, digits, _ . - only"));
+        Map<String, String> env = new LinkedHashMap<>();
+        if (toml.contains("env")) {
+            if (!toml.isTable("env")) {
+                problem("env", "must be a table, e.g. env = { NAME = \"value\" }");
+            } else {
+                TomlTable t = toml.getTable("env");
+                for (String k : t.keySet()) {
+                    Object v = t.get(k);
+                    if (v instanceof String || v instanceof Long || v instanceof Boolean || v instanceof Double) {
+                        env.put(k, String.valueOf(v));
+                    } else {
+                        problem("env." + k, "must be a string, number or boolean");
+                    }
+                }
+            }
+        }
+        List<Manifest.Mount> mounts = new ArrayList<>();
+        mounts(mounts, "mount", false);
+        mounts(mounts, "layer", true);
+        return new Manifest(image, build, strings("command"), name, string("hostname"), workdir, bool("read_only"), network,
+                ports, env, mounts, limits(), security());
+    }
+
+    private void mounts(List<Manifest.Mount> into, String key, boolean alwaysReadOnly) {
+        if (!toml.contains(key)) return;
+        if (!toml.isArray(key)) {
+            problem(key, "must be an array of tables: [[" + key + "]]");
+            return;
+        }
+        TomlArray array = toml.getArray(key);
+        for (int i = 0; i < array.size(); i++) {
+            Object o = array.get(i);
+            String at = key + "[" + i + "]";
+            if (!(o instanceof TomlTable t)) {
+                problem(key, "entry " + i + " must be a table");
+                continue;
+            }
+            String source = t.getString("source");
+            String target = t.getString("target");
+            if (source == null) problemAt(t, at, "source is required");
+            if (target == null) problemAt(t, at, "target is required");
+            else if (!target.startsWith("/")) problemAt(t, at, "target must be an absolute path");
+            if (source == null || target == null) continue;
+            Path src = directory.resolve(source).normalize();
+            if (!Files.exists(src)) problemAt(t, at, "source " + src + " does not exist");
+            boolean ro = alwaysReadOnly || Boolean.TRUE.equals(t.getBoolean("read_only"));
+            into.add(new Manifest.Mount(src.toString(), target, ro));
+        }
+    }
+
+    private void problemAt(TomlTable t, String key, String message) {
+        TomlPosition at = t.inputPositionOf(t.keySet().isEmpty() ? "" : t.keySet().iterator().next());
+        String where = at == null ? origin + ":1:1" : origin + ":" + at.line() + ":" + at.column();
+        problems.add(where + ": " + key + ": " + message);
+    }
+
+    private Manifest.Limits limits() {
+        OptionalLong memory = OptionalLong.empty();
+        OptionalLong pids = OptionalLong.empty();
+        OptionalDouble cpus = OptionalDouble.empty();
+        if (!toml.contains("limits")) return new Manifest.Limits(memory, pids, cpus);
+        if (!toml.isTable("limits")) {
+            problem("limits", "must be a table: [limits]");
+            return new Manifest.Limits(memory, pids, cpus);
+        }
+        for (String k : toml.getTable("limits").keySet()) {
+            if (!Set.of("memory", "pids", "cpus").contains(k)) problem("limits." + k, "unknown limit (memory, pids, cpus)");
+        }
+        try {
+            Object m = toml.get("limits.memory");
+            if (m != null) memory = OptionalLong.of(m instanceof Long l ? l : Limits.parseBytes(String.valueOf(m)));
+        } catch (IllegalArgumentException e) {
+            problem("limits.memory", e.getMessage());
+        }
+        try {
+            Object p = toml.get("limits.pids");
+            if (p != null) pids = OptionalLong.of(Limits.parsePids(String.valueOf(p)));
+        } catch (IllegalArgumentException e) {
+            problem("limits.pids", e.getMessage());
+        }
+        try {
+            Object c = toml.get("limits.cpus");
+            if (c != null) cpus = OptionalDouble.of(Limits.parseCpus(String.valueOf(c)));
+        } catch (IllegalArgumentException e) {
+            problem("limits.cpus", e.getMessage());
+        }
+        return new Manifest.Limits(memory, pids, cpus);
+    }
+
+    private Manifest.Security security() {
+        String seccomp = toml.contains("security.seccomp") ? String.valueOf(toml.get("security.seccomp")) : "default";
+        if (!seccomp.equals("default") && !seccomp.equals("unconfined")) {
+            Path profile = directory.resolve(seccomp).normalize();
+            if (!Files.isRegularFile(profile)) problem("security.seccomp", "profile " + profile + " does not exist");
+            seccomp = profile.toString();
+        }
+        return new Manifest.Security(seccomp, strings("security.cap_add"), strings("security.cap_drop"));
+    }
+
+    private Optional<String> string(String key) {
+        if (!toml.contains(key)) return Optional.empty();
+        if (!toml.isString(key)) {
+            problem(key, "must be a string");
+            return Optional.empty();
+        }
+        return Optional.of(toml.getString(key));
+    }
+
+    private boolean bool(String key) {
+        if (!toml.contains(key)) return false;
+        if (!toml.isBoolean(key)) {
+            problem(key, "must be true or false");
+            return false;
+        }
+        return toml.getBoolean(key);
+    }
+
+    private List<String> strings(String key) {
+        if (!toml.contains(key)) return List.of();
+        if (!toml.isArray(key)) {
+            problem(key, "must be an array of strings, e.g. [\"a\", \"b\"]");
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        TomlArray a = toml.getArray(key);
+        for (int i = 0; i < a.size(); i++) {
+            Object o = a.get(i);
+            if (o instanceof String str) out.add(str);
+            else problem(key, "entry " + i + " must be a string");
+        }
+        return out;
+    }
+
+    private static List<String> sorted(Set<String> s) {
+        return s.stream().sorted().toList();
+    }
+}

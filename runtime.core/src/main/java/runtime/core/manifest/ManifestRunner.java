@@ -1,0 +1,58 @@
+package runtime.core.manifest;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import runtime.api.plan.SetupOp;
+import runtime.core.Engine;
+import runtime.core.build.BuildScript;
+import runtime.core.build.Builder;
+import runtime.core.cgroups.Limits;
+import runtime.core.launch.ContainerPlans;
+import runtime.core.launch.LaunchException;
+import runtime.core.security.SecurityOptions;
+import runtime.core.store.Layer;
+
+/** Turns a {@link Manifest} into what {@link Engine#run} needs: the image (built if asked) and options. */
+public final class ManifestRunner {
+    /** A manifest made ready to start. */
+    public record Prepared(Layer image, List<String> command, Engine.RunOptions options) {}
+
+    private ManifestRunner() {}
+
+    /**
+     * Resolves (or builds) the image and assembles the isolated container's options.
+     *
+     * @param directory the manifest's directory: builds run there
+     * @param progress  where build steps report (stderr)
+     */
+    public static Prepared prepare(Engine engine, Manifest m, Path directory, PrintStream progress)
+            throws IOException, LaunchException {
+        Layer image;
+        if (m.image().isPresent()) {
+            image = engine.resolveImage(m.image().get());
+        } else {
+            BuildScript script = BuildScript.fromArguments(m.build(), directory, engine.environment());
+            image = new Builder(engine, new Builder.Options(false, Optional.empty(), directory, progress)).build(script);
+        }
+        String hostname = m.hostname().orElse(m.name().orElse("strata-" + image.shortId()));
+        List<String> env = new ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME=/root", "HOSTNAME=" + hostname));
+        for (Map.Entry<String, String> e : m.env().entrySet()) env.add(e.getKey() + "=" + e.getValue());
+        List<SetupOp.Bind> binds = new ArrayList<>();
+        for (Manifest.Mount mount : m.mounts()) {
+            binds.add(new SetupOp.Bind(Path.of(mount.source()), Path.of(mount.target().substring(1)), mount.readOnly(), false));
+        }
+        Limits limits = new Limits(m.limits().memoryBytes(), m.limits().pids(), m.limits().cpus());
+        ContainerPlans.Isolation isolation = new ContainerPlans.Isolation(hostname, m.readOnly(), m.name(), m.ports(),
+                SecurityOptions.of(m.security().seccomp(), m.security().capAdd(), m.security().capDrop()), limits);
+        Engine.RunOptions options = new Engine.RunOptions(Optional.empty(), m.network(), Path.of(m.workdir().orElse("/")),
+                env, binds).isolated(isolation);
+        return new Prepared(image, m.command(), options);
+    }
+}

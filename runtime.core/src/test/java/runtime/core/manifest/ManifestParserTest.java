@@ -1,0 +1,84 @@
+package runtime.core.manifest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ManifestParserTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsAFullManifest() throws Exception {
+        Files.createDirectories(dir.resolve("site"));
+        Manifest m = ManifestParser.parse("""
+                image = "busybox"
+                command = ["httpd", "-f"]
+                name = "web"
+                network = "slirp4netns"
+                ports = ["8080:80", "127.0.0.1:5353:53/udp"]
+                env = { GREETING = "hi", WORKERS = 4 }
+                read_only = true
+                [[mount]]
+                source = "site"
+                target = "/srv"
+                [limits]
+                memory = "64m"
+                pids = 20
+                cpus = 0.5
+                [security]
+                seccomp = "unconfined"
+                cap_add = ["NET_RAW"]
+                """, "web.toml", dir);
+        assertEquals(Optional.of("busybox"), m.image());
+        assertEquals(List.of("httpd", "-f"), m.command());
+        assertEquals(Map.of("GREETING", "hi", "WORKERS", "4"), m.env());
+        assertEquals(List.of(new Manifest.Mount(dir.resolve("site").toString(), "/srv", false)), m.mounts());
+        assertEquals(64L << 20, m.limits().memoryBytes().getAsLong());
+        assertEquals(20, m.limits().pids().getAsLong());
+        assertEquals(0.5, m.limits().cpus().getAsDouble());
+        assertEquals("unconfined", m.security().seccomp());
+        assertTrue(m.readOnly());
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsLineInOrder() {
+        ManifestParser.InvalidManifestException e = assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("""
+                        image = "x"
+                        ports = ["80"]
+                        network = "pigeon"
+                        colour = "blue"
+                        [limits]
+                        pids = -1
+                        """, "m.toml", dir));
+        List<String> p = e.problems();
+        assertEquals("m.toml:2:1: ports: '80' is not [IP:]HOST:CONTAINER[/tcp|udp]", p.get(0));
+        assertTrue(p.contains("m.toml:3:1: network: 'pigeon' is not one of none, host, slirp4netns"), p.toString());
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("m.toml:4:1: colour: unknown key")), p.toString());
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("m.toml:6:1: limits.pids: bad pids limit")), p.toString());
+        assertEquals(p.stream().sorted((a, b) -> Integer.compare(line(a), line(b))).toList(), p, "sorted by line");
+    }
+
+    private static int line(String problem) {
+        return Integer.parseInt(problem.split(":")[1]);
+    }
+
+    @Test
+    void syntaxErrorsCarryThePosition() {
+        ManifestParser.InvalidManifestException e = assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("image = \"unterminated\n", "b.toml", dir));
+        assertTrue(e.problems().getFirst().startsWith("b.toml:1:"), e.getMessage());
+        assertEquals("b.toml:1:1: either image or build is required", assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("name = \"x\"\n", "b.toml", dir)).problems().getFirst());
+    }
+}
