@@ -4,6 +4,7 @@ module runtime.cli {
     requires org.apache.commons.cli;
     requires org.apache.commons.compress;
     requires org.slf4j;
+    requires com.fasterxml.jackson.databind;
 
     uses runtime.api.fs.FilesystemDriver;
     uses runtime.api.net.NetworkDriver;

@@ -10,6 +10,8 @@ module runtime.core {
     requires org.tukaani.xz;
     requires aircompressor;
     requires org.tomlj;
+    requires org.eclipse.jetty.server;
+    requires org.eclipse.jetty.unixdomain.server;
     requires jdk.unsupported;
 
     exports runtime.core;
@@ -22,6 +24,7 @@ module runtime.core {
     exports runtime.core.security;
     exports runtime.core.cgroups;
     exports runtime.core.manifest;
+    exports runtime.core.daemon;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 

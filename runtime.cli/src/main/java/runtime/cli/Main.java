@@ -58,6 +58,14 @@ public final class Main {
         COMMANDS.put("ps", runtime.cli.commands.PsCommand::new);
         COMMANDS.put("port", runtime.cli.commands.PortCommand::new);
         COMMANDS.put("validate", runtime.cli.commands.ValidateCommand::new);
+        COMMANDS.put("serve", runtime.cli.commands.ServeCommand::new);
+        COMMANDS.put("start", runtime.cli.commands.StartCommand::new);
+        COMMANDS.put("stop", runtime.cli.commands.ContainerCommand::stop);
+        COMMANDS.put("kill", runtime.cli.commands.ContainerCommand::kill);
+        COMMANDS.put("logs", runtime.cli.commands.ContainerCommand::logs);
+        COMMANDS.put("wait", runtime.cli.commands.ContainerCommand::await);
+        COMMANDS.put("inspect", runtime.cli.commands.ContainerCommand::inspect);
+        COMMANDS.put("delete", runtime.cli.commands.ContainerCommand::delete);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);

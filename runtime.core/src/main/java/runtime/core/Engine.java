@@ -109,16 +109,23 @@ public final class Engine implements AutoCloseable {
      */
     public record RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
                              List<SetupOp.Bind> binds, Optional<WritableLayer> writable, boolean stdoutToStderr,
-                             boolean dieWithParent, Optional<ContainerPlans.Isolation> isolation) {
+                             boolean dieWithParent, Optional<ContainerPlans.Isolation> isolation, Optional<Path> logFile) {
         public RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
                           List<SetupOp.Bind> binds) {
-            this(filesystem, network, workdir, environment, binds, Optional.empty(), false, false, Optional.empty());
+            this(filesystem, network, workdir, environment, binds, Optional.empty(), false, false, Optional.empty(), Optional.empty());
         }
 
         public RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
                           List<SetupOp.Bind> binds, Optional<WritableLayer> writable, boolean stdoutToStderr,
                           boolean dieWithParent) {
-            this(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent, Optional.empty());
+            this(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent, Optional.empty(),
+                    Optional.empty());
+        }
+
+        /** Detached: stdin from /dev/null, stdout and stderr appended to {@code file}. */
+        public RunOptions detached(Path file) {
+            return new RunOptions(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent,
+                    isolation, Optional.of(file));
         }
 
         /**
@@ -129,12 +136,13 @@ public final class Engine implements AutoCloseable {
             if (directory.isEmpty()) return this;
             Path d = directory.get().toAbsolutePath().normalize();
             return new RunOptions(filesystem, network, workdir, environment, binds,
-                    Optional.of(new WritableLayer(d.resolve("data"), d.resolve("work"))), stdoutToStderr, dieWithParent, isolation);
+                    Optional.of(new WritableLayer(d.resolve("data"), d.resolve("work"))), stdoutToStderr, dieWithParent, isolation,
+                    logFile);
         }
 
         public RunOptions isolated(ContainerPlans.Isolation isolation) {
             return new RunOptions(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent,
-                    Optional.of(isolation));
+                    Optional.of(isolation), logFile);
         }
     }
 
@@ -158,7 +166,7 @@ public final class Engine implements AutoCloseable {
         RunOptions resolved = new RunOptions(options.filesystem(), options.network(),
                 config.workdir().map(Path::of).orElse(options.workdir()),
                 withImageEnvironment(options.environment(), config), options.binds(), options.writable(),
-                options.stdoutToStderr(), options.dieWithParent(), options.isolation());
+                options.stdoutToStderr(), options.dieWithParent(), options.isolation(), options.logFile());
         return launch(image, command, resolved, timings);
     }
 
@@ -186,6 +194,18 @@ public final class Engine implements AutoCloseable {
         if (candidates.isEmpty()) throw new IllegalStateException("no filesystem drivers installed");
         timings.mark("drivers");
         Map<Integer, Integer> stdio = options.stdoutToStderr() ? Map.of(1, 2) : Map.of();
+        int logFd = -1;
+        int nullFd = -1;
+        if (options.logFile().isPresent()) {
+            try {
+                logFd = Posix.open(options.logFile().get().toString(), Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND, 0600);
+                nullFd = Posix.open("/dev/null", 0, 0);
+            } catch (runtime.api.sys.ErrnoException e) {
+                Posix.close(logFd);
+                throw new IOException(e.getMessage(), e);
+            }
+            stdio = Map.of(0, nullFd, 1, logFd, 2, logFd);
+        }
         // Isolated containers are listed (strata ps) and get a state directory for their network's sockets.
         Optional<ContainerRecord> record = Optional.empty();
         if (options.isolation().isPresent()) {
@@ -195,12 +215,16 @@ public final class Engine implements AutoCloseable {
             Container c = launchWith(image, layers, candidates, requested, record, options, command, environment, workdir, stdio, timings);
             if (record.isPresent()) {
                 ContainerRecord started = containers().started(record.get(), c.pid());
+                c.identify(started.id());
                 c.onExit(() -> containers().remove(started));
             }
             return c;
         } catch (LaunchException | IOException | RuntimeException e) {
             record.ifPresent(containers()::remove);
             throw e;
+        } finally {
+            Posix.close(logFd);
+            Posix.close(nullFd);
         }
     }
 

@@ -19,7 +19,21 @@ public final class PsCommand implements Command {
     }
 
     @Override
-    public int run(Invocation in) {
+    public int run(Invocation in) throws Exception {
+        var daemon = Daemon.client(in);
+        if (daemon.isPresent()) {
+            // The daemon also knows the containers it started that have exited, and their codes.
+            var list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Daemon.check(daemon.get().request("GET", "/containers", null)));
+            in.out().printf("%-12s  %-16s  %-12s  %8s  %-10s  %s%n", "ID", "NAME", "IMAGE", "PID", "STATE", "COMMAND");
+            for (var c : list) {
+                String state = c.path("state").asText() + (c.has("exitCode") ? " (" + c.path("exitCode").asInt() + ")" : "");
+                java.util.List<String> command = new java.util.ArrayList<>();
+                c.path("command").forEach(a -> command.add(a.asText()));
+                in.out().printf("%-12s  %-16s  %-12s  %8d  %-10s  %s%n", c.path("id").asText(), c.path("name").asText(),
+                        c.path("image").asText().substring(0, 12), c.path("pid").asLong(), state, String.join(" ", command));
+            }
+            return 0;
+        }
         in.out().printf("%-12s  %-16s  %-12s  %8s  %-10s  %s%n", "ID", "NAME", "IMAGE", "PID", "UP", "COMMAND");
         for (ContainerRecord r : in.engine().containers().list()) {
             Duration up = Duration.between(Instant.parse(r.created()), Instant.now());

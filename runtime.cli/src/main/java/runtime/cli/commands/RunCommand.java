@@ -117,6 +117,11 @@ public final class RunCommand implements Command {
     private int runManifest(Invocation in, Timings timings) throws Exception {
         Path file = Path.of(in.value("manifest", ""));
         Manifest manifest = ManifestParser.read(file);
+        if (in.has("name")) {
+            Manifest m = manifest;
+            manifest = new Manifest(m.image(), m.build(), m.command(), Optional.of(in.value("name", "")), m.hostname(), m.workdir(),
+                    m.readOnly(), m.network(), m.ports(), m.env(), m.mounts(), m.limits(), m.security());
+        }
         ManifestRunner.Prepared p = ManifestRunner.prepare(in.engine(), manifest, file.toAbsolutePath().getParent(), in.err());
         SignalForwarding signals = SignalForwarding.install();
         Container container = in.engine().run(p.image(), in.arguments().isEmpty() ? p.command() : in.arguments(), p.options(), timings);

@@ -23,6 +23,17 @@ public final class Container {
         return pid;
     }
 
+    private volatile String id;
+
+    /** The registry id of an isolated container (strata ps), or null. */
+    public String id() {
+        return id;
+    }
+
+    public void identify(String registryId) {
+        this.id = registryId;
+    }
+
     public Timings timings() {
         return timings;
     }

@@ -9,7 +9,19 @@ import runtime.core.launch.ContainerPlans;
 
 /** Builds an isolated container's {@link ContainerPlans.Security} from user-facing settings. */
 public final class SecurityOptions {
+    /** The built-in profile compiles to the same program every time: once per process is enough. */
+    private static volatile byte[] defaultProgram;
+
     private SecurityOptions() {}
+
+    private static byte[] defaultProgram() {
+        byte[] p = defaultProgram;
+        if (p == null) {
+            p = SeccompCompiler.compile(SeccompProfile.defaults(), SyscallTable.host());
+            defaultProgram = p;
+        }
+        return p;
+    }
 
     /**
      * @param seccomp "default" (strata's built-in profile), "unconfined", or a Docker/OCI JSON profile file
@@ -17,10 +29,12 @@ public final class SecurityOptions {
     public static ContainerPlans.Security of(String seccomp, List<String> capAdd, List<String> capDrop) throws IOException {
         Optional<byte[]> program = Optional.empty();
         if (!seccomp.equals("unconfined")) {
-            SyscallTable table = SyscallTable.host();
-            SeccompProfile profile = seccomp.equals("default") ? SeccompProfile.defaults()
-                    : SeccompProfile.read(Path.of(seccomp), table.arch());
-            program = Optional.of(SeccompCompiler.compile(profile, table));
+            if (seccomp.equals("default")) {
+                program = Optional.of(defaultProgram());
+            } else {
+                SyscallTable table = SyscallTable.host();
+                program = Optional.of(SeccompCompiler.compile(SeccompProfile.read(Path.of(seccomp), table.arch()), table));
+            }
         }
         return new ContainerPlans.Security(true, program, Optional.of(Capabilities.keep(capAdd, capDrop)));
     }

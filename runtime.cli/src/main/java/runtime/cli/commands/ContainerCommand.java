@@ -1,0 +1,150 @@
+package runtime.cli.commands;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+
+import runtime.api.sys.Posix;
+import runtime.cli.Command;
+import runtime.cli.Invocation;
+import runtime.core.containers.ContainerRecord;
+import runtime.core.daemon.DaemonClient;
+
+/**
+ * stop, kill, logs, wait, inspect and delete of a container: through the daemon when one runs, else
+ * directly through the container registry (signals to its pid, its RUNTIME/logs file).
+ */
+public final class ContainerCommand implements Command {
+    private final String name;
+    private final String summary;
+
+    private ContainerCommand(String name, String summary) {
+        this.name = name;
+        this.summary = summary;
+    }
+
+    public static ContainerCommand stop() {
+        return new ContainerCommand("stop", "stop a container: SIGTERM, then SIGKILL after --timeout seconds (default 10)");
+    }
+
+    public static ContainerCommand kill() {
+        return new ContainerCommand("kill", "send a signal to a container (--signal N, default 15)");
+    }
+
+    public static ContainerCommand logs() {
+        return new ContainerCommand("logs", "print a started container's output (-f follows it)");
+    }
+
+    public static ContainerCommand await() {
+        return new ContainerCommand("wait", "wait for a container to end and exit with its code");
+    }
+
+    public static ContainerCommand inspect() {
+        return new ContainerCommand("inspect", "show a container's state, pid, ports and limits (JSON)");
+    }
+
+    public static ContainerCommand delete() {
+        return new ContainerCommand("delete", "forget an exited container started through the daemon (--force kills it first)");
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String summary() {
+        return summary;
+    }
+
+    @Override
+    public String arguments() {
+        return "CONTAINER";
+    }
+
+    @Override
+    public Options options() {
+        return new Options()
+                .addOption(Option.builder().longOpt("timeout").hasArg().argName("SECONDS").desc("stop: grace period").build())
+                .addOption(Option.builder().longOpt("signal").hasArg().argName("N").desc("kill: signal number").build())
+                .addOption(Option.builder("f").longOpt("follow").desc("logs: keep printing until it ends").build())
+                .addOption(Option.builder().longOpt("force").desc("delete: kill a running container first").build());
+    }
+
+    @Override
+    public int run(Invocation in) throws Exception {
+        String ref = in.argument(0, "CONTAINER");
+        Optional<DaemonClient> daemon = Daemon.client(in);
+        if (daemon.isPresent()) return viaDaemon(in, daemon.get(), ref);
+        return direct(in, ref);
+    }
+
+    private int viaDaemon(Invocation in, DaemonClient d, String ref) throws Exception {
+        String path = "/containers/" + ref;
+        switch (name) {
+            case "stop" -> Daemon.check(d.request("POST", path + "/stop?timeout=" + in.value("timeout", "10"), null));
+            case "kill" -> Daemon.check(d.request("POST", path + "/kill?signal=" + in.value("signal", "15"), null));
+            case "inspect" -> in.out().println(Daemon.check(d.request("GET", path, null)));
+            case "delete" -> Daemon.check(d.request("DELETE", path + (in.has("force") ? "?force=1" : ""), null));
+            case "wait" -> {
+                String body = Daemon.check(d.request("POST", path + "/wait", null));
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("exitCode").asInt();
+            }
+            case "logs" -> {
+                Daemon.check(d.request("GET", path, null)); // a clear error for an unknown container
+                d.exchange("GET", path + "/logs" + (in.has("follow") ? "?follow=1" : ""), null, in.out());
+            }
+            default -> throw new IllegalStateException(name);
+        }
+        return 0;
+    }
+
+    private int direct(Invocation in, String ref) throws Exception {
+        ContainerRecord c = in.engine().containers().find(ref)
+                .orElseThrow(() -> new IllegalArgumentException("no running container '" + ref + "' (strata ps lists them)"));
+        switch (name) {
+            case "stop" -> {
+                Posix.kill(c.pid(), Posix.SIGTERM);
+                long deadline = System.nanoTime() + Long.parseLong(in.value("timeout", "10")) * 1_000_000_000L;
+                while (alive(c.pid()) && System.nanoTime() < deadline) Thread.sleep(50);
+                if (alive(c.pid())) Posix.kill(c.pid(), Posix.SIGKILL);
+            }
+            case "kill" -> Posix.kill(c.pid(), Integer.parseInt(in.value("signal", "15")));
+            case "inspect" -> in.out().println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+                    java.util.Map.of("id", c.id(), "name", c.name(), "image", c.image(), "pid", c.pid(), "state", "running",
+                            "network", c.network(), "command", c.command())));
+            case "wait" -> {
+                while (alive(c.pid())) Thread.sleep(100);
+                return 0; // the exit code belongs to the process that started it
+            }
+            case "logs" -> {
+                Path log = Daemon.runtimeDirectory(in).resolve("logs").resolve(c.name() + ".log");
+                if (!Files.exists(log)) throw new IllegalArgumentException("no log for " + c.name() + " (only containers started with strata start have one)");
+                try (var input = Files.newInputStream(log)) {
+                    byte[] buf = new byte[8192];
+                    while (true) {
+                        int n = input.read(buf);
+                        if (n > 0) {
+                            in.out().write(buf, 0, n);
+                            in.out().flush();
+                        } else if (in.has("follow") && alive(c.pid())) {
+                            Thread.sleep(100);
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            case "delete" -> throw new IllegalArgumentException("delete is for containers started through the daemon (strata serve)");
+            default -> throw new IllegalStateException(name);
+        }
+        return 0;
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+}

@@ -1,0 +1,73 @@
+package runtime.cli.commands;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import runtime.cli.Command;
+import runtime.cli.Invocation;
+import runtime.core.containers.ContainerRecord;
+import runtime.core.daemon.DaemonClient;
+import runtime.core.manifest.Manifest;
+import runtime.core.manifest.ManifestParser;
+
+/**
+ * {@code strata start MANIFEST}: starts the container a manifest describes in the background and prints
+ * its id. Through the daemon when one runs; otherwise a detached {@code strata run -f} (output in
+ * RUNTIME/logs/NAME.log) supervises it.
+ */
+public final class StartCommand implements Command {
+    @Override
+    public String name() {
+        return "start";
+    }
+
+    @Override
+    public String summary() {
+        return "start the container a manifest describes, in the background (prints its id)";
+    }
+
+    @Override
+    public String arguments() {
+        return "MANIFEST";
+    }
+
+    @Override
+    public int run(Invocation in) throws Exception {
+        Path file = Path.of(in.argument(0, "MANIFEST")).toAbsolutePath();
+        Manifest manifest = ManifestParser.read(file); // fail here, with the file's lines, not in the daemon
+        Optional<DaemonClient> daemon = Daemon.client(in);
+        if (daemon.isPresent()) {
+            String body = new ObjectMapper().writeValueAsString(Map.of("manifest", Files.readString(file),
+                    "directory", file.getParent().toString(), "origin", file.toString()));
+            String reply = Daemon.check(daemon.get().request("POST", "/containers", body));
+            in.out().println(new ObjectMapper().readTree(reply).path("id").asText());
+            return 0;
+        }
+        String name = manifest.name().orElse("c" + Long.toHexString(System.nanoTime()));
+        if (in.engine().containers().find(name).isPresent()) throw new IllegalArgumentException("a container named " + name + " is running");
+        Path logs = Files.createDirectories(Daemon.runtimeDirectory(in).resolve("logs"));
+        Path log = logs.resolve(name + ".log");
+        String launcher = System.getProperty("strata.launcher");
+        if (launcher == null) throw new IllegalStateException("start without a daemon needs the ./strata launcher (strata.launcher is not set)");
+        // setsid: the container must not share our terminal's process group (Ctrl-C here must not stop it).
+        new ProcessBuilder(List.of("setsid", launcher, "run", "-f", file.toString(), "--name", name))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectErrorStream(true).start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Optional<ContainerRecord> r = in.engine().containers().find(name);
+            if (r.isPresent()) {
+                in.out().println(r.get().id());
+                return 0;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the container did not start: see " + log);
+    }
+}

@@ -1,0 +1,176 @@
+package runtime.core.daemon;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import runtime.api.net.NetworkDriver;
+import runtime.api.sys.Posix;
+import runtime.core.Engine;
+import runtime.core.containers.ContainerRecord;
+import runtime.core.launch.Container;
+import runtime.core.launch.LaunchException;
+import runtime.core.launch.Timings;
+import runtime.core.manifest.Manifest;
+import runtime.core.manifest.ManifestRunner;
+
+/**
+ * What the daemon does, independent of HTTP: start containers from manifests (detached, output to a
+ * log), list, inspect, stop (SIGTERM, then SIGKILL after a timeout), kill, remove, logs, wait, ports.
+ * Exited containers stay listed until removed.
+ */
+public final class ContainerService {
+    private final Engine engine;
+    private final Path logs;
+    private final Map<String, ManagedContainer> containers = new ConcurrentHashMap<>();
+
+    public ContainerService(Engine engine, Path logs) throws IOException {
+        this.engine = engine;
+        this.logs = Files.createDirectories(logs);
+    }
+
+    /** Starts the container a manifest describes; returns its summary (with the id). */
+    public Map<String, Object> start(Manifest manifest, Path directory) throws IOException, LaunchException {
+        long t0 = System.nanoTime();
+        ManifestRunner.Prepared p = ManifestRunner.prepare(engine, manifest, directory, new PrintStream(PrintStream.nullOutputStream()));
+        Path log = Files.createTempFile(logs, "container-", ".log");
+        Container c = engine.run(p.image(), p.command(), p.options().detached(log), new Timings());
+        ContainerRecord record = engine.containers().find(c.id())
+                .orElseThrow(() -> new IllegalStateException("the container ended before it was registered (see " + log + ")"));
+        ManagedContainer m = new ManagedContainer(record, c, log);
+        containers.put(record.id(), m);
+        Thread.ofVirtual().name("wait-" + record.id()).start(() -> {
+            int code;
+            try {
+                code = c.waitFor().shellCode();
+            } catch (Exception e) {
+                code = 125;
+            }
+            m.finished = Instant.now();
+            m.exit.complete(code);
+        });
+        Map<String, Object> summary = new LinkedHashMap<>(m.summary());
+        // How long the start took inside the daemon (manifest to running process), for benchmarks.
+        summary.put("startMillis", (System.nanoTime() - t0) / 1e6);
+        return summary;
+    }
+
+    public List<Map<String, Object>> list() {
+        List<Map<String, Object>> all = new ArrayList<>();
+        containers.values().stream().sorted((a, b) -> a.started.compareTo(b.started)).forEach(c -> all.add(c.summary()));
+        return all;
+    }
+
+    ManagedContainer find(String reference) {
+        ManagedContainer byId = containers.get(reference);
+        if (byId != null) return byId;
+        List<ManagedContainer> matches = containers.values().stream()
+                .filter(c -> c.record.name().equals(reference) || c.record.id().startsWith(reference)).toList();
+        if (matches.size() == 1) return matches.getFirst();
+        throw new NoSuchElementException("no container '" + reference + "'");
+    }
+
+    public Map<String, Object> inspect(String reference) throws IOException {
+        ManagedContainer c = find(reference);
+        Map<String, Object> m = new LinkedHashMap<>(c.summary());
+        m.put("log", c.log.toString());
+        NetworkDriver driver = engine.drivers().network(c.record.network());
+        if (!c.exit.isDone()) {
+            Optional<NetworkDriver.PortControl> ports = driver.portControl(c.record.directory());
+            if (ports.isPresent()) m.put("ports", ports.get().list());
+            m.put("limits", limitsOf(c));
+        }
+        return m;
+    }
+
+    private static Map<String, String> limitsOf(ManagedContainer c) {
+        Map<String, String> r = new LinkedHashMap<>();
+        try (var lines = Files.lines(Path.of("/proc", Long.toString(c.record.pid()), "cgroup"))) {
+            lines.forEach(l -> {
+                String[] f = l.split(":", 3);
+                if (f.length == 3 && f[2].contains("strata-")) r.put(f[1].isEmpty() ? "unified" : f[1], f[2]);
+            });
+        } catch (IOException e) {
+            // ended meanwhile
+        }
+        return r;
+    }
+
+    /** SIGTERM, then SIGKILL when it has not ended after {@code timeoutSeconds}; returns the exit code. */
+    public int stop(String reference, long timeoutSeconds) throws Exception {
+        ManagedContainer c = find(reference);
+        if (!c.exit.isDone()) {
+            c.process.signal(Posix.SIGTERM);
+            try {
+                return c.exit.get(timeoutSeconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                c.process.signal(Posix.SIGKILL);
+            }
+        }
+        return c.exit.get(30, TimeUnit.SECONDS);
+    }
+
+    public void kill(String reference, int signal) throws Exception {
+        ManagedContainer c = find(reference);
+        if (c.exit.isDone()) throw new IllegalStateException("container " + c.record.name() + " has exited");
+        c.process.signal(signal);
+    }
+
+    public int waitFor(String reference) throws Exception {
+        return find(reference).exit.get();
+    }
+
+    /** Forgets an exited container (and its log); {@code force} kills a running one first. */
+    public void remove(String reference, boolean force) throws Exception {
+        ManagedContainer c = find(reference);
+        if (!c.exit.isDone()) {
+            if (!force) throw new IllegalStateException("container " + c.record.name() + " is running (stop it, or force)");
+            c.process.signal(Posix.SIGKILL);
+            c.exit.get(30, TimeUnit.SECONDS);
+        }
+        containers.remove(c.record.id());
+        Files.deleteIfExists(c.log);
+    }
+
+    public Path log(String reference) {
+        return find(reference).log;
+    }
+
+    /** Completes when the container has ended (for following logs). */
+    public java.util.concurrent.CompletableFuture<Integer> exit(String reference) {
+        return find(reference).exit;
+    }
+
+    public NetworkDriver.PortControl ports(String reference) {
+        ManagedContainer c = find(reference);
+        return engine.drivers().network(c.record.network()).portControl(c.record.directory()).orElseThrow(() ->
+                new IllegalStateException("container " + c.record.name() + " has no port forwards (network " + c.record.network() + ")"));
+    }
+
+    /** Stops everything (daemon shutdown). */
+    public void stopAll() {
+        for (ManagedContainer c : containers.values()) {
+            try {
+                if (!c.exit.isDone()) stop(c.record.id(), 5);
+            } catch (Exception e) {
+                // shutting down anyway
+            }
+        }
+    }
+
+    /** A reference that names no container. */
+    public static final class NoSuchElementException extends RuntimeException {
+        NoSuchElementException(String message) {
+            super(message);
+        }
+    }
+}

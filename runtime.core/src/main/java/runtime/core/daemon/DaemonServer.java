@@ -1,0 +1,231 @@
+package runtime.core.daemon;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import runtime.core.manifest.Manifest;
+import runtime.core.manifest.ManifestParser;
+
+/**
+ * {@code strata serve}: a JSON API over HTTP/1.1 on a unix socket (mode 0600, so only its owner can talk
+ * to it; {@code curl --unix-socket SOCK http://strata/containers} works too).
+ *
+ * <pre>
+ * GET    /containers                     list
+ * POST   /containers                     start: {"manifest": "TOML text", "directory": "/abs"} → 201 + summary
+ * GET    /containers/ID                  inspect
+ * POST   /containers/ID/stop?timeout=10  SIGTERM, then SIGKILL → {"exitCode": N}
+ * POST   /containers/ID/kill?signal=9    send a signal
+ * POST   /containers/ID/wait             → {"exitCode": N} when it ends
+ * DELETE /containers/ID?force=1          forget an exited (or kill a running) container
+ * GET    /containers/ID/logs?follow=1    its output (streamed until it ends with follow)
+ * GET    /containers/ID/ports            port forwards; POST {"spec": ...} adds, DELETE ?spec=... removes
+ * </pre>
+ * Errors are {"error": "one line"} with 400 (bad request), 404 (no such container) or 409 (conflict).
+ * Bad JSON and clients that disappear mid-request affect only their own request.
+ */
+public final class DaemonServer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern CONTAINER = Pattern.compile("/containers/([^/]+)(?:/(stop|kill|wait|logs|ports))?");
+
+    private final ContainerService service;
+    private final Path socket;
+    private Server server;
+
+    public DaemonServer(ContainerService service, Path socket) {
+        this.service = service;
+        this.socket = socket;
+    }
+
+    public static Path defaultSocket(Path runtimeDirectory) {
+        return runtimeDirectory.resolve("strata.sock");
+    }
+
+    public void start() throws Exception {
+        Files.createDirectories(socket.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        if (Files.exists(socket)) {
+            if (DaemonClient.alive(socket)) throw new IllegalStateException("a strata daemon already listens on " + socket);
+            Files.delete(socket); // left by a daemon that died
+        }
+        QueuedThreadPool threads = new QueuedThreadPool(32, 2);
+        threads.setName("strata-daemon");
+        threads.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        server = new Server(threads);
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(server);
+        connector.setUnixDomainPath(socket);
+        server.addConnector(connector);
+        server.setHandler(new Api());
+        server.start();
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    public void stop() throws Exception {
+        service.stopAll();
+        server.stop();
+        Files.deleteIfExists(socket);
+    }
+
+    private final class Api extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            try {
+                route(request, response, callback);
+            } catch (ContainerService.NoSuchElementException e) {
+                error(response, callback, 404, e.getMessage());
+            } catch (IllegalStateException e) {
+                error(response, callback, 409, e.getMessage());
+            } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                error(response, callback, 400, oneLine(e));
+            } catch (Exception e) {
+                error(response, callback, 500, oneLine(e));
+            }
+            return true;
+        }
+    }
+
+    private void route(Request request, Response response, Callback callback) throws Exception {
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        Fields query = Request.extractQueryParameters(request);
+        if (path.equals("/containers") || path.equals("/containers/")) {
+            switch (method) {
+                case "GET" -> json(response, callback, 200, service.list());
+                case "POST" -> {
+                    JsonNode body = body(request);
+                    String toml = body.path("manifest").asText(null);
+                    if (toml == null) throw new IllegalArgumentException("the request needs a \"manifest\" (TOML text)");
+                    Path dir = Path.of(body.path("directory").asText("/"));
+                    Manifest m = ManifestParser.parse(toml, body.path("origin").asText("manifest"), dir);
+                    json(response, callback, 201, service.start(m, dir));
+                }
+                default -> error(response, callback, 405, method + " is not allowed on /containers");
+            }
+            return;
+        }
+        if (path.equals("/version")) {
+            json(response, callback, 200, Map.of("api", 1));
+            return;
+        }
+        Matcher m = CONTAINER.matcher(path);
+        if (!m.matches()) {
+            error(response, callback, 404, "no such resource " + path);
+            return;
+        }
+        String id = m.group(1);
+        String action = m.group(2) == null ? "" : m.group(2);
+        switch (method + " " + action) {
+            case "GET " -> json(response, callback, 200, service.inspect(id));
+            case "DELETE " -> {
+                service.remove(id, "1".equals(query.getValue("force")));
+                json(response, callback, 200, Map.of("removed", id));
+            }
+            case "POST stop" -> json(response, callback, 200,
+                    Map.of("exitCode", service.stop(id, Long.parseLong(query.getValue("timeout") == null ? "10" : query.getValue("timeout")))));
+            case "POST kill" -> {
+                service.kill(id, Integer.parseInt(query.getValue("signal") == null ? "15" : query.getValue("signal")));
+                json(response, callback, 200, Map.of("signalled", id));
+            }
+            case "POST wait" -> json(response, callback, 200, Map.of("exitCode", service.waitFor(id)));
+            case "GET logs" -> logs(id, "1".equals(query.getValue("follow")), response, callback);
+            case "GET ports" -> json(response, callback, 200, service.ports(id).list());
+            case "POST ports" -> {
+                String spec = body(request).path("spec").asText(null);
+                if (spec == null) throw new IllegalArgumentException("the request needs a \"spec\"");
+                service.ports(id).add(spec);
+                json(response, callback, 200, service.ports(id).list());
+            }
+            case "DELETE ports" -> {
+                String spec = query.getValue("spec");
+                if (spec == null) throw new IllegalArgumentException("give ?spec=");
+                service.ports(id).remove(spec);
+                json(response, callback, 200, service.ports(id).list());
+            }
+            default -> error(response, callback, 405, method + " is not allowed on " + path);
+        }
+    }
+
+    /** Streams the log; with follow, keeps reading until the container ended and the log is drained. */
+    private void logs(String id, boolean follow, Response response, Callback callback) throws Exception {
+        Path log = service.log(id);
+        var exit = service.exit(id);
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        byte[] buffer = new byte[16384];
+        try (InputStream in = Files.newInputStream(log)) {
+            while (true) {
+                int n = in.read(buffer);
+                if (n > 0) {
+                    try (Blocker.Callback b = Blocker.callback()) {
+                        response.write(false, ByteBuffer.wrap(buffer, 0, n), b);
+                        b.block();
+                    }
+                    continue;
+                }
+                if (!follow || exit.isDone()) {
+                    int rest;
+                    while ((rest = in.read(buffer)) > 0) {
+                        try (Blocker.Callback b = Blocker.callback()) {
+                            response.write(false, ByteBuffer.wrap(buffer, 0, rest), b);
+                            b.block();
+                        }
+                    }
+                    break;
+                }
+                Thread.sleep(100);
+            }
+        }
+        response.write(true, ByteBuffer.allocate(0), callback);
+    }
+
+    private static JsonNode body(Request request) throws IOException {
+        String text = Content.Source.asString(request, StandardCharsets.UTF_8);
+        if (text.isBlank()) return JSON.createObjectNode();
+        return JSON.readTree(text);
+    }
+
+    private static void json(Response response, Callback callback, int status, Object value) throws IOException {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(value)), callback);
+    }
+
+    private static void error(Response response, Callback callback, int status, String message) {
+        try {
+            json(response, callback, status, Map.of("error", message == null ? "error" : message));
+        } catch (IOException e) {
+            callback.failed(e);
+        }
+    }
+
+    private static String oneLine(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+}
