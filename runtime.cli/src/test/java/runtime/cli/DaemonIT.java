@@ -1,0 +1,85 @@
+package runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import runtime.cli.Installation.Mode;
+import runtime.cli.Installation.Result;
+
+/** strata serve and the container commands through it, with real sockets, as root and rootless. */
+class DaemonIT {
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void containersThroughTheDaemon(Mode mode) throws Exception {
+        Installation strata = Installation.get();
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        Path socket = data.resolve("d.sock");
+        Map<String, String> env = Map.of("STRATA_SOCKET", socket.toString());
+        Process daemon = strata.start(mode, data, wd, env, "serve", "--socket", socket.toString());
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
+            assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)), "only its owner may connect");
+            Path manifest = Files.writeString(wd.resolve("svc.toml"), """
+                    image = "%s"
+                    name = "svc"
+                    command = ["sh", "-c", "echo hello-from-svc; trap 'echo bye; exit 7' TERM; while true; do sleep 0.1; done"]
+                    """.formatted(id));
+            Result started = strata.strata(mode, data, wd, env, null, "start", manifest.toString());
+            assertEquals(0, started.exitCode(), started.err());
+            assertTrue(started.line().matches("[0-9a-f]{12}"), started.out());
+            Result ps = strata.strata(mode, data, wd, env, null, "ps");
+            assertTrue(ps.out().contains("svc") && ps.out().contains("running"), ps.out());
+
+            // A client that dies mid-request, and one that sends nonsense, hurt only themselves.
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                ch.write(ByteBuffer.wrap("POST /containers HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"manif".getBytes()));
+            }
+            Result badJson = strata.strata(mode, data, wd, env, null, "inspect", "no-such-container");
+            assertEquals(125, badJson.exitCode());
+            assertEquals("strata: no container 'no-such-container'\n", badJson.err());
+
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            Result logs;
+            do {
+                logs = strata.strata(mode, data, wd, env, null, "logs", "svc");
+            } while (!logs.out().contains("hello-from-svc") && System.nanoTime() < deadline);
+            assertEquals("hello-from-svc", logs.line(), logs.err());
+            Result inspect = strata.strata(mode, data, wd, env, null, "inspect", "svc");
+            assertTrue(inspect.out().contains("\"state\":\"running\""), inspect.out());
+            Result stop = strata.strata(mode, data, wd, env, null, "stop", "svc");
+            assertEquals(0, stop.exitCode(), stop.err());
+            Result waited = strata.strata(mode, data, wd, env, null, "wait", "svc");
+            assertEquals(7, waited.exitCode(), "wait exits with the container's code");
+            assertEquals(List.of("hello-from-svc", "bye"), strata.strata(mode, data, wd, env, null, "logs", "svc").out().lines().toList());
+            Result after = strata.strata(mode, data, wd, env, null, "ps");
+            assertTrue(after.out().contains("exited (7)"), after.out());
+            assertEquals(0, strata.strata(mode, data, wd, env, null, "delete", "svc").exitCode());
+            assertEquals(1, strata.strata(mode, data, wd, env, null, "ps").out().lines().count());
+        } finally {
+            new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
+            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
+        }
+        assertTrue(Files.notExists(socket), "and removes its socket");
+    }
+}
