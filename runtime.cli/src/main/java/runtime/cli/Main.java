@@ -41,6 +41,11 @@ public final class Main {
         COMMANDS.put("b", runtime.cli.commands.BuildThenCommand::new);
         COMMANDS.put("exec", runtime.cli.commands.ExecCommand::new);
         COMMANDS.put("create", runtime.cli.commands.CreateCommand::new);
+        COMMANDS.put("sources", runtime.cli.commands.SourcesCommand::new);
+        COMMANDS.put("pull", runtime.cli.commands.PullCommand::new);
+        COMMANDS.put("push", runtime.cli.commands.PushCommand::new);
+        COMMANDS.put("export-oci", runtime.cli.commands.ExportOciCommand::new);
+        COMMANDS.put("export-docker", runtime.cli.commands.ExportDockerCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
     }
 
