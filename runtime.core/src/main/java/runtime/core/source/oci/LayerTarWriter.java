@@ -60,6 +60,7 @@ final class LayerTarWriter {
 
     /** Writes the tar of {@code root} to {@code out} (not closed) and returns the number of entries. */
     long write(Path root, OutputStream out) throws IOException {
+        hardLinks.clear(); // a hard link never crosses layers
         tar = new TarArchiveOutputStream(out);
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -117,7 +118,9 @@ final class LayerTarWriter {
             e.setMode(mode & 07777);
             e.setUserId(map((Integer) a.get("uid"), uids));
             e.setGroupId(map((Integer) a.get("gid"), gids));
-            e.setModTime((FileTime) a.get("lastModifiedTime"));
+            // Whole seconds: a finer time needs a PAX header, which carries the current time, and the
+            // same image would push under a new digest each time.
+            e.setModTime(FileTime.fromMillis(((FileTime) a.get("lastModifiedTime")).toMillis() / 1000 * 1000));
             tar.putArchiveEntry(e);
             if (type == S_IFREG && e.getLinkFlag() == TarArchiveEntry.LF_NORMAL) {
                 try (InputStream in = Files.newInputStream(child, LinkOption.NOFOLLOW_LINKS)) {

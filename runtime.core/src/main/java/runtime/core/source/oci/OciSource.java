@@ -45,13 +45,15 @@ public final class OciSource implements ImageSource {
             }
             throw e;
         }
-        String key = "oci:" + ref.canonical() + "@" + top.digest();
+        JsonNode json = top.json();
+        boolean index = MediaTypes.isIndex(top.mediaType()) || (top.mediaType().isEmpty() && json.has("manifests"));
+        JsonNode chosen = index ? ImageAssembler.choosePlatform(json, context.environment(), label) : null;
+        // A manifest list names one image per platform: the key names the platform's manifest too.
+        String key = "oci:" + ref.canonical() + "@" + top.digest() + (index ? "@" + chosen.path("digest").asText() : "");
         Optional<String> cached = context.recall(key);
         if (cached.isPresent()) return cached.get();
         RegistryClient.Manifest manifest = top;
-        JsonNode json = top.json();
-        if (MediaTypes.isIndex(top.mediaType()) || (top.mediaType().isEmpty() && json.has("manifests"))) {
-            JsonNode chosen = ImageAssembler.choosePlatform(json, context.environment(), label);
+        if (index) {
             manifest = client.manifest(Digests.check(chosen.path("digest").asText(), label + ": manifest list entry"));
             json = manifest.json();
         }
