@@ -141,6 +141,7 @@ final class LayerTarWriter {
         TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_NORMAL, true);
         e.setMode(0);
         e.setSize(0);
+        e.setModTime(FileTime.fromMillis(0)); // not "now": the same layer must give the same bytes
         tar.putArchiveEntry(e);
         tar.closeArchiveEntry();
         entries++;
