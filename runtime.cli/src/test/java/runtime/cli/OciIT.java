@@ -155,6 +155,36 @@ class OciIT {
         assertTrue(none.err().matches("strata: .*no linux/riscv64 image in the manifest list \\(it has linux/arm64/v8, linux/amd64, linux/s390x\\)\n"), none.err());
     }
 
+    @Test
+    void plainGzipAndZstdLayersWithDockerMediaTypes() throws Exception {
+        byte[] plain = new Registry.Tar().file("etc/one", "plain").bytes();
+        byte[] gz = new Registry.Tar().file("etc/two", "gzip").bytes();
+        byte[] zst = new Registry.Tar().file("etc/three", "zstd").file(".wh.gone", "").bytes();
+        registry.pushLayers("formats/mixed", "1", List.of(
+                new Object[] {"application/vnd.docker.image.rootfs.diff.tar", plain, plain},
+                new Object[] {"application/vnd.docker.image.rootfs.diff.tar.gzip", Registry.gzip(gz), gz},
+                new Object[] {"application/vnd.oci.image.layer.v1.tar+zstd", Registry.zstd(zst), zst}));
+        Mode mode = anyMode();
+        Path data = strata.newStore(mode);
+        String id = ok(strata.strata(mode, data, "pull", "oci:" + registry.host() + "/formats/mixed:1")).line();
+        assertEquals(4, Installation.layerCount(data), "three layers and the config");
+        Path top = data.resolve("layers").resolve(Files.readString(data.resolve("layers").resolve(id).resolve("parent")).strip());
+        assertEquals("zstd", Files.readString(top.resolve("root/etc/three")));
+        assertEquals("0 0", Files.getAttribute(top.resolve("root/gone"), "unix:rdev", java.nio.file.LinkOption.NOFOLLOW_LINKS) + " "
+                + ((Integer) Files.getAttribute(top.resolve("root/gone"), "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS) & 0170000 ^ 0020000),
+                "the OCI whiteout became the store's 0:0 character device");
+        try (var layers = Files.list(data.resolve("layers"))) {
+            String all = layers.map(l -> l.resolve("root/etc")).filter(Files::isDirectory).map(d -> {
+                try (var f = Files.list(d)) {
+                    return f.map(p -> p.getFileName().toString()).sorted().toList().toString();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).sorted().toList().toString();
+            assertEquals("[[one], [three], [two]]", all);
+        }
+    }
+
     /** The file /arch of an image: its config layer's parent holds it. */
     private static String archOf(Path data, String id) throws Exception {
         String parent = Files.readString(data.resolve("layers").resolve(id).resolve("parent")).strip();

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
@@ -147,6 +148,41 @@ final class Registry implements AutoCloseable {
                 + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + layer + "\",\"size\":" + gz.length + "}]}";
         if (tag != null) putManifest(repository, tag, "application/vnd.oci.image.manifest.v1+json", manifest);
         return manifest;
+    }
+
+    /** An image of several layers, each stored as given: {mediaType, stored bytes, uncompressed tar}. */
+    void pushLayers(String repository, String tag, List<Object[]> layers) throws Exception {
+        StringBuilder diffIds = new StringBuilder();
+        StringBuilder descriptors = new StringBuilder();
+        for (Object[] l : layers) {
+            byte[] stored = (byte[]) l[1];
+            String digest = putBlob(repository, stored);
+            diffIds.append(diffIds.isEmpty() ? "" : ",").append('"').append(sha256((byte[]) l[2])).append('"');
+            descriptors.append(descriptors.isEmpty() ? "" : ",").append("{\"mediaType\":\"").append(l[0]).append("\",\"digest\":\"")
+                    .append(digest).append("\",\"size\":").append(stored.length).append('}');
+        }
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
+                + diffIds + "]}}").getBytes(StandardCharsets.UTF_8);
+        String configDigest = putBlob(repository, config);
+        // Docker's media types this time: strata reads both.
+        putManifest(repository, tag, "application/vnd.docker.distribution.manifest.v2+json",
+                "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"config\":{\"mediaType\":"
+                        + "\"application/vnd.docker.container.image.v1+json\",\"digest\":\"" + configDigest + "\",\"size\":" + config.length
+                        + "},\"layers\":[" + descriptors + "]}");
+    }
+
+    static byte[] zstd(byte[] data) throws Exception {
+        Process p = new ProcessBuilder("zstd", "-q", "-c").start();
+        Thread.ofVirtual().start(() -> {
+            try (var in = p.getOutputStream()) {
+                in.write(data);
+            } catch (IOException ignored) {
+                // zstd died: its exit code says so below
+            }
+        });
+        byte[] out = p.getInputStream().readAllBytes();
+        if (p.waitFor() != 0) throw new IllegalStateException("zstd failed");
+        return out;
     }
 
     static byte[] gzip(byte[] data) throws IOException {
