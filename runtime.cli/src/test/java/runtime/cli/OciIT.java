@@ -109,7 +109,10 @@ class OciIT {
         assertEquals(first, second);
         assertEquals(gets, registry.blobGets(repoA), "the second pull downloads no blob");
         assertEquals(layers, Installation.layerCount(fresh));
-        // By digest too, and via run.
+        // A build on the pulled image resolves it the same way, without downloading.
+        ok(strata.strata(mode, fresh, "build", "--from", "oci:" + registry.host() + "/" + repoA + ":1", "--run", "cat /a > /c"));
+        assertEquals(gets, registry.blobGets(repoA));
+        // Via run too.
         assertEquals("a", ok(strata.strata(mode, fresh, "run", "oci:" + registry.host() + "/" + repoA + ":1", "cat", "/a")).line());
         assertEquals(gets, registry.blobGets(repoA));
 
@@ -246,6 +249,34 @@ class OciIT {
                 }
             }
             assertFalse(Files.exists(Path.of("/tmp", marker)), "nothing escaped onto the host");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void tokenAuthAgainstARealRegistry(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path dir = java.nio.file.Files.createTempDirectory("strata-token-");
+        try (TokenServer tokens = new TokenServer(dir); Registry secured = Registry.start(tokens.registryConfig())) {
+            Path data = strata.newStore(mode);
+            String base = strata.importBusybox(mode, data);
+            Map<String, String> credentials = Map.of("STRATA_REGISTRY_USER", TokenServer.USER, "STRATA_REGISTRY_PASSWORD", TokenServer.PASSWORD);
+            String target = secured.host() + "/auth/img:1";
+            Result anonymousPush = strata.strata(mode, data, "push", base, target);
+            assertEquals(125, anonymousPush.exitCode());
+            assertEquals("strata: " + secured.host() + ": access denied by the token server (no credentials: set STRATA_REGISTRY_USER"
+                    + " and STRATA_REGISTRY_PASSWORD, or docker login)\n", anonymousPush.err());
+            ok(strata.strata(mode, data, strata.home, credentials, null, "push", base, target));
+            assertTrue(tokens.requests.stream().anyMatch(r -> r.contains("scope=repository%3Aauth%2Fimg%3Apull%2Cpush")), tokens.requests.toString());
+
+            Path fresh = strata.newStore(mode);
+            Result wrong = strata.strata(mode, fresh, strata.home, Map.of("STRATA_REGISTRY_USER", "alice", "STRATA_REGISTRY_PASSWORD", "guess"),
+                    null, "pull", "oci:" + target);
+            assertEquals("strata: " + secured.host() + ": access denied by the token server (check the credentials)\n", wrong.err());
+            String id = ok(strata.strata(mode, fresh, strata.home, credentials, null, "pull", "oci:" + target)).line();
+            assertEquals("ok", ok(strata.strata(mode, fresh, "run", id, "echo", "ok")).line());
+        } finally {
+            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
         }
     }
 

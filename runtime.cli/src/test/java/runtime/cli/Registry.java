@@ -43,6 +43,11 @@ final class Registry implements AutoCloseable {
     }
 
     static Registry start() throws Exception {
+        return start("");
+    }
+
+    /** A registry with extra top-level configuration (e.g. an {@code auth:} section). */
+    static Registry start(String extraConfig) throws Exception {
         if (!Files.isExecutable(Path.of(BINARY))) {
             throw new IllegalStateException(BINARY + " is missing: run scripts/test (as root it installs docker-registry)");
         }
@@ -61,15 +66,16 @@ final class Registry implements AutoCloseable {
                     rootdirectory: %s
                 http:
                   addr: 127.0.0.1:%d
-                """.formatted(dir.resolve("storage"), port));
+                """.formatted(dir.resolve("storage"), port) + extraConfig);
         Process p = new ProcessBuilder(BINARY, "serve", config.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("log").toFile()).start();
         Registry r = new Registry(dir, port, p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
             try {
-                if (r.http.send(HttpRequest.newBuilder(URI.create(r.url() + "/v2/")).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) return r;
+                int status = r.http.send(HttpRequest.newBuilder(URI.create(r.url() + "/v2/")).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode();
+                if (status == 200 || status == 401) return r;
             } catch (IOException notYet) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
                     r.close();
