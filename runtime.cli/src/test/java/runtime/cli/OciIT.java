@@ -83,6 +83,9 @@ class OciIT {
             String asRoot = ok(strata.strata(Mode.ROOT, rootStore, "pull", ref)).line();
             assertEquals("1000:1000", ok(strata.strata(Mode.ROOT, rootStore, "run", asRoot, "stat", "-c", "%u:%g", "/d/f")).line());
         }
+        // By digest: the same image (its layers are there; only the config is fetched).
+        String digest = pushed.line().substring(pushed.line().indexOf('@') + 1);
+        assertEquals(pulled, ok(strata.strata(mode, fresh, "pull", "oci:" + registry.host() + "/" + repo + "@" + digest)).line());
         // Pushing again uploads nothing new and names the same manifest.
         assertEquals(pushed.line(), ok(strata.strata(mode, data, "push", image, registry.host() + "/" + repo + ":v1")).line());
     }

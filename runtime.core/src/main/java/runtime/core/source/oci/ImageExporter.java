@@ -3,7 +3,6 @@ package runtime.core.source.oci;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -251,9 +250,5 @@ public final class ImageExporter {
         tar.putArchiveEntry(e);
         Files.copy(file, tar);
         tar.closeArchiveEntry();
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -424,9 +424,4 @@ public final class RegistryClient {
         return r.headers().firstValue("Docker-Content-Digest").orElse(Digests.sha256(body));
     }
 
-    /** For messages: the scheme and host spoken to. */
-    public String endpoint() {
-        return (plainHttp ? "http://" : "https://") + reference.apiHost();
-    }
-
 }
