@@ -25,6 +25,7 @@ module runtime.core {
     exports runtime.core.cgroups;
     exports runtime.core.manifest;
     exports runtime.core.daemon;
+    exports runtime.core.source.oci;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 
@@ -33,5 +34,7 @@ module runtime.core {
     uses runtime.api.source.ImageSource;
 
     provides runtime.api.net.NetworkDriver with runtime.core.net.HostNetwork, runtime.core.net.NoNetwork;
-    provides runtime.api.source.ImageSource with runtime.core.source.TarSource;
+    provides runtime.api.source.ImageSource with runtime.core.source.TarSource,
+            runtime.core.source.oci.OciSource, runtime.core.source.oci.OciLayoutSource,
+            runtime.core.source.oci.DockerArchiveSource;
 }

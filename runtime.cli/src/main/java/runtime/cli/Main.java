@@ -66,6 +66,11 @@ public final class Main {
         COMMANDS.put("wait", runtime.cli.commands.ContainerCommand::await);
         COMMANDS.put("inspect", runtime.cli.commands.ContainerCommand::inspect);
         COMMANDS.put("delete", runtime.cli.commands.ContainerCommand::delete);
+        COMMANDS.put("sources", runtime.cli.commands.SourcesCommand::new);
+        COMMANDS.put("pull", runtime.cli.commands.PullCommand::new);
+        COMMANDS.put("push", runtime.cli.commands.PushCommand::new);
+        COMMANDS.put("export-oci", runtime.cli.commands.ExportOciCommand::new);
+        COMMANDS.put("export-docker", runtime.cli.commands.ExportDockerCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);
