@@ -25,6 +25,7 @@ module runtime.core {
     exports runtime.core.cgroups;
     exports runtime.core.manifest;
     exports runtime.core.daemon;
+    exports runtime.core.net;
     exports runtime.core.source.oci;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;

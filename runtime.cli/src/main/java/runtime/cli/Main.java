@@ -58,6 +58,7 @@ public final class Main {
         COMMANDS.put("ps", runtime.cli.commands.PsCommand::new);
         COMMANDS.put("port", runtime.cli.commands.PortCommand::new);
         COMMANDS.put("validate", runtime.cli.commands.ValidateCommand::new);
+        COMMANDS.put("network", runtime.cli.commands.NetworkCommand::new);
         COMMANDS.put("serve", runtime.cli.commands.ServeCommand::new);
         COMMANDS.put("start", runtime.cli.commands.StartCommand::new);
         COMMANDS.put("stop", runtime.cli.commands.ContainerCommand::stop);

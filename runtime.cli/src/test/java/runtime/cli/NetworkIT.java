@@ -126,6 +126,36 @@ class NetworkIT {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void containersOnANamedNetworkReachEachOtherByName(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        String net = "n" + Long.toHexString(System.nanoTime() & 0xffffff);
+        Result created = strata.strata(mode, data, "network", "create", net);
+        assertEquals(0, created.exitCode(), created.err());
+        try {
+            assertTrue(strata.strata(mode, data, "network", "ls").out().contains(net));
+            Process server = strata.start(mode, data, wd, Map.of(), "run", "-i", "--net", net, "--hostname", "server", id, "sh", "-c",
+                    "echo listening; echo pong | nc -l -p 8080");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(wd.resolve("out")).contains("listening") && System.nanoTime() < deadline) Thread.sleep(50);
+            Result client = strata.strata(mode, data, "run", "-i", "--net", net, "--hostname", "client", id, "sh", "-c",
+                    "grep -c server /etc/hosts; nc server 8080 </dev/null");
+            assertEquals(List.of("1", "pong"), client.out().lines().toList(), client.err());
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, server.exitValue(), Files.readString(wd.resolve("err")));
+        } finally {
+            assertEquals(0, strata.strata(mode, data, "network", "rm", net).exitCode());
+        }
+        assertTrue(!strata.strata(mode, data, "network", "ls").out().contains(net), "removed");
+        Result missing = strata.strata(mode, data, "run", "-i", "--net", "nosuchnet", id, "true");
+        assertEquals(125, missing.exitCode());
+        assertEquals("strata: no network driver or network 'nosuchnet' (strata drivers, strata network ls)\n", missing.err());
+    }
+
     private static String hostAddress() throws IOException {
         return java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
                 .filter(n -> {

@@ -237,9 +237,9 @@ public final class Engine implements AutoCloseable {
         runtime.core.cgroups.Limits limits = options.isolation().map(ContainerPlans.Isolation::limits)
                 .orElse(runtime.core.cgroups.Limits.NONE);
         for (FilesystemDriver fs : candidates) {
-            NetworkAttachment network = drivers().network(options.network())
-                    .attach(new NetworkRequest(record.map(ContainerRecord::id).orElse(image.shortId()), ports,
-                            record.map(ContainerRecord::directory).orElse(null)));
+            NetworkAttachment network = attachNetwork(options.network(), new NetworkRequest(
+                    record.map(ContainerRecord::id).orElse(image.shortId()), ports, record.map(ContainerRecord::directory).orElse(null)),
+                    options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()));
             if (!limits.isEmpty() && record.isPresent()) {
                 network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits));
             }
@@ -340,6 +340,27 @@ public final class Engine implements AutoCloseable {
             return store.layer(id).orElseThrow(() -> new IllegalStateException(
                     "source " + source.scheme() + " returned an image id that is not in the store: " + id));
         }
+    }
+
+    /** A network driver by name, or else a named network (strata network create). */
+    private NetworkAttachment attachNetwork(String name, NetworkRequest request, String hostname) throws IOException, LaunchException {
+        if (drivers().networks().stream().anyMatch(d -> d.name().equals(name))) return drivers().network(name).attach(request);
+        Optional<runtime.core.net.BridgeNetworks.Network> named = networks().find(name);
+        if (named.isEmpty()) {
+            throw new IllegalArgumentException("no network driver or network '" + name + "' (strata drivers, strata network ls)");
+        }
+        if (!request.ports().isEmpty()) throw new IllegalArgumentException("port forwards need --net slirp4netns");
+        return networks().attach(named.get(), request.containerId(), hostname);
+    }
+
+    private runtime.core.net.BridgeNetworks networks;
+
+    /** The caller's named networks. */
+    public synchronized runtime.core.net.BridgeNetworks networks() throws LaunchException {
+        if (networks == null) {
+            networks = new runtime.core.net.BridgeNetworks(ContainerRegistry.runtimeDirectory(env, uid), ids(), launcher());
+        }
+        return networks;
     }
 
     private ContainerRegistry containers;

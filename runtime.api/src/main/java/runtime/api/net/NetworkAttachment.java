@@ -11,6 +11,15 @@ public interface NetworkAttachment extends AutoCloseable {
     /** {@link runtime.api.plan.Namespaces#NET} for a private network namespace, 0 to share the caller's. */
     int namespaces();
 
+    /**
+     * For networks whose namespaces belong to a user namespace strata already made (a named network's
+     * holder process): the pid whose user namespace a rootless container must join, so that its network
+     * namespace can be wired to the network's. Empty for the usual new user namespace.
+     */
+    default java.util.OptionalLong userNamespaceOf() {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Operations run inside the container before exec (after the namespaces exist). */
     default List<SetupOp> setupOps() {
         return List.of();

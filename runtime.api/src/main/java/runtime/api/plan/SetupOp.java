@@ -123,6 +123,17 @@ public sealed interface SetupOp {
         }
     }
 
+    /**
+     * Join the user namespace of process {@code pid} (one strata made: a named network's holder) and
+     * become root in it, instead of creating a new one; later steps unshare the other namespaces in it.
+     */
+    record JoinUserNamespace(long pid) implements SetupOp {
+        @Override
+        public String describe() {
+            return "join the user namespace of process " + pid;
+        }
+    }
+
     /** {@code unshare(2)} the given {@link Namespaces} flags (as root, or inside a user namespace). */
     record Unshare(int namespaces) implements SetupOp {
         @Override

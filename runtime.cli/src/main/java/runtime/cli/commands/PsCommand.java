@@ -25,6 +25,14 @@ public final class PsCommand implements Command {
             // The daemon also knows the containers it started that have exited, and their codes.
             var list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Daemon.check(daemon.get().request("GET", "/containers", null)));
             in.out().printf("%-12s  %-16s  %-12s  %8s  %-10s  %s%n", "ID", "NAME", "IMAGE", "PID", "STATE", "COMMAND");
+            java.util.Set<String> known = new java.util.HashSet<>();
+            list.forEach(c -> known.add(c.path("id").asText()));
+            // Containers started without the daemon (strata run -i) are running too.
+            for (ContainerRecord r : in.engine().containers().list()) {
+                if (known.contains(r.id())) continue;
+                in.out().printf("%-12s  %-16s  %-12s  %8d  %-10s  %s%n", r.id(), r.name(), r.image().substring(0, 12), r.pid(),
+                        "running", String.join(" ", r.command()));
+            }
             for (var c : list) {
                 String state = c.path("state").asText() + (c.has("exitCode") ? " (" + c.path("exitCode").asInt() + ")" : "");
                 java.util.List<String> command = new java.util.ArrayList<>();

@@ -29,6 +29,18 @@ public final class ContainerPlans {
 
     private ContainerPlans() {}
 
+    /**
+     * Enter the namespaces in {@code flags} for a container on {@code network}: inside a new user
+     * namespace when rootless, or inside the network holder's when the network says so.
+     */
+    static List<SetupOp> namespaces(IdMaps ids, int flags, NetworkAttachment network) {
+        java.util.OptionalLong holder = network.userNamespaceOf();
+        if (ids.rootless() && holder.isPresent()) {
+            return List.of(new SetupOp.JoinUserNamespace(holder.getAsLong()), new SetupOp.Unshare(flags));
+        }
+        return List.of(namespaces(ids, flags));
+    }
+
     /** Enter the namespaces in {@code flags}: inside a new user namespace when rootless. */
     public static SetupOp namespaces(IdMaps ids, int flags) {
         if (ids.rootless()) {
@@ -52,7 +64,7 @@ public final class ContainerPlans {
                                   List<SetupOp.Bind> extraBinds, Path workdir, List<String> argv, List<String> env) {
         List<SetupOp> plan = new ArrayList<>();
         if (dieWithParent) plan.add(new SetupOp.DieWithParent());
-        plan.add(namespaces(ids, Namespaces.MOUNT | network.namespaces()));
+        plan.addAll(namespaces(ids, Namespaces.MOUNT | network.namespaces(), network));
         plan.add(PRIVATE_PROPAGATION);
         Path root = scratch.resolve("root");
         int[] fsRange = mountImage(plan, layers, fs, ids, scratch, keep);
@@ -130,7 +142,7 @@ public final class ContainerPlans {
                                 Path workdir, List<String> argv, List<String> env) {
         List<SetupOp> plan = new ArrayList<>();
         int nets = network.namespaces();
-        plan.add(namespaces(ids, Namespaces.MOUNT | Namespaces.UTS | Namespaces.IPC | Namespaces.CGROUP | nets));
+        plan.addAll(namespaces(ids, Namespaces.MOUNT | Namespaces.UTS | Namespaces.IPC | Namespaces.CGROUP | nets, network));
         plan.add(new SetupOp.EnterPidNamespace());
         plan.add(PRIVATE_PROPAGATION);
         Path root = scratch.resolve("root");

@@ -22,7 +22,7 @@ public final class PlanEncoder {
     /** Must match the OP_* constants of strata-helper.c (checked by a test). */
     enum Opcode {
         USERNS(1), UNSHARE(2), MOUNT(3), BIND(4), MKDIRS(5), RUN(6), SYNC(7), PIVOT_ROOT(8), HOSTNAME(9),
-        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14), PID_NAMESPACE(15), SYMLINK(16), NO_NEW_PRIVS(17), DROP_CAPS(18), SECCOMP(19);
+        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14), PID_NAMESPACE(15), SYMLINK(16), NO_NEW_PRIVS(17), DROP_CAPS(18), SECCOMP(19), JOIN_USERNS(20);
 
         final int code;
 
@@ -86,6 +86,10 @@ public final class PlanEncoder {
                 case SetupOp.DieWithParent d -> Opcode.DIE_WITH_PARENT;
                 case SetupOp.EnterPidNamespace p -> Opcode.PID_NAMESPACE;
                 case SetupOp.NoNewPrivileges n -> Opcode.NO_NEW_PRIVS;
+                case SetupOp.JoinUserNamespace j -> {
+                    args.add(Long.toString(j.pid()));
+                    yield Opcode.JOIN_USERNS;
+                }
                 case SetupOp.DropCapabilities d -> {
                     d.keep().forEach(c -> args.add(Integer.toString(c)));
                     yield Opcode.DROP_CAPS;
