@@ -26,6 +26,7 @@ module runtime.core {
     exports runtime.core.manifest;
     exports runtime.core.daemon;
     exports runtime.core.net;
+    exports runtime.core.plugins;
     exports runtime.core.source.oci;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;

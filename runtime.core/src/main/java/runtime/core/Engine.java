@@ -74,7 +74,7 @@ public final class Engine implements AutoCloseable {
     }
 
     public synchronized Drivers drivers() {
-        if (drivers == null) drivers = Drivers.boot();
+        if (drivers == null) drivers = Drivers.with(plugins());
         return drivers;
     }
 
@@ -363,6 +363,14 @@ public final class Engine implements AutoCloseable {
         return networks;
     }
 
+    private runtime.core.plugins.Plugins plugins;
+
+    /** Plugins from $STRATA_PLUGINS, DATA/plugins and /usr/lib/strata/plugins. */
+    public synchronized runtime.core.plugins.Plugins plugins() {
+        if (plugins == null) plugins = runtime.core.plugins.Plugins.load(runtime.core.plugins.Plugins.directories(env, store.data()));
+        return plugins;
+    }
+
     private ContainerRegistry containers;
 
     /** The caller's running containers. */
@@ -374,7 +382,7 @@ public final class Engine implements AutoCloseable {
     private runtime.core.source.Sources sources;
 
     public synchronized runtime.core.source.Sources sources() {
-        if (sources == null) sources = runtime.core.source.Sources.boot();
+        if (sources == null) sources = runtime.core.source.Sources.with(plugins());
         return sources;
     }
 

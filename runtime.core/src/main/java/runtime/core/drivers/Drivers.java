@@ -30,15 +30,26 @@ public final class Drivers {
     private final Map<String, Probe> probes = new LinkedHashMap<>();
 
     private Drivers(ServiceLoader<FilesystemDriver> fs, ServiceLoader<NetworkDriver> net) {
-        load(fs, filesystems, FilesystemDriver::spiVersion, FilesystemDriver::name);
-        load(net, networks, NetworkDriver::spiVersion, NetworkDriver::name);
+        load(fs, filesystems, FilesystemDriver::spiVersion, FilesystemDriver::name, null);
+        load(net, networks, NetworkDriver::spiVersion, NetworkDriver::name, null);
         filesystems.sort(Comparator.comparingInt(FilesystemDriver::priority).thenComparing(FilesystemDriver::name));
     }
 
-    /** Drivers in a module layer (plugins loaded into their own layer). */
-    public Drivers(ModuleLayer layer) {
-        this(ServiceLoader.load(layer, FilesystemDriver.class), ServiceLoader.load(layer, NetworkDriver.class));
+    /** strata's own drivers plus those of the plugins that loaded; broken plugins are listed as broken. */
+    public static Drivers with(runtime.core.plugins.Plugins plugins) {
+        Drivers d = boot();
+        for (ModuleLayer layer : plugins.layers()) {
+            // A layer's service loader also sees its parents' providers: keep the plugin's own.
+            d.load(ServiceLoader.load(layer, FilesystemDriver.class), d.filesystems, FilesystemDriver::spiVersion,
+                    FilesystemDriver::name, layer);
+            d.load(ServiceLoader.load(layer, NetworkDriver.class), d.networks, NetworkDriver::spiVersion, NetworkDriver::name, layer);
+        }
+        for (var p : plugins.broken()) d.broken(new Broken("plugin " + p.name(), p.problem().orElse("")));
+        d.filesystems.sort(Comparator.comparingInt(FilesystemDriver::priority).thenComparing(FilesystemDriver::name));
+        return d;
     }
+
+    /** Drivers in a module layer (plugins loaded into their own layer). */
 
     /**
      * Drivers visible to strata itself: modules of the boot layer ({@code provides}) and, when strata runs
@@ -49,7 +60,7 @@ public final class Drivers {
     }
 
     private <T> void load(ServiceLoader<T> loader, List<T> into, java.util.function.ToIntFunction<T> version,
-                          java.util.function.Function<T, String> name) {
+                          java.util.function.Function<T, String> name, ModuleLayer only) {
         var it = loader.stream().iterator();
         while (true) {
             ServiceLoader.Provider<T> provider;
@@ -60,6 +71,7 @@ public final class Drivers {
                 broken(new Broken("?", e.getMessage()));
                 continue;
             }
+            if (only != null && provider.type().getModule().getLayer() != only) continue;
             try {
                 T driver = provider.get();
                 int v = version.applyAsInt(driver);

@@ -15,11 +15,24 @@ public final class Sources {
     private final List<String> broken = new ArrayList<>();
 
     private Sources(ServiceLoader<ImageSource> loader) {
+        add(loader, null);
+    }
+
+    /** strata's sources plus the plugins'. */
+    public static Sources with(runtime.core.plugins.Plugins plugins) {
+        Sources s = boot();
+        for (ModuleLayer layer : plugins.layers()) s.add(ServiceLoader.load(layer, ImageSource.class), layer);
+        return s;
+    }
+
+    private void add(ServiceLoader<ImageSource> loader, ModuleLayer only) {
         var it = loader.stream().iterator();
         while (true) {
             try {
                 if (!it.hasNext()) break;
-                ImageSource s = it.next().get();
+                var provider = it.next();
+                if (only != null && provider.type().getModule().getLayer() != only) continue;
+                ImageSource s = provider.get();
                 if (s.spiVersion() != Spi.VERSION) {
                     broken.add(s.scheme() + ": built for SPI " + s.spiVersion() + ", strata has " + Spi.VERSION);
                 } else {
