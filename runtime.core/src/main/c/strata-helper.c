@@ -38,6 +38,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PLAN_MAGIC 0x53545241u /* "STRA" */
@@ -57,6 +58,7 @@
 #define OP_ROOT 12
 #define OP_LOOPBACK_UP 13
 #define OP_DIE_WITH_PARENT 14
+#define OP_START_FUSE 15
 
 #define FD_PLAN 3
 #define FD_STATUS 4
@@ -170,6 +172,53 @@ static int run_and_wait(char **argv, int stdout_to_stderr) {
         if (errno != EINTR) return -1;
     }
     return status;
+}
+
+/*
+ * OP_START_FUSE: mountpoint, quiet, timeout in ms, argv... Forks the FUSE program in the foreground as
+ * our child, in its own session (a terminal's signals are not for it), with SIGTERM as its parent-death
+ * signal: the parent is this process, which later execs the container's command, so the daemon ends
+ * when the container's process does (a daemonized one would keep the mount namespace alive by living in
+ * it and never see its mount go). Then waits until the mountpoint's device differs from its parent's.
+ */
+static void start_fuse(struct step *s) {
+    const char *mountpoint = s->argv[0];
+    int quiet = s->argv[1][0] == '1';
+    long timeout_ms = (long) number(s->argv[2]);
+    char **argv = s->argv + 3;
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s/..", mountpoint);
+    struct stat before;
+    if (stat(parent, &before) != 0) fail(errno, 0);
+    pid_t self = getpid();
+    pid_t pid = fork();
+    if (pid < 0) fail(errno, 0);
+    if (pid == 0) {
+        setsid();
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != self) _exit(126);
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            if (quiet) dup2(devnull, 2);
+        }
+        dup2(2, 1);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    struct timespec pause = {0, 1000000}; /* 1 ms: fuse-overlayfs mounts in a few */
+    for (long waited = 0;; waited++) {
+        struct stat now;
+        if (stat(mountpoint, &now) == 0 && now.st_dev != before.st_dev) return;
+        int status;
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid) fail(WIFEXITED(status) && WEXITSTATUS(status) == 127 ? ENOENT : 0, status);
+        if (waited >= timeout_ms) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail(ETIMEDOUT, 0);
+        }
+        nanosleep(&pause, NULL);
+    }
 }
 
 /*
@@ -430,6 +479,9 @@ int main(void) {
             if (status != 0) fail(0, status);
             break;
         }
+        case OP_START_FUSE:
+            start_fuse(s);
+            break;
         case OP_SYNC:
             wait_for_parent();
             break;

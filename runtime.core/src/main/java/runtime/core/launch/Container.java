@@ -11,6 +11,7 @@ public final class Container {
     private final NetworkAttachment network;
     private final Timings timings;
     private volatile WaitStatus status;
+    private volatile runtime.api.fs.FilesystemDriver filesystem;
 
     Container(long pid, NetworkAttachment network, Timings timings) {
         this.pid = pid;
@@ -20,6 +21,17 @@ public final class Container {
 
     public long pid() {
         return pid;
+    }
+
+    /** The filesystem driver that mounted the container's root, when the engine started it. */
+    public java.util.Optional<runtime.api.fs.FilesystemDriver> filesystem() {
+        return java.util.Optional.ofNullable(filesystem);
+    }
+
+    /** Records the driver that mounted the root (set by the engine, which chose it). */
+    public Container filesystem(runtime.api.fs.FilesystemDriver driver) {
+        this.filesystem = driver;
+        return this;
     }
 
     public Timings timings() {
