@@ -133,13 +133,13 @@ public sealed interface SetupOp {
     }
 
     /**
-     * Start a FUSE daemon that serves {@code mountpoint} in the foreground, tied to the container: the
-     * helper forks it into its own session (so a terminal's Ctrl-C does not reach it) with
-     * {@code PR_SET_PDEATHSIG} = SIGTERM, then waits until {@code mountpoint} is a mount (its device differs
-     * from its parent directory's). The daemon stays the helper's child, so it ends when the container's
-     * process (the helper after exec) ends. A daemonizing FUSE program would instead live on in the mount
-     * namespace it keeps alive and never see its mount vanish. {@code argv} must keep the program in the
-     * foreground ({@code -f}) and should name the store's paths, so strays can be found by their argv.
+     * Start a FUSE daemon that serves {@code mountpoint} in the foreground, tied to the container, and wait
+     * until {@code mountpoint} is a mount (its device differs from its parent directory's). The helper
+     * forks a small keeper (its own session, so a terminal's Ctrl-C does not reach the daemon) with a
+     * parent-death signal; the keeper runs the daemon and stops it when the container's process (the
+     * helper after exec) ends. A daemonizing FUSE program would instead live on in the mount namespace it
+     * keeps alive and never see its mount vanish. {@code argv} must keep the program in the foreground
+     * ({@code -f}) and should name the store's paths, so strays can be found by their argv.
      *
      * @param quiet   send the daemon's stderr to /dev/null (for programs that log every request)
      * @param timeoutMillis how long the mount may take to appear before the step fails

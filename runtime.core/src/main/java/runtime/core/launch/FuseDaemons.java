@@ -58,19 +58,38 @@ public final class FuseDaemons {
     }
 
     /**
-     * Daemons of {@code storeData} whose container has ended: the parent is init or a process in another
-     * mount namespace (a daemon's parent is its container's process, which shares its mount namespace).
+     * Daemons of {@code storeData} whose container has ended. The helper starts each daemon under a keeper
+     * process (a copy of strata-helper) whose parent is the container's process, in the same mount
+     * namespace. A daemon is stale when its parent is not such a keeper (it was orphaned), or when the
+     * keeper's parent is init or a process of another mount namespace (the container's process is gone
+     * and the keeper was adopted, e.g. by a subreaper).
      */
     public static List<Daemon> stale(Path storeData) {
         List<Daemon> result = new ArrayList<>();
         for (Daemon d : find(storeData)) {
-            String own = mountNamespace(d.pid());
-            String parents = d.parent() <= 1 ? null : mountNamespace(d.parent());
-            if (own == null) continue; // cannot tell: leave it alone
-            if (parents == null || !parents.equals(own)) result.add(d);
+            if (isStale(d)) result.add(d);
         }
         return result;
     }
+
+    private static boolean isStale(Daemon d) {
+        Path keeper = PROC.resolve(Long.toString(d.parent()));
+        try {
+            byte[] raw = Files.readAllBytes(keeper.resolve("cmdline"));
+            String first = new String(raw, StandardCharsets.UTF_8).split("\0", 2)[0];
+            if (d.parent() <= 1 || !Path.of(first.isEmpty() ? "?" : first).getFileName().toString().equals(KEEPER)) return true;
+            long container = parentOf(keeper);
+            if (container <= 1) return true;
+            String keeperNs = mountNamespace(d.parent());
+            String containerNs = mountNamespace(container);
+            return keeperNs != null && containerNs != null && !keeperNs.equals(containerNs);
+        } catch (IOException | RuntimeException e) {
+            return false; // the parent ended while we looked: ask again later
+        }
+    }
+
+    /** The name the helper's keeper process runs under (it is a fork of the helper, never exec'd). */
+    static final String KEEPER = "strata-helper";
 
     /** Sends {@code signal} to each daemon; returns how many got it. */
     public static int kill(List<Daemon> daemons, int signal) {

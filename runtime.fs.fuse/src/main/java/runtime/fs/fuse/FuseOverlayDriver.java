@@ -50,11 +50,13 @@ public final class FuseOverlayDriver implements FilesystemDriver {
         all.add(request.target());
         FuseSupport.refuseSeparators(PROGRAM, all, ",:");
         String options = "lowerdir=" + request.layers().stream().map(Path::toString).collect(Collectors.joining(":"))
-                + ",upperdir=" + request.upper() + ",workdir=" + request.work() + ",fsname=strata";
-        // -f: the helper keeps the daemon as its child and ties its life to the container's (see StartFuse).
+                + ",upperdir=" + request.upper() + ",workdir=" + request.work();
+        // -f: the helper keeps the daemon in the foreground and ties its life to the container's (StartFuse).
+        // fuse-overlayfs 1.10 adds an option its libfuse rejects and says so on every start ("unknown
+        // argument ignored: lazytime"), so it is quiet; a failed start still names it with its status.
         return List.of(new SetupOp.StartFuse(
                 List.of(FuseSupport.programPath(PROGRAM), "-f", "-o", options, request.target().toString()),
-                request.target(), false, FuseSupport.MOUNT_TIMEOUT_MILLIS));
+                request.target(), true, FuseSupport.MOUNT_TIMEOUT_MILLIS));
     }
 
     @Override
