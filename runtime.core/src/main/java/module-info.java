@@ -17,6 +17,7 @@ module runtime.core {
     exports runtime.core.drivers;
     exports runtime.core.build;
     exports runtime.core.source;
+    exports runtime.core.conformance;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 

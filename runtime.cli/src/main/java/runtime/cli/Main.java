@@ -41,6 +41,7 @@ public final class Main {
         COMMANDS.put("b", runtime.cli.commands.BuildThenCommand::new);
         COMMANDS.put("exec", runtime.cli.commands.ExecCommand::new);
         COMMANDS.put("create", runtime.cli.commands.CreateCommand::new);
+        COMMANDS.put("check-driver", runtime.cli.commands.CheckDriverCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
     }
 

@@ -109,7 +109,10 @@ final class UpperNormalizer {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(metaDir)) {
             s.forEach(entries::add);
         }
-        entries.sort(Comparator.comparing(Path::toString));
+        // Markers of this directory first, then the directories of markers below it: "d_HIDDEN~" must
+        // become a whiteout before the markers of d's former children are looked at (they are then moot).
+        entries.sort(Comparator.comparing((Path p) -> !p.getFileName().toString().endsWith(UnionfsFuseDriver.HIDDEN))
+                .thenComparing(Path::toString));
         for (Path entry : entries) {
             String name = entry.getFileName().toString();
             if (name.endsWith(UnionfsFuseDriver.HIDDEN)) {
