@@ -21,7 +21,7 @@ import runtime.api.plan.SetupOp;
  *   <li>{@link #mount} does not mount anything itself: it returns the operations that the native helper
  *   runs inside the container's user and mount namespaces, before {@code pivot_root}. A mount made there
  *   disappears with the namespace, so no cleanup is needed when the container ends; a FUSE daemon
- *   started there must exit when its mount goes away.</li>
+ *   is started with {@link SetupOp.StartFuse}, which ends it with the container.</li>
  *   <li>Layer directories hold the store's layer format: overlay-style whiteouts (a character device
  *   0:0 named like the deleted entry) and opaque directories (xattr {@code trusted.overlay.opaque=y},
  *   or {@code user.overlay.opaque=y} in a store written rootless).</li>
