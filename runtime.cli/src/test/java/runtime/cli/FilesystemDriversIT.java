@@ -93,6 +93,30 @@ class FilesystemDriversIT {
         assertFalse(daemonsNaming(data), "a FUSE daemon outlived its container");
     }
 
+    /**
+     * A build step through each FUSE driver leaves a layer in the store format (Builder calls the
+     * driver's normalizeUpper): the deletion reads back through the kernel overlay and the other driver.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void buildStepsThroughFuseDriversMakeLayersEveryDriverReads(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String image = strata.importBusybox(mode, data);
+        for (String writer : List.of("fuse-overlayfs", "unionfs-fuse")) {
+            Installation.Result b = strata.strata(mode, data, "build", "--fs", writer, "--from", image, "--run",
+                    "rm /etc/passwd; rm -r /usr/bin; mkdir /usr/bin; echo " + writer + " > /usr/bin/marker");
+            assertEquals(0, b.exitCode(), writer + ": " + b.err());
+            String built = b.line();
+            for (String reader : List.of("overlay", "fuse-overlayfs", "unionfs-fuse")) {
+                Installation.Result r = strata.strata(mode, data, "run", "--fs", reader, built, "/bin/sh", "-c",
+                        "test ! -e /etc/passwd && echo $(ls /usr/bin)");
+                assertEquals(0, r.exitCode(), writer + " read by " + reader + ": " + r.err());
+                assertEquals("marker", r.line(), writer + " read by " + reader);
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void anUnknownDriverIsOneLine(Mode mode) throws Exception {
