@@ -41,6 +41,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PLAN_MAGIC 0x53545241u /* "STRA" */
@@ -66,6 +67,7 @@
 #define OP_DROP_CAPS 18
 #define OP_SECCOMP 19
 #define OP_JOIN_USERNS 20
+#define OP_START_FUSE 21
 
 #define FD_PLAN 3
 #define FD_STATUS 4
@@ -180,6 +182,111 @@ static int run_and_wait(char **argv, int stdout_to_stderr) {
         if (errno != EINTR) return -1;
     }
     return status;
+}
+
+/*
+ * The FUSE daemon's keeper, a forked copy of this process (no exec, so it is tiny and never changes
+ * credentials, which would clear a parent-death signal: unionfs-fuse does change them). It gets SIGTERM
+ * when its parent, the container's process (this helper after exec), exits; then it stops the daemon
+ * (SIGTERM, SIGKILL after 2 s) and exits. It also exits, with the daemon's status, when the daemon does.
+ */
+static _Noreturn void keep_fuse_daemon(pid_t container, char **argv, int quiet) {
+    /* Not ours to hold: the status pipe (strata reads it to end of file) and the sync pipe. */
+    syscall(SYS_close_range, 3, ~0U, 0);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    setsid(); /* a terminal's Ctrl-C is for the command, not for its filesystem */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != container) _exit(126);
+    pid_t daemon = fork();
+    if (daemon < 0) _exit(126);
+    if (daemon == 0) {
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        /*
+         * The daemon gets a mount namespace of its own, a copy of the container's as it is now. In the
+         * container's, pivot_root would move a process whose root is the old root into the new one (the
+         * daemon's own mount: it would resolve its paths through itself and deadlock), and detaching the
+         * old root would take /proc and the store's mounts from under it. The mountpoint's parent is
+         * shared (start_fuse), so the daemon's mount there shows up in the container's namespace too.
+         */
+        if (unshare(CLONE_NEWNS) != 0) _exit(126);
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            if (quiet) dup2(devnull, 2);
+        }
+        dup2(2, 1);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    for (;;) {
+        int sig = sigwaitinfo(&set, NULL);
+        int status;
+        if (sig == SIGCHLD && waitpid(daemon, &status, WNOHANG) == daemon) {
+            if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+            _exit(128 + WTERMSIG(status));
+        }
+        if (sig == SIGTERM) {
+            kill(daemon, SIGTERM);
+            struct timespec pause = {0, 1000000};
+            for (int i = 0; i < 2000; i++) {
+                if (waitpid(daemon, &status, WNOHANG) == daemon) _exit(0);
+                nanosleep(&pause, NULL);
+            }
+            kill(daemon, SIGKILL);
+            waitpid(daemon, &status, 0);
+            _exit(0);
+        }
+    }
+}
+
+/*
+ * OP_START_FUSE: mountpoint, quiet, timeout in ms, argv... Starts the FUSE program in the foreground
+ * under a keeper process (above) that is our child: so the daemon ends when the container's process
+ * does. A daemonized FUSE program would keep the mount namespace alive by living in it and never see
+ * its mount go. Then waits until the mountpoint's device differs from its parent directory's.
+ */
+static void start_fuse(struct step *s) {
+    const char *mountpoint = s->argv[0];
+    int quiet = s->argv[1][0] == '1';
+    long timeout_ms = (long) number(s->argv[2]);
+    char **argv = s->argv + 3;
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s/..", mountpoint);
+    struct stat before;
+    if (stat(parent, &before) != 0) fail(errno, 0);
+    /*
+     * Make the mountpoint's parent a shared mount, so the daemon's mount, made in its own copy of this
+     * mount namespace (see keep_fuse_daemon), propagates here; afterwards everything below the parent
+     * is made private again (pivot_root refuses shared mounts, and nothing else should propagate).
+     */
+    if (mount(parent, parent, NULL, MS_BIND, NULL) != 0) fail(errno, 0);
+    if (mount(NULL, parent, NULL, MS_SHARED, NULL) != 0) fail(errno, 0);
+    pid_t self = getpid();
+    pid_t keeper = fork();
+    if (keeper < 0) fail(errno, 0);
+    if (keeper == 0) keep_fuse_daemon(self, argv, quiet);
+    struct timespec pause = {0, 1000000}; /* 1 ms: fuse-overlayfs mounts in a few */
+    for (long waited = 0;; waited++) {
+        struct stat now;
+        if (stat(mountpoint, &now) == 0 && now.st_dev != before.st_dev) {
+            if (mount(NULL, parent, NULL, MS_REC | MS_PRIVATE, NULL) != 0) fail(errno, 0);
+            return;
+        }
+        int status;
+        if (waitpid(keeper, &status, WNOHANG) == keeper) {
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 127) fail(ENOENT, 0);
+            fail(0, status);
+        }
+        if (waited >= timeout_ms) {
+            kill(keeper, SIGTERM);
+            waitpid(keeper, &status, 0);
+            fail(ETIMEDOUT, 0);
+        }
+        nanosleep(&pause, NULL);
+    }
 }
 
 /*
@@ -574,6 +681,9 @@ int main(void) {
             if (status != 0) fail(0, status);
             break;
         }
+        case OP_START_FUSE:
+            start_fuse(s);
+            break;
         case OP_SYNC:
             wait_for_parent();
             break;

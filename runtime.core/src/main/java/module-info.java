@@ -28,6 +28,7 @@ module runtime.core {
     exports runtime.core.net;
     exports runtime.core.plugins;
     exports runtime.core.source.oci;
+    exports runtime.core.conformance;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 

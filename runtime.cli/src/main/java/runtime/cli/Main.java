@@ -72,6 +72,7 @@ public final class Main {
         COMMANDS.put("push", runtime.cli.commands.PushCommand::new);
         COMMANDS.put("export-oci", runtime.cli.commands.ExportOciCommand::new);
         COMMANDS.put("export-docker", runtime.cli.commands.ExportDockerCommand::new);
+        COMMANDS.put("check-driver", runtime.cli.commands.CheckDriverCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);

@@ -251,7 +251,7 @@ public final class Engine implements AutoCloseable {
                             options.binds(), workdir, command, environment);
             timings.mark("plan");
             try {
-                return launcher().start(plan.steps(), network, timings, stdio);
+                return launcher().start(plan.steps(), network, timings, stdio).filesystem(fs);
             } catch (LaunchException e) {
                 network.close();
                 if (requested.isPresent() || !plan.isFilesystemStep(e.failedStep())) throw e;
@@ -291,6 +291,11 @@ public final class Engine implements AutoCloseable {
         }
 
         @Override
+        public java.util.OptionalLong userNamespaceOf() {
+            return network.userNamespaceOf();
+        }
+
+        @Override
         public boolean wantsStartedCallback() {
             return true;
         }
@@ -313,6 +318,20 @@ public final class Engine implements AutoCloseable {
                 cgroup.remove();
             }
         }
+    }
+
+    /**
+     * After a container with a writable layer on disk has ended: waits until its FUSE daemon (if any) is
+     * gone, so nothing writes the upper any more, then has the driver convert what it wrote to the store's
+     * layer format ({@link FilesystemDriver#normalizeUpper}). Call before committing the upper.
+     */
+    public void finishUpper(Container container, Layer image, Path upper) throws IOException {
+        runtime.core.launch.FuseDaemons.awaitGone(upper, java.time.Duration.ofSeconds(5));
+        Optional<FilesystemDriver> fs = container.filesystem();
+        if (fs.isEmpty()) return;
+        List<Path> layers = new ArrayList<>();
+        for (Layer l : store.chain(image)) layers.add(l.root());
+        fs.get().normalizeUpper(upper, layers, uid == 0);
     }
 
     /**

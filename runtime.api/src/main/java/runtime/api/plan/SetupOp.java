@@ -216,6 +216,36 @@ public sealed interface SetupOp {
     }
 
     /**
+     * Start a FUSE daemon that serves {@code mountpoint} in the foreground, tied to the container, and wait
+     * until {@code mountpoint} is a mount (its device differs from its parent directory's). The helper
+     * forks a small keeper (its own session, so a terminal's Ctrl-C does not reach the daemon) with a
+     * parent-death signal; the keeper runs the daemon and stops it when the container's process (the
+     * helper after exec) ends. A daemonizing FUSE program would instead live on in the mount namespace it
+     * keeps alive and never see its mount vanish. {@code argv} must keep the program in the foreground
+     * ({@code -f}) and should name the store's paths, so strays can be found by their argv.
+     *
+     * @param quiet   send the daemon's stderr to /dev/null (for programs that log every request)
+     * @param timeoutMillis how long the mount may take to appear before the step fails
+     */
+    record StartFuse(List<String> argv, Path mountpoint, boolean quiet, int timeoutMillis) implements SetupOp {
+        public StartFuse {
+            argv = List.copyOf(argv);
+            Objects.requireNonNull(mountpoint, "mountpoint");
+            if (argv.isEmpty()) {
+                throw new IllegalArgumentException("empty argv");
+            }
+            if (timeoutMillis <= 0) {
+                throw new IllegalArgumentException("timeout must be positive");
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "start " + argv.getFirst() + " on " + mountpoint;
+        }
+    }
+
+    /**
      * Tell strata the namespaces are ready (it learns the helper's pid from the spawn) and wait until it
      * answers, so that host-side setup (a network attached to the namespace) happens before exec.
      */

@@ -19,6 +19,7 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ENOSYS = 38;
     public static final int ECHILD = 10;
+    public static final int ETIMEDOUT = 110;
 
     private static final Downcall STRERROR = Downcall.plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 

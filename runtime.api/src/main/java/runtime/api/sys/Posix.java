@@ -49,6 +49,8 @@ public final class Posix {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final Downcall LGETXATTR = Downcall.withErrno("lgetxattr",
             FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final Downcall LREMOVEXATTR = Downcall.withErrno("lremovexattr",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     public static final int ENODATA = 61;
 
     public static final int O_APPEND = 02000;
@@ -85,6 +87,21 @@ public final class Posix {
                 throw new ErrnoException("getxattr " + name + " on " + path, errno);
             }
             return buf.asSlice(0, n).toArray(JAVA_BYTE_LAYOUT);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /** {@code lremovexattr(2)}; an absent attribute is not an error. Does not follow a symlink. */
+    public static void removexattr(String path, String name) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            if ((int) LREMOVEXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name)) != 0) {
+                int errno = LibC.errno(state);
+                if (errno != ENODATA) throw new ErrnoException("removexattr " + name + " on " + path, errno);
+            }
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

@@ -140,6 +140,7 @@ public final class Builder {
                     throw new LaunchException("build step failed with exit code " + status.shellCode() + ": " + step.summary(),
                             status.shellCode());
                 }
+                engine.finishUpper(container, parent, upper);
             }
             engine.deleteTree(work);
             config.write(staging);
@@ -177,6 +178,7 @@ public final class Builder {
                 throw new LaunchException("create: the command exited with " + status.shellCode() + "; no layer kept",
                         status.shellCode());
             }
+            engine.finishUpper(container, image, upper);
             engine.deleteTree(work);
             ImageConfig.read(image.directory()).write(staging);
             return store.commit(staging, Optional.of(image.id()), instruction);

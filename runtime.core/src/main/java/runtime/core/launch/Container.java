@@ -12,6 +12,7 @@ public final class Container {
     private final Timings timings;
     private volatile WaitStatus status;
     private final java.util.List<Runnable> onExit = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile runtime.api.fs.FilesystemDriver filesystem;
 
     Container(long pid, NetworkAttachment network, Timings timings) {
         this.pid = pid;
@@ -32,6 +33,17 @@ public final class Container {
 
     public void identify(String registryId) {
         this.id = registryId;
+    }
+
+    /** The filesystem driver that mounted the container's root, when the engine started it. */
+    public java.util.Optional<runtime.api.fs.FilesystemDriver> filesystem() {
+        return java.util.Optional.ofNullable(filesystem);
+    }
+
+    /** Records the driver that mounted the root (set by the engine, which chose it). */
+    public Container filesystem(runtime.api.fs.FilesystemDriver driver) {
+        this.filesystem = driver;
+        return this;
     }
 
     public Timings timings() {

@@ -150,6 +150,12 @@ public final class Launcher {
             if (error == Errno.EACCES) return new LaunchException(cmd + ": permission denied", 126, step);
             return new LaunchException(cmd + ": " + Errno.describe(error), 126, step);
         }
+        if (op instanceof SetupOp.StartFuse f && error == Errno.ETIMEDOUT) {
+            return new LaunchException(op.describe() + ": no mount appeared within " + f.timeoutMillis() + " ms", 125, step);
+        }
+        if (op instanceof SetupOp.StartFuse && error == Errno.ENOENT) {
+            return new LaunchException(op.describe() + ": program not found", 125, step);
+        }
         if (error == 0) {
             return new LaunchException(op.describe() + ": " + describe(new WaitStatus(detail)), 125, step);
         }

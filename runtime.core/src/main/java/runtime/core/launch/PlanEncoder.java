@@ -22,7 +22,7 @@ public final class PlanEncoder {
     /** Must match the OP_* constants of strata-helper.c (checked by a test). */
     enum Opcode {
         USERNS(1), UNSHARE(2), MOUNT(3), BIND(4), MKDIRS(5), RUN(6), SYNC(7), PIVOT_ROOT(8), HOSTNAME(9),
-        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14), PID_NAMESPACE(15), SYMLINK(16), NO_NEW_PRIVS(17), DROP_CAPS(18), SECCOMP(19), JOIN_USERNS(20);
+        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14), PID_NAMESPACE(15), SYMLINK(16), NO_NEW_PRIVS(17), DROP_CAPS(18), SECCOMP(19), JOIN_USERNS(20), START_FUSE(21);
 
         final int code;
 
@@ -80,6 +80,13 @@ public final class PlanEncoder {
                 case SetupOp.RunProgram r -> {
                     args.addAll(r.argv());
                     yield Opcode.RUN;
+                }
+                case SetupOp.StartFuse f -> {
+                    args.add(f.mountpoint().toString());
+                    args.add(f.quiet() ? "1" : "0");
+                    args.add(Integer.toString(f.timeoutMillis()));
+                    args.addAll(f.argv());
+                    yield Opcode.START_FUSE;
                 }
                 case SetupOp.SyncWithParent s -> Opcode.SYNC;
                 case SetupOp.LoopbackUp l -> Opcode.LOOPBACK_UP;
