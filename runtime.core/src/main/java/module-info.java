@@ -9,6 +9,8 @@ module runtime.core {
     requires org.apache.commons.compress;
     requires org.tukaani.xz;
     requires aircompressor;
+    requires org.bouncycastle.pg;
+    requires org.bouncycastle.provider;
     requires jdk.unsupported;
 
     exports runtime.core;
@@ -25,5 +27,7 @@ module runtime.core {
     uses runtime.api.source.ImageSource;
 
     provides runtime.api.net.NetworkDriver with runtime.core.net.HostNetwork, runtime.core.net.NoNetwork;
-    provides runtime.api.source.ImageSource with runtime.core.source.TarSource;
+    provides runtime.api.source.ImageSource with runtime.core.source.TarSource,
+            runtime.core.source.LxcSource, runtime.core.source.UrlSource, runtime.core.source.DirSource,
+            runtime.core.source.DebianSource, runtime.core.source.UbuntuSource;
 }
