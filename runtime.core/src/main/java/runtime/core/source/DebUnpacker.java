@@ -139,7 +139,7 @@ final class DebUnpacker {
         TarArchiveInputStream tar = new TarArchiveInputStream(Decompress.open(compressed));
         TarArchiveEntry e;
         while ((e = tar.getNextEntry()) != null) {
-            if (!e.isFile()) continue;
+            if (e.getLinkFlag() != TarConstants.LF_NORMAL && e.getLinkFlag() != TarConstants.LF_OLDNORM) continue;
             String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
             if (name.contains("/")) continue;
             if (e.getSize() > 64 << 20) throw new StoreException("control member " + name + " is too large");
@@ -169,9 +169,12 @@ final class DebUnpacker {
                 copy.setDevMajor(e.getDevMajor());
                 copy.setDevMinor(e.getDevMinor());
             }
-            if (e.isFile() && !e.isLink()) copy.setSize(e.getSize());
+            // isFile() is true of anything not a directory: only regular files carry data.
+            boolean regular = e.getLinkFlag() == TarConstants.LF_NORMAL || e.getLinkFlag() == TarConstants.LF_OLDNORM
+                    || e.getLinkFlag() == TarConstants.LF_CONTIG;
+            if (regular) copy.setSize(e.getSize());
             out.putArchiveEntry(copy);
-            if (e.isFile() && !e.isLink()) {
+            if (regular) {
                 long n = tar.transferTo(out);
                 if (n != e.getSize()) throw new StoreException(pkg + ": data.tar entry " + original + " is truncated");
             }

@@ -55,6 +55,10 @@ public final class DirSource implements ImageSource {
             out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             new Writer(dir, out).write(dir, "./");
             out.finish();
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StoreException("dir:" + reference + ": cannot read: " + Downloads.oneLine(e), e);
         }
         String sha = HexFormat.of().formatHex(digest.digest());
         try (InputStream in = Files.newInputStream(tar)) {
@@ -106,7 +110,7 @@ public final class DirSource implements ImageSource {
             e.setGroupId((Integer) a.get("gid"));
             e.setModTime(((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toMillis());
             out.putArchiveEntry(e);
-            if (e.isFile() && !e.isLink()) {
+            if (type == 0100000 && !e.isLink()) {
                 try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
                     long copied = in.transferTo(out);
                     if (copied != e.getSize()) {

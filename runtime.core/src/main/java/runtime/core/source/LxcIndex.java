@@ -69,7 +69,9 @@ final class LxcIndex {
                     || !f[3].equals(wanted.variant())) {
                 continue;
             }
-            String dir = f[5].endsWith("/") ? f[5] : f[5] + "/";
+            // Paths are server-absolute there ("/images/..."): relative to the server's base URL here.
+            String dir = f[5].replaceFirst("^/+", "");
+            dir = dir.endsWith("/") ? dir : dir + "/";
             checkRelative(dir);
             if (best == null || f[4].compareTo(best.build()) > 0) {
                 best = new Item(dir + "rootfs.tar.xz", Optional.empty(), -1, f[4]);
