@@ -167,19 +167,24 @@ final class DebianArchive {
         Map<String, List<Package>> edges = new LinkedHashMap<>();
         List<Package> queue = new ArrayList<>(roots);
         roots.forEach(p -> chosen.add(p.name()));
-        while (!queue.isEmpty()) {
-            Package p = queue.removeFirst();
-            List<Package> deps = new ArrayList<>();
-            for (List<String> alternatives : p.depends()) {
-                Package pick = pick(alternatives, byName, providers, chosen);
-                if (pick == null) {
-                    throw new StoreException("cannot resolve dependency '" + String.join(" | ", alternatives) + "' of "
-                            + p.name() + ": not in the archive");
-                }
-                deps.add(pick);
-                if (chosen.add(pick.name())) queue.add(pick);
+        // Groups with alternatives wait until every plain dependency is in: then "x | y" takes a y that
+        // something else needs anyway instead of adding x as well.
+        List<Map.Entry<Package, List<String>>> deferred = new ArrayList<>();
+        while (!queue.isEmpty() || !deferred.isEmpty()) {
+            if (queue.isEmpty()) {
+                var d = deferred.removeFirst();
+                choose(d.getKey(), d.getValue(), byName, providers, chosen, edges, queue);
+                continue;
             }
-            edges.put(p.name(), deps);
+            Package p = queue.removeFirst();
+            edges.putIfAbsent(p.name(), new ArrayList<>());
+            for (List<String> alternatives : p.depends()) {
+                if (alternatives.size() > 1) {
+                    deferred.add(Map.entry(p, alternatives));
+                } else {
+                    choose(p, alternatives, byName, providers, chosen, edges, queue);
+                }
+            }
         }
         // Dependencies first (depth-first post-order); a cycle is cut where it is met.
         List<Package> order = new ArrayList<>();
@@ -187,6 +192,18 @@ final class DebianArchive {
         Set<String> done = new HashSet<>();
         for (String name : chosen.stream().sorted().toList()) visit(byName.get(name), edges, visiting, done, order);
         return order;
+    }
+
+    private static void choose(Package p, List<String> alternatives, Map<String, Package> byName,
+                               Map<String, List<Package>> providers, Set<String> chosen, Map<String, List<Package>> edges,
+                               List<Package> queue) {
+        Package pick = pick(alternatives, byName, providers, chosen);
+        if (pick == null) {
+            throw new StoreException("cannot resolve dependency '" + String.join(" | ", alternatives) + "' of "
+                    + p.name() + ": not in the archive");
+        }
+        edges.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(pick);
+        if (chosen.add(pick.name())) queue.add(pick);
     }
 
     private static Package pick(List<String> alternatives, Map<String, Package> byName, Map<String, List<Package>> providers,
