@@ -111,8 +111,15 @@ public class DebianSource implements ImageSource {
             base = unpack(context, baseInstruction, chosen, debs, arch);
             for (Path d : debs) LxcSource.deleteQuietly(d);
         }
-        String id = context.runAndCommit(base, List.of("/bin/sh", "-c", configureScript(chosen)),
-                "debian-configure " + FORMAT);
+        String id;
+        try {
+            id = context.runAndCommit(base, List.of("/bin/sh", "-c", configureScript(chosen)), "debian-configure " + FORMAT);
+        } catch (IOException | RuntimeException e) {
+            // The unpacked layer stays (a retry need not download again); the message says what failed, in one line.
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("exited with \\d+").matcher(String.valueOf(e.getMessage()));
+            throw new StoreException(scheme + ":" + reference + ": configuring the packages (preinst, dpkg --configure -a) "
+                    + (m.find() ? m.group() : "failed: " + Downloads.oneLine(e)), e);
+        }
         context.remember(key, id);
         return id;
     }
@@ -278,7 +285,8 @@ public class DebianSource implements ImageSource {
         s.append("  f=/var/lib/dpkg/info/$p.preinst\n");
         s.append("  if [ -x \"$f\" ]; then DPKG_MAINTSCRIPT_PACKAGE=${p%%:*} DPKG_MAINTSCRIPT_NAME=preinst \"$f\" install; fi\n");
         s.append("done\n");
-        s.append("dpkg --configure -a\n");
+        // By path: a busybox shell may prefer its own dpkg applet to the one on PATH.
+        s.append("/usr/bin/dpkg --configure -a\n");
         return s.toString();
     }
 }

@@ -50,7 +50,8 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
     @Override
     public Optional<String> recall(String key) {
         try {
-            String id = Files.readString(keyFile(key)).strip();
+            // The file holds the id, then the key (for people): the id is the first line.
+            String id = Files.readString(keyFile(key)).lines().findFirst().orElse("").strip();
             return store.layer(id).isPresent() ? Optional.of(id) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
