@@ -71,6 +71,10 @@ class SourcesIT {
                     add(t, "esc/pwned", b"x\\n")
                     add(t, "up", type=tarfile.SYMTYPE, linkname="../../../../../tmp")
                     add(t, "up/strata-symlink-escape-2", b"x\\n")
+                with tarfile.open(sys.argv[1] + "/devices.tar", "w") as t:
+                    add(t, "devs/null", type=tarfile.CHRTYPE, devmajor=1, devminor=3, mode=0o666)
+                    add(t, "devs/zero", type=tarfile.CHRTYPE, devmajor=1, devminor=5, mode=0o666)
+                    add(t, "devs/readme", b"devices\\n")
                 with tarfile.open(sys.argv[1] + "/hardlink.tar", "w") as t:
                     add(t, "passwd", type=tarfile.LNKTYPE, linkname="../../../../etc/passwd")
                 """, bad.toString());
@@ -222,6 +226,28 @@ class SourcesIT {
         Path layer = data.resolve("layers").resolve(sym.line()).resolve("root");
         assertTrue(Files.isRegularFile(layer.resolve("tmp/strata-symlink-escape/pwned")));
         assertTrue(Files.isRegularFile(layer.resolve("tmp/strata-symlink-escape-2")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void deviceNodesAreMadeAsRootAndSkippedRootlessWithOneNotice(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        Result r = build(mode, data, Map.of(), "url:" + base + "/ss/images/busybox/bad/devices.tar");
+        assertEquals(0, r.exitCode(), r.err());
+        Path devs = data.resolve("layers").resolve(r.line()).resolve("root/devs");
+        assertTrue(Files.isRegularFile(devs.resolve("readme")));
+        List<String> notices = r.err().lines().filter(l -> l.contains("device node")).toList();
+        if (mode == Mode.ROOT) {
+            assertEquals(List.of(), notices);
+            int m = (Integer) Files.getAttribute(devs.resolve("null"), "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            assertEquals(0020666, m);
+            assertEquals(0x0103L, Files.getAttribute(devs.resolve("null"), "unix:rdev", java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        } else {
+            assertEquals(1, notices.size(), r.err());
+            assertTrue(notices.getFirst().startsWith("strata: skipped 2 device node(s)"), r.err());
+            assertFalse(Files.exists(devs.resolve("null"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        }
     }
 
     // ---- dir: ----

@@ -38,7 +38,7 @@ import runtime.core.store.StoreException;
  */
 public class DebianSource implements ImageSource {
     /** Bump when the bootstrap's result would differ for the same packages (the layers' cache key). */
-    private static final String FORMAT = "v1";
+    private static final String FORMAT = "v2";
 
     private final String scheme;
     private final String distribution;
@@ -279,6 +279,13 @@ public class DebianSource implements ImageSource {
         s.append("set -e\n");
         s.append("export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C.UTF-8\n");
         s.append("cd /\n");
+        // Containers share the host's /root and /home (as plash does); maintainer scripts must write the
+        // image's (base-files fills /root), never the host's: detach them first, or fail.
+        s.append("for d in /root /home; do\n");
+        s.append("  while read -r _ _ _ _ mp _; do\n");
+        s.append("    if [ \"$mp\" = \"$d\" ]; then umount -l \"$d\"; break; fi\n");
+        s.append("  done < /proc/self/mountinfo\n");
+        s.append("done\n");
         s.append("for p in");
         for (DebianArchive.Package p : chosen) s.append(' ').append(p.multiArchSame() ? p.name() + ":" + p.arch() : p.name());
         s.append("; do\n");
