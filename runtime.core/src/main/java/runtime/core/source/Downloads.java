@@ -81,7 +81,13 @@ final class Downloads {
 
     /** The server's validators for {@code uri} from a HEAD request (empty when it gives none). */
     static Optional<String> validators(SourceContext context, URI uri) throws IOException {
-        HttpResponse<InputStream> response = send(context, uri, "HEAD");
+        HttpResponse<InputStream> response;
+        try {
+            response = send(context, uri, "HEAD");
+        } catch (StoreException e) {
+            // Some servers refuse HEAD: then the GET that follows says what is wrong, or just downloads.
+            return Optional.empty();
+        }
         response.body().close();
         Optional<String> etag = response.headers().firstValue("etag");
         Optional<String> modified = response.headers().firstValue("last-modified");
