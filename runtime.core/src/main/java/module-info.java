@@ -12,6 +12,8 @@ module runtime.core {
     requires org.tomlj;
     requires org.eclipse.jetty.server;
     requires org.eclipse.jetty.unixdomain.server;
+    requires org.bouncycastle.pg;
+    requires org.bouncycastle.provider;
     requires jdk.unsupported;
 
     exports runtime.core;
@@ -39,5 +41,7 @@ module runtime.core {
     provides runtime.api.net.NetworkDriver with runtime.core.net.HostNetwork, runtime.core.net.NoNetwork;
     provides runtime.api.source.ImageSource with runtime.core.source.TarSource,
             runtime.core.source.oci.OciSource, runtime.core.source.oci.OciLayoutSource,
-            runtime.core.source.oci.DockerArchiveSource;
+            runtime.core.source.oci.DockerArchiveSource,
+            runtime.core.source.LxcSource, runtime.core.source.UrlSource, runtime.core.source.DirSource,
+            runtime.core.source.DebianSource, runtime.core.source.UbuntuSource;
 }

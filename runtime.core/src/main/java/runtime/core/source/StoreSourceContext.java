@@ -82,6 +82,19 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
             TarExtractor extractor = new TarExtractor(root, !rootless());
             try (InputStream in = Decompress.open(tar)) {
                 extractor.extract(in);
+            } catch (runtime.core.store.StoreException e) {
+                throw e;
+            } catch (IOException e) {
+                // A truncated or corrupt archive: one line naming what failed; staging goes in finally.
+                throw new runtime.core.store.StoreException("cannot unpack " + instruction + ": " + oneLine(e), e);
+            }
+            if (extractor.entries() == 0) {
+                throw new runtime.core.store.StoreException("cannot unpack " + instruction + ": not a tar archive (no entries)");
+            }
+            if (extractor.skippedDevices() > 0) {
+                // Rootless users cannot make device nodes; containers get the host's /dev anyway.
+                System.err.println("strata: skipped " + extractor.skippedDevices() + " device node(s) in " + instruction
+                        + " (rootless)");
             }
             if (parent.isPresent()) {
                 store.layer(parent.get()).ifPresent(p -> copyConfig(p, staging));
@@ -90,6 +103,12 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
         } finally {
             store.discard(staging);
         }
+    }
+
+    private static String oneLine(IOException e) {
+        if (e instanceof java.io.EOFException) return "the archive is truncated";
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
     }
 
     private static void copyConfig(Layer parent, Path staging) {

@@ -220,6 +220,14 @@ public final class TarExtractor {
                     throw new StoreException("tar: cannot set mode of " + root.relativize(target) + ": " + e.getMessage(), e);
                 }
             });
+        } else if (entry.isFIFO() || entry.isCharacterDevice() || entry.isBlockDevice()) {
+            // The JDK opens the file to fchmod it or set its times, and opening a FIFO blocks until a writer
+            // comes: chmod by path, and leave the times (a FIFO's or device's mtime carries no content).
+            try {
+                Posix.chmod(target.toString(), mode);
+            } catch (ErrnoException e) {
+                throw new StoreException("tar entry " + entry.getName() + ": " + e.getMessage(), e);
+            }
         } else {
             Files.setAttribute(target, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
             setTime(target, entry);
