@@ -112,6 +112,9 @@ class PluginIT {
                 "cat /etc/made; test -e /bin/ls && echo ls-present || echo ls-gone"));
         Result viaOverlay = strata.strata(mode, data, strata.home, env, null, check.toArray(String[]::new));
         assertEquals(List.of("made", "ls-gone"), viaOverlay.out().lines().toList(), viaOverlay.err());
+        Result suite = strata.strata(mode, data, strata.home, env, null, "check-driver", "copy");
+        assertEquals(0, suite.exitCode(), suite.out() + suite.err());
+        assertTrue(suite.out().contains("copy: 33 checks, 0 failed"), "the plugin passes the conformance suite: " + suite.out());
         Result plain = strata.strata(mode, data, strata.home, env, null, "run", id, "true");
         assertEquals(0, plain.exitCode(), "broken plugins leave the built-in drivers working: " + plain.err());
     }
