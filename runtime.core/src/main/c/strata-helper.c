@@ -376,27 +376,39 @@ static int make_directories(const char *path, mode_t mode) {
     return open_target(path, O_DIRECTORY);
 }
 
-/* Makes sure a mount point for a file exists: an empty regular file, created inside the root. */
-static int make_file(const char *path) {
-    int fd = open_target(path, 0);
-    if (fd >= 0 || errno != ENOENT) return fd;
+/*
+ * Opens (making it if needed) the directory that will hold path's last component, resolved like
+ * open_target, as a real directory descriptor for the *at() calls; *name points into path.
+ */
+static int open_parent(const char *path, const char **name) {
     char parent[4096];
     snprintf(parent, sizeof parent, "%s", path);
     char *slash = strrchr(parent, '/');
-    const char *name = path;
     int dirfd;
     if (slash) {
         *slash = '\0';
-        name = slash + 1;
+        *name = path + (slash - parent) + 1;
         dirfd = make_directories(*parent ? parent : "/", 0755);
     } else {
+        *name = path;
         dirfd = root_fd >= 0 ? dup(root_fd) : open(".", O_PATH | O_CLOEXEC);
     }
     if (dirfd < 0) return -1;
     char real[64];
     snprintf(real, sizeof real, "/proc/self/fd/%d", dirfd);
     int dir = open(real, O_DIRECTORY | O_CLOEXEC);
+    int saved = errno;
     close(dirfd);
+    errno = saved;
+    return dir;
+}
+
+/* Makes sure a mount point for a file exists: an empty regular file, created inside the root. */
+static int make_file(const char *path) {
+    int fd = open_target(path, 0);
+    if (fd >= 0 || errno != ENOENT) return fd;
+    const char *name;
+    int dir = open_parent(path, &name);
     if (dir < 0) return -1;
     int file = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
     close(dir);
@@ -544,23 +556,8 @@ static void enter_pid_namespace(void) {
 }
 
 static void make_symlink(const char *target, const char *link) {
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", link);
-    char *slash = strrchr(parent, '/');
-    const char *name = link;
-    int dirfd;
-    if (slash) {
-        *slash = '\0';
-        name = slash + 1;
-        dirfd = make_directories(*parent ? parent : "/", 0755);
-    } else {
-        dirfd = root_fd >= 0 ? dup(root_fd) : open(".", O_PATH | O_CLOEXEC);
-    }
-    if (dirfd < 0) fail(errno, 0);
-    char real[64];
-    snprintf(real, sizeof real, "/proc/self/fd/%d", dirfd);
-    int dir = open(real, O_DIRECTORY | O_CLOEXEC);
-    close(dirfd);
+    const char *name;
+    int dir = open_parent(link, &name);
     if (dir < 0) fail(errno, 0);
     if (symlinkat(target, dir, name) != 0 && errno != EEXIST) fail(errno, 0);
     close(dir);
