@@ -57,7 +57,18 @@ public final class Posix {
     private static final Downcall OPEN = Downcall.withErrno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final Downcall UMOUNT2 = Downcall.withErrno("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
+    private static final Downcall UMASK = Downcall.plain("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
     private Posix() {}
+
+    /** {@code umask(2)}: sets the process's file creation mask and returns the previous one. */
+    public static int umask(int mask) {
+        try {
+            return (int) UMASK.handle().invokeExact(mask);
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
 
     /** {@code lsetxattr(2)}: any namespace (trusted.* needs root); does not follow a symlink. */
     public static void setxattr(String path, String name, byte[] value) throws ErrnoException {

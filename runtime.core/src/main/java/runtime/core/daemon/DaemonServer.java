@@ -78,7 +78,13 @@ public final class DaemonServer {
         connector.setUnixDomainPath(socket);
         server.addConnector(connector);
         server.setHandler(new Api());
-        server.start();
+        // The socket is owner-only from the moment it exists (no window for another user to connect).
+        int previous = runtime.api.sys.Posix.umask(0077);
+        try {
+            server.start();
+        } finally {
+            runtime.api.sys.Posix.umask(previous);
+        }
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
     }
 
