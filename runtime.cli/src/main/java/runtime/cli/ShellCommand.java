@@ -27,6 +27,8 @@ import runtime.core.store.ImageStore;
 public final class ShellCommand implements Command {
     /** How long a cancelled command may take to stop before the shell stops waiting for it. */
     private static final long CANCEL_GRACE_MILLIS = 2000;
+    /** How long after a command a SIGINT may still be the one that ended it. */
+    private static final long LATE_SIGNAL_MILLIS = 1000;
 
     @Override
     public String name() {
@@ -74,18 +76,28 @@ public final class ShellCommand implements Command {
         LineReader reader = builder.build();
         in.out().println("strata shell: help lists the commands, Tab completes, Ctrl-D leaves.");
         int last = 0;
+        long commandEnded = 0;
+        String typed = null;
         while (true) {
             shell.screen(screen(terminal)); // the terminal may have been resized since the last line
             String line;
             try {
-                line = reader.readLine(shell.prompt());
+                line = reader.readLine(shell.prompt(), null, (Character) null, typed);
+                typed = null;
             } catch (UserInterruptException e) {
-                continue; // Ctrl-C at the prompt drops the line, as in sh
+                // Ctrl-C at the prompt drops the line, as in sh. But the JVM runs signal handlers late under
+                // load: a Ctrl-C that ended the last command can arrive once the next prompt is up; it must
+                // not eat what was typed since.
+                boolean late = System.nanoTime() - commandEnded < TimeUnit.MILLISECONDS.toNanos(LATE_SIGNAL_MILLIS);
+                typed = late && !e.getPartialLine().isEmpty() ? e.getPartialLine() : null;
+                commandEnded = 0;
+                continue;
             } catch (EndOfFileException e) {
                 return last;
             }
             try {
                 last = cancellable(shell, line, terminal, in);
+                commandEnded = System.nanoTime();
             } catch (Shell.Exit e) {
                 return e.code;
             }
