@@ -39,7 +39,7 @@ import runtime.core.store.MergedView.Type;
  */
 final class Shell {
     /** What a positional argument of a command is, for completion. */
-    enum Kind { IMAGE, PATH, COMMAND, NONE }
+    enum Kind { IMAGE, NAME, PATH, COMMAND, NONE }
 
     @FunctionalInterface
     interface Handler {

@@ -58,6 +58,7 @@ final class ShellCompleter implements Completer {
                     Shell.Kind kind = previous.equals("--from") ? Shell.Kind.IMAGE : kind(command, words.subList(1, index));
                     switch (kind) {
                         case IMAGE -> images(all);
+                        case NAME -> names(all);
                         case PATH -> paths(prefix, all);
                         case COMMAND -> commands(all);
                         case NONE -> { }
@@ -111,11 +112,17 @@ final class ShellCompleter implements Completer {
         String[] tokens = supplier.get().arguments().replaceAll("[\\[\\]]", " ").trim().split("\\s+");
         if (tokens.length == 0 || tokens[0].isEmpty()) return Shell.Kind.NONE;
         String token = position < tokens.length ? tokens[position] : (tokens[tokens.length - 1].endsWith("...") ? tokens[tokens.length - 1] : "");
-        return token.contains("IMAGE") ? Shell.Kind.IMAGE : Shell.Kind.NONE;
+        if (token.contains("IMAGE")) return Shell.Kind.IMAGE;
+        return token.equals("KEY") || token.equals("NAME") ? Shell.Kind.NAME : Shell.Kind.NONE;
+    }
+
+    /** Image names ({@code strata map}). */
+    private void names(List<Choice> all) {
+        for (String name : shell.store().maps().keySet()) all.add(new Choice(name, name, "names", true));
     }
 
     private void images(List<Choice> all) {
-        for (String name : shell.store().maps().keySet()) all.add(new Choice(name, name, "names", true));
+        names(all);
         for (LayerInfo l : shell.store().list()) {
             String id = l.id().substring(0, 12);
             all.add(new Choice(id, id + "  " + runtime.core.store.LayerTree.shortInstruction(l.instruction()), "images", true));

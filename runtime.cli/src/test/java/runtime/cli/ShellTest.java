@@ -166,6 +166,8 @@ class ShellTest {
         assertEquals(List.of("app"), complete("build --from a"));
         assertEquals(List.of(), complete("run app "), "the command in the container is no image");
         assertEquals(List.of("app"), complete("strata id a"), "after 'strata', as the command named");
+        assertEquals(List.of("app"), complete("map "), "map's first argument is a name");
+        assertTrue(complete("map app ").contains(child.substring(0, 12)), "and its second an image");
     }
 
     @Test
