@@ -5,6 +5,10 @@ module runtime.cli {
     requires org.apache.commons.compress;
     requires org.slf4j;
     requires com.fasterxml.jackson.databind;
+    // The interactive shell: line editing and completion, on jline's FFM terminal provider (no JNI/JNA).
+    requires org.jline.reader;
+    requires org.jline.terminal;
+    requires org.jline.terminal.ffm;
 
     uses runtime.api.fs.FilesystemDriver;
     uses runtime.api.net.NetworkDriver;

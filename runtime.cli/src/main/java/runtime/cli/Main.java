@@ -88,6 +88,7 @@ public final class Main {
         COMMANDS.put("mount", MountCommand::new);
         COMMANDS.put("umount", UmountCommand::new);
         COMMANDS.put("sudo", SudoCommand::new);
+        COMMANDS.put("shell", ShellCommand::new);
     }
 
     static final Map<String, String> ALIASES = Map.of("ls", "images", "shrink", "gc", "--version", "version");
@@ -95,6 +96,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // No command on a terminal: the interactive shell. Without one (a pipe, a script), usage and 2 as before.
+        if (args.length == 0 && runtime.api.sys.Posix.isatty(0) && runtime.api.sys.Posix.isatty(1)) args = new String[] {"shell"};
         int code = run(args, System.out, System.err, System.getenv());
         System.out.flush();
         System.exit(code);

@@ -75,17 +75,22 @@ public final class DaemonServer {
         threads.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server = new Server(threads);
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server);
-        connector.setUnixDomainPath(socket);
+        // Bound under another name and renamed into place once it is 0600: at its real name the socket is
+        // never connectable by others, not even between bind and chmod (DaemonIT saw that window).
+        Path binding = socket.resolveSibling(socket.getFileName() + ".new");
+        Files.deleteIfExists(binding);
+        connector.setUnixDomainPath(binding);
         server.addConnector(connector);
         server.setHandler(new Api());
-        // The socket is owner-only from the moment it exists (no window for another user to connect).
+        // Owner-only from the moment it exists (umask), and at its real name only once it serves.
         int previous = runtime.api.sys.Posix.umask(0077);
         try {
             server.start();
         } finally {
             runtime.api.sys.Posix.umask(previous);
         }
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(binding, PosixFilePermissions.fromString("rw-------"));
+        Files.move(binding, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     public void join() throws InterruptedException {

@@ -67,6 +67,11 @@ public final class ImageStore {
         return data;
     }
 
+    /** Whether root writes this store (its opaque directories carry trusted.* rather than user.* attributes). */
+    public boolean rootStore() {
+        return asRoot;
+    }
+
     public Path layersDirectory() {
         return data.resolve("layers");
     }

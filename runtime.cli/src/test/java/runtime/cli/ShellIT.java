@@ -1,0 +1,180 @@
+package runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import runtime.cli.Installation.Mode;
+import runtime.cli.Installation.Result;
+
+/**
+ * {@code strata shell} end to end: in a real pseudo-terminal (a tmux pane, driven with send-keys and
+ * read with capture-pane, so what is checked is what a person would see), and with a script on stdin.
+ */
+class ShellIT {
+    static Installation strata;
+
+    @BeforeAll
+    static void install() throws Exception {
+        strata = Installation.get();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void interactiveInATerminal(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v tmux").start().waitFor() == 0, "needs tmux (scripts/test-setup installs it)");
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        assertEquals(0, strata.strata(mode, data, "map", "bb", id).exitCode());
+        String shortId = id.substring(0, 12);
+        try (Tmux tmux = new Tmux(mode, data)) {
+            // No arguments on a terminal: the shell.
+            tmux.start();
+            tmux.await("the prompt", s -> s.contains("strata> "));
+            tmux.keys("use " + id.substring(0, 5), "Tab");
+            tmux.await("the image id completed", s -> s.contains("strata> use " + shortId));
+            tmux.keys("Enter");
+            String prompt = "strata " + shortId + ":/> ";
+            tmux.await("the image in the prompt", s -> s.contains(prompt));
+            tmux.keys("ls /etc", "Enter");
+            tmux.await("ls output", s -> s.lines().anyMatch(l -> l.matches("group\\s+passwd\\s*")));
+            tmux.keys("cat /etc/nope", "Enter");
+            tmux.await("one error line", s -> s.contains("\nstrata: /etc/nope: no such file or directory\n" + prompt));
+            tmux.keys("cd /et", "Tab");
+            tmux.await("a path completed", s -> s.contains(prompt + "cd /etc/"));
+            tmux.keys("Enter");
+            tmux.await("cd done", s -> s.endsWith("strata " + shortId + ":/etc> "));
+            tmux.keys("cat passwd", "Enter");
+            tmux.await("the shell alive after the error", s -> s.contains("nobody:x:65534") && s.endsWith("strata " + shortId + ":/etc> "));
+            // Ctrl-C ends the command in the foreground, not the shell.
+            tmux.keys("run bb sh -c 'echo started; sleep 50'", "Enter");
+            tmux.await("the container running", s -> s.lines().anyMatch(l -> l.equals("started")));
+            long cancelled = System.nanoTime();
+            tmux.keys("C-c");
+            tmux.await("the prompt back after Ctrl-C", s -> s.stripTrailing().endsWith("strata " + shortId + ":/etc>"));
+            assertTrue(System.nanoTime() - cancelled < 20_000_000_000L, "Ctrl-C did not wait for sleep 50");
+            Thread.sleep(500); // a person's reaction time: keys typed while the prompt is being drawn are not this test's subject
+            tmux.keys("pwd", "Enter");
+            tmux.await("the shell still answering", s -> s.contains("pwd\n/etc\n"));
+            tmux.keys("C-d");
+            tmux.await("the shell gone with its last status", s -> s.contains("EXITED:0"));
+
+            // The history outlives the session.
+            tmux.start("shell");
+            tmux.await("the prompt", s -> s.stripTrailing().endsWith("strata>"));
+            tmux.keys("Up");
+            tmux.await("the last line of the session before", s -> s.stripTrailing().endsWith("strata> pwd"));
+            tmux.keys("C-u", "exit 7", "Enter");
+            tmux.await("exit with a code", s -> s.contains("EXITED:7"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aScriptOnStdinStopsAtTheFirstFailure(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        String script = """
+                # explore busybox
+                use %s
+                ls /etc
+                cat /etc/group
+                run %s sh -c 'echo in the container'
+                cat /etc/nope
+                ls /
+                """.formatted(id.substring(0, 8), id);
+        Result r = strata.strata(mode, data, strata.home, Map.of(), script, "shell");
+        assertEquals(1, r.exitCode(), r.err());
+        assertEquals("group\npasswd\nroot:x:0:\nnogroup:x:65534:\nin the container\n", r.out());
+        assertEquals("strata: /etc/nope: no such file or directory\n", r.err());
+
+        Result ok = strata.strata(mode, data, strata.home, Map.of(), "images\nuse " + id + "\nlayer /bin/sh\n", "shell");
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(ok.out().contains("/bin/sh: from layer " + id.substring(0, 12)), ok.out());
+
+        Result usage = strata.strata(mode, data, strata.home, Map.of(), "", new String[0]);
+        assertEquals(2, usage.exitCode(), "no arguments and no terminal: usage, as before");
+        assertTrue(usage.out().startsWith("usage: strata COMMAND"), usage.out());
+        Result extra = strata.strata(mode, data, "shell", "x");
+        assertEquals(2, extra.exitCode());
+        assertEquals(1, extra.err().lines().count(), extra.err());
+    }
+
+    /** A tmux server of its own (its own socket) with one pane running strata; closing kills it. */
+    private static final class Tmux implements AutoCloseable {
+        private final Mode mode;
+        private final Path data;
+        private String socket;
+        private int sessions;
+        private String lastScreen = "";
+
+        Tmux(Mode mode, Path data) {
+            this.mode = mode;
+            this.data = data;
+        }
+
+        /** A fresh window running strata with {@code args}; after it exits the pane shows EXITED:CODE. */
+        void start(String... args) throws Exception {
+            // A server per session: a new one on the socket of one still shutting down can fail to start.
+            if (socket != null) tmux("kill-server");
+            socket = "strata-it-" + ProcessHandle.current().pid() + "-" + mode + "-" + sessions++;
+            List<String> command = strata.command(mode, data, Map.of("TERM", "screen-256color"), List.of(args));
+            StringBuilder line = new StringBuilder();
+            for (String w : command) line.append('\'').append(w.replace("'", "'\\''")).append("' ");
+            line.append("; echo EXITED:$?; sleep 60");
+            Result r = tmux("new-session", "-d", "-x", "100", "-y", "40", "-c", strata.home.toString(), line.toString());
+            assertEquals(0, r.exitCode(), r.err());
+        }
+
+        void keys(String... keys) throws Exception {
+            for (String k : keys) {
+                // Named keys (Enter, Tab, C-c) are keys; anything else is typed literally.
+                boolean named = k.matches("Enter|Tab|Up|C-[a-z]");
+                List<String> args = new ArrayList<>(List.of("send-keys", "-t", "0"));
+                if (!named) args.add("-l");
+                args.add(k);
+                Result r = tmux(args.toArray(String[]::new));
+                assertEquals(0, r.exitCode(), r.err());
+            }
+        }
+
+        /** Waits (up to 30 s) until the screen satisfies {@code test}; fails showing the screen otherwise. */
+        void await(String what, Predicate<String> test) throws Exception {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                Result r = tmux("capture-pane", "-p", "-J", "-t", "0");
+                lastScreen = r.out().stripTrailing().lines().map(String::stripTrailing).reduce((a, b) -> a + "\n" + b).orElse("");
+                if (test.test(lastScreen) || test.test(lastScreen + " ")) return;
+                Thread.sleep(100);
+            }
+            throw new AssertionError("timed out waiting for " + what + "; the screen:\n" + lastScreen);
+        }
+
+        private Result tmux(String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket, "-f", "/dev/null"));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Result(p.waitFor(), out, err);
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (socket != null) tmux("kill-server");
+        }
+    }
+}
