@@ -56,6 +56,7 @@ public final class Engine implements AutoCloseable {
     public Engine(Map<String, String> env) {
         this.env = env;
         this.store = new ImageStore(ImageStore.defaultLocation(env, uid == 0), uid == 0);
+        store.limits(runtime.core.store.TarExtractor.Limits.fromEnvironment(env));
     }
 
     public ImageStore store() {

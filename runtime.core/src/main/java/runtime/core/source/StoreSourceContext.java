@@ -79,9 +79,13 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
         Path staging = store.newStaging();
         try {
             Path root = Files.createDirectory(staging.resolve("root"));
-            TarExtractor extractor = new TarExtractor(root, !rootless());
+            TarExtractor extractor = new TarExtractor(root, !rootless(), store.limits());
             try (InputStream in = Decompress.open(tar)) {
                 extractor.extract(in);
+            }
+            // An OCI layer may be empty; a root filesystem archive (tar:) with nothing in it is a mistake.
+            if (extractor.entries() == 0 && parent.isEmpty() && instruction.startsWith("import-tar ")) {
+                throw new runtime.core.store.StoreException("not a tar archive (no entries)");
             }
             if (parent.isPresent()) {
                 store.layer(parent.get()).ifPresent(p -> copyConfig(p, staging));
