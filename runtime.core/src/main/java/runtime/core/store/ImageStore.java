@@ -201,7 +201,7 @@ public final class ImageStore {
                 // a trailer could expand without bound past the extractor's limits.
                 hashed.transferTo(java.io.OutputStream.nullOutputStream());
             } catch (StoreException e) {
-                throw e;
+                throw new StoreException("cannot import " + source + ": " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new StoreException("cannot import " + source + ": " + oneLine(e), e);
             }
