@@ -25,7 +25,7 @@ import runtime.cli.Installation.Result;
  * work. Bounded: {@link #ITERATIONS} kills per mode, each after at most {@link #MAX_DELAY_MS}.
  */
 class CrashIT {
-    static final int ITERATIONS = 12;
+    static final int ITERATIONS = 10;
     static final int MAX_DELAY_MS = 1000;
     static Installation strata;
 

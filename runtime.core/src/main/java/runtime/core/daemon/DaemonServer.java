@@ -75,11 +75,22 @@ public final class DaemonServer {
         threads.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server = new Server(threads);
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server);
-        connector.setUnixDomainPath(socket);
-        server.addConnector(connector);
-        server.setHandler(new Api());
-        server.start();
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        // Bound in a private directory, made 0600, then renamed into place: the socket never exists
+        // under its public name with the umask's mode (with umask 0, anyone could connect meanwhile).
+        Path hidden = Files.createTempDirectory(socket.getParent(), ".s",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path bound = hidden.resolve("s");
+        try {
+            connector.setUnixDomainPath(bound);
+            server.addConnector(connector);
+            server.setHandler(new Api());
+            server.start();
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+            Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(bound);
+            Files.deleteIfExists(hidden);
+        }
     }
 
     public void join() throws InterruptedException {

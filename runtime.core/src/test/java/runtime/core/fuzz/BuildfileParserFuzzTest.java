@@ -8,7 +8,7 @@ import runtime.core.build.BuildfileParser;
 /** Fuzzes the buildfile parser: it returns macro lines or refuses with an IllegalArgumentException naming the line. */
 public class BuildfileParserFuzzTest {
     /** In every build: a few seconds of fuzzing (with -Dfuzz= only the saved inputs); longer runs: scripts/fuzz. */
-    @FuzzTest(maxDuration = "3s")
+    @FuzzTest(maxDuration = "2s")
     void parse(FuzzedDataProvider data) {
         fuzzerTestOneInput(data);
     }

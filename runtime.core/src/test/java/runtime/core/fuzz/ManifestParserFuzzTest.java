@@ -10,7 +10,7 @@ import runtime.core.manifest.ManifestParser;
 /** Fuzzes the manifest parser: it returns a manifest or says what is wrong (IllegalArgumentException), nothing else. */
 public class ManifestParserFuzzTest {
     /** In every build: a few seconds of fuzzing (with -Dfuzz= only the saved inputs); longer runs: scripts/fuzz. */
-    @FuzzTest(maxDuration = "3s")
+    @FuzzTest(maxDuration = "2s")
     void parse(FuzzedDataProvider data) {
         fuzzerTestOneInput(data);
     }

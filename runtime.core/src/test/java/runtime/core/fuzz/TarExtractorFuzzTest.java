@@ -36,7 +36,7 @@ public class TarExtractorFuzzTest {
     }
 
     /** In every build: a few seconds of fuzzing (with -Dfuzz= only the saved inputs); longer runs: scripts/fuzz. */
-    @FuzzTest(maxDuration = "3s")
+    @FuzzTest(maxDuration = "2s")
     void extract(FuzzedDataProvider data) throws Exception {
         fuzzerTestOneInput(data);
     }
