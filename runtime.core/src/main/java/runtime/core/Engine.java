@@ -56,6 +56,7 @@ public final class Engine implements AutoCloseable {
     public Engine(Map<String, String> env) {
         this.env = env;
         this.store = new ImageStore(ImageStore.defaultLocation(env, uid == 0), uid == 0);
+        store.limits(runtime.core.store.TarExtractor.Limits.fromEnvironment(env));
     }
 
     public ImageStore store() {
@@ -528,6 +529,19 @@ public final class Engine implements AutoCloseable {
             }
             mounts = MountTable.current();
         }
+        Set<Path> used = tmpUsedByMounts(mounts);
+        List<Path> removed = new ArrayList<>();
+        for (Path entry : store.leftovers(used::contains)) {
+            deleteTree(entry);
+            Files.deleteIfExists(TmpDirectories.lockFile(entry));
+            removed.add(entry);
+        }
+        return new CleanReport(removed, unmounted);
+    }
+
+    /** DATA/tmp entries that a live mount uses (the changes of {@code strata mount}): never leftovers. */
+    private Set<Path> tmpUsedByMounts(List<MountTable.Entry> mounts) {
+        Path tmp = store.tmpDirectory();
         Set<Path> used = new HashSet<>();
         for (var m : mounts) {
             for (Path p : m.optionPaths()) {
@@ -536,13 +550,33 @@ public final class Engine implements AutoCloseable {
                 }
             }
         }
-        List<Path> removed = new ArrayList<>();
-        for (Path entry : store.leftovers(used::contains)) {
-            deleteTree(entry);
-            Files.deleteIfExists(TmpDirectories.lockFile(entry));
-            removed.add(entry);
+        return used;
+    }
+
+    /** The store's problems (strata fsck), see {@link runtime.core.store.StoreCheck}. */
+    public List<runtime.core.store.StoreCheck.Problem> fsck() throws IOException {
+        return runtime.core.store.StoreCheck.check(store, tmpUsedByMounts(MountTable.current())::contains);
+    }
+
+    /**
+     * Repairs what {@link #fsck} found: broken layers and the layers built on them are removed (with
+     * the names pointing at them) the way {@code rm} removes, names pointing nowhere are dropped, and
+     * leftovers are cleaned as {@link #clean} does (only what no live process holds). Returns the
+     * problems left afterwards (none when the repair worked).
+     */
+    public List<runtime.core.store.StoreCheck.Problem> repair(List<runtime.core.store.StoreCheck.Problem> problems)
+            throws IOException, LaunchException {
+        deleteDetached(store.detach(runtime.core.store.StoreCheck.layersToRemove(store, problems)));
+        for (var p : problems) {
+            if (p.kind() != runtime.core.store.StoreCheck.Kind.NAME) continue;
+            if (ImageStore.isMapName(p.subject())) {
+                store.map(p.subject(), Optional.empty());
+            } else {
+                Files.deleteIfExists(store.mapDirectory().resolve(p.subject()));
+            }
         }
-        return new CleanReport(removed, unmounted);
+        if (problems.stream().anyMatch(p -> p.kind() == runtime.core.store.StoreCheck.Kind.LEFTOVER)) clean();
+        return fsck();
     }
 
     /**

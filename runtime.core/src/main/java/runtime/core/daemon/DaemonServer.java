@@ -75,22 +75,22 @@ public final class DaemonServer {
         threads.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server = new Server(threads);
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server);
-        // Bound under another name and renamed into place once it is 0600: at its real name the socket is
-        // never connectable by others, not even between bind and chmod (DaemonIT saw that window).
-        Path binding = socket.resolveSibling(socket.getFileName() + ".new");
-        Files.deleteIfExists(binding);
-        connector.setUnixDomainPath(binding);
-        server.addConnector(connector);
-        server.setHandler(new Api());
-        // Owner-only from the moment it exists (umask), and at its real name only once it serves.
-        int previous = runtime.api.sys.Posix.umask(0077);
+        // Bound in a private directory, made 0600, then renamed into place: the socket never exists
+        // under its public name with the umask's mode (with umask 0, anyone could connect meanwhile).
+        Path hidden = Files.createTempDirectory(socket.getParent(), ".s",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path bound = hidden.resolve("s");
         try {
+            connector.setUnixDomainPath(bound);
+            server.addConnector(connector);
+            server.setHandler(new Api());
             server.start();
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+            Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
-            runtime.api.sys.Posix.umask(previous);
+            Files.deleteIfExists(bound);
+            Files.deleteIfExists(hidden);
         }
-        Files.setPosixFilePermissions(binding, PosixFilePermissions.fromString("rw-------"));
-        Files.move(binding, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     public void join() throws InterruptedException {

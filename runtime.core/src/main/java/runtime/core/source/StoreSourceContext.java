@@ -79,7 +79,7 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
         Path staging = store.newStaging();
         try {
             Path root = Files.createDirectory(staging.resolve("root"));
-            TarExtractor extractor = new TarExtractor(root, !rootless());
+            TarExtractor extractor = new TarExtractor(root, !rootless(), store.limits());
             try (InputStream in = Decompress.open(tar)) {
                 extractor.extract(in);
             } catch (runtime.core.store.StoreException e) {
@@ -95,6 +95,10 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
                 // Rootless users cannot make device nodes; containers get the host's /dev anyway.
                 System.err.println("strata: skipped " + extractor.skippedDevices() + " device node(s) in " + instruction
                         + " (rootless)");
+            }
+            // An OCI layer may be empty; a root filesystem archive (tar:) with nothing in it is a mistake.
+            if (extractor.entries() == 0 && parent.isEmpty() && instruction.startsWith("import-tar ")) {
+                throw new runtime.core.store.StoreException("not a tar archive (no entries)");
             }
             if (parent.isPresent()) {
                 store.layer(parent.get()).ifPresent(p -> copyConfig(p, staging));

@@ -44,6 +44,7 @@ import java.util.stream.Stream;
 public final class ImageStore {
     private final Path data;
     private final boolean asRoot;
+    private volatile TarExtractor.Limits limits = TarExtractor.Limits.DEFAULT;
 
     public ImageStore(Path data, boolean asRoot) {
         this.data = data.toAbsolutePath().normalize();
@@ -70,6 +71,15 @@ public final class ImageStore {
     /** Whether root writes this store (its opaque directories carry trusted.* rather than user.* attributes). */
     public boolean rootStore() {
         return asRoot;
+    }
+
+    /** What an imported layer may unpack to (see {@link TarExtractor.Limits}). */
+    public TarExtractor.Limits limits() {
+        return limits;
+    }
+
+    public void limits(TarExtractor.Limits limits) {
+        this.limits = java.util.Objects.requireNonNull(limits);
     }
 
     public Path layersDirectory() {
@@ -188,12 +198,15 @@ public final class ImageStore {
         try {
             Path root = staging.resolve("root");
             Files.createDirectory(root);
-            TarExtractor extractor = new TarExtractor(root, asRoot);
-            try (InputStream in = Decompress.open(new DigestInputStream(raw, digest))) {
+            TarExtractor extractor = new TarExtractor(root, asRoot, limits);
+            DigestInputStream hashed = new DigestInputStream(raw, digest);
+            try (InputStream in = Decompress.open(hashed)) {
                 extractor.extract(in);
-                in.transferTo(java.io.OutputStream.nullOutputStream()); // hash trailing padding too: the key is the whole file
+                // Hash the trailing padding too (the key is the whole file), from the raw bytes: decompressing
+                // a trailer could expand without bound past the extractor's limits.
+                hashed.transferTo(java.io.OutputStream.nullOutputStream());
             } catch (StoreException e) {
-                throw e;
+                throw new StoreException("cannot import " + source + ": " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new StoreException("cannot import " + source + ": " + oneLine(e), e);
             }
@@ -214,6 +227,9 @@ public final class ImageStore {
     public Path newStaging() throws IOException {
         // Locked while we fill it (see TmpDirectories), so a concurrent strata clean leaves it alone.
         Path staging = TmpDirectories.create(tmpDirectory(), "layer-");
+        // Owner only, and so every layer (the staging directory becomes DATA/layers/ID): an image's setuid
+        // programs and device nodes must not be reachable by other host users through the store.
+        Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         StagingCleanup.register(staging);
         return staging;
     }

@@ -7,7 +7,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
@@ -31,19 +30,78 @@ import runtime.api.sys.Posix;
  * Ownership is applied when running as root; rootless, every file belongs to the caller (root inside
  * the container). Device nodes need root and are skipped (and counted) rootless. OCI whiteouts become
  * the store's own ({@link LayerFormat}).
+ *
+ * <p>An archive is bounded by {@link Limits}: the bytes it unpacks to (sparse files counted at their full
+ * size) and its number of entries. An entry that declares more than is left fails before anything of it
+ * is written, so a small archive cannot fill the disk.
  */
 public final class TarExtractor {
     private static final int MAX_SYMLINK_HOPS = 40;
 
+    /**
+     * How much one layer may unpack to. Defaults are far above real images (the largest common ones are a
+     * few GiB and a few hundred thousand files) but stop a tar bomb before it fills the disk.
+     */
+    public record Limits(long maxBytes, long maxEntries) {
+        public static final String SIZE_VARIABLE = "STRATA_MAX_LAYER_SIZE";
+        public static final String ENTRIES_VARIABLE = "STRATA_MAX_LAYER_ENTRIES";
+        public static final Limits DEFAULT = new Limits(64L << 30, 4_000_000);
+
+        public Limits {
+            if (maxBytes <= 0 || maxEntries <= 0) throw new IllegalArgumentException("layer limits must be positive");
+        }
+
+        /** {@code $STRATA_MAX_LAYER_SIZE} (bytes, or with a k/m/g/t suffix) and {@code $STRATA_MAX_LAYER_ENTRIES}. */
+        public static Limits fromEnvironment(java.util.Map<String, String> env) {
+            long bytes = parse(env.get(SIZE_VARIABLE), SIZE_VARIABLE, DEFAULT.maxBytes, true);
+            long count = parse(env.get(ENTRIES_VARIABLE), ENTRIES_VARIABLE, DEFAULT.maxEntries, false);
+            return new Limits(bytes, count);
+        }
+
+        private static long parse(String value, String variable, long fallback, boolean suffixes) {
+            if (value == null || value.isBlank()) return fallback;
+            String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+            int shift = 0;
+            if (suffixes && !v.isEmpty()) {
+                int i = "kmgt".indexOf(v.charAt(v.length() - 1));
+                if (i >= 0) {
+                    shift = 10 * (i + 1);
+                    v = v.substring(0, v.length() - 1);
+                }
+            }
+            try {
+                long n = Long.parseLong(v);
+                if (n <= 0 || n > (Long.MAX_VALUE >> shift)) throw new NumberFormatException();
+                return n << shift;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad " + variable + " '" + value + "': a positive number"
+                        + (suffixes ? " of bytes (suffix k, m, g or t allowed)" : ""));
+            }
+        }
+    }
+
     private final Path root;
     private final boolean asRoot;
+    private final Limits limits;
     private final List<Runnable> directoryFixups = new ArrayList<>();
+    private final byte[] buffer = new byte[1 << 16];
     private int skippedDevices;
     private long entries;
+    private long bytes;
 
     public TarExtractor(Path root, boolean asRoot) {
+        this(root, asRoot, Limits.DEFAULT);
+    }
+
+    public TarExtractor(Path root, boolean asRoot, Limits limits) {
         this.root = root;
         this.asRoot = asRoot;
+        this.limits = limits;
+    }
+
+    /** Bytes of file content unpacked so far. */
+    public long bytes() {
+        return bytes;
     }
 
     /** Device nodes that could not be created (rootless). */
@@ -56,10 +114,13 @@ public final class TarExtractor {
     }
 
     public void extract(InputStream tarStream) throws IOException {
-        TarArchiveInputStream tar = new TarArchiveInputStream(tarStream);
+        TarArchiveInputStream tar = new CheckedTarInputStream(tarStream);
         TarArchiveEntry entry;
-        while ((entry = tar.getNextEntry()) != null) {
-            entries++;
+        while ((entry = next(tar)) != null) {
+            if (++entries > limits.maxEntries()) {
+                throw new StoreException("tar: more than " + limits.maxEntries() + " entries (the limit is "
+                        + Limits.ENTRIES_VARIABLE + ")");
+            }
             List<String> parts = normalise(entry.getName());
             if (parts.isEmpty()) {
                 if (entry.isDirectory()) applyMetadata(root, entry, true);
@@ -74,7 +135,15 @@ public final class TarExtractor {
             }
             if (name.startsWith(LayerFormat.OCI_WHITEOUT_PREFIX)) {
                 // OCI: NAME was deleted; the store records that as overlay does (a 0:0 device).
-                Path deleted = parent.resolve(name.substring(LayerFormat.OCI_WHITEOUT_PREFIX.length()));
+                String deletedName = name.substring(LayerFormat.OCI_WHITEOUT_PREFIX.length());
+                // ".wh.." would name the parent's parent (and ".wh." the parent itself): deleting that would
+                // wipe what the archive wrote so far, or the staging directory; other ".wh..wh." names are
+                // AUFS metadata no OCI layer should carry.
+                if (deletedName.isEmpty() || deletedName.equals(".") || deletedName.equals("..")
+                        || deletedName.startsWith(LayerFormat.OCI_WHITEOUT_PREFIX)) {
+                    throw new StoreException("tar entry " + entry.getName() + ": invalid whiteout");
+                }
+                Path deleted = parent.resolve(deletedName);
                 removeExisting(deleted);
                 LayerFormat.whiteout(deleted);
                 continue;
@@ -107,7 +176,9 @@ public final class TarExtractor {
             if (linkParts.isEmpty()) throw new StoreException("tar entry " + entry.getName() + ": hard link to the layer root");
             Path linkParent = resolveInside(linkParts.subList(0, linkParts.size() - 1), false);
             Path existing = linkParent.resolve(linkParts.getLast());
-            if (!Files.exists(existing, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(existing, LinkOption.NOFOLLOW_LINKS)) {
+            // Only regular files and symlinks: a link to a whiteout (a 0:0 device) or a device node would
+            // copy a deletion or a device under a new name.
+            if (!Files.isRegularFile(existing, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(existing)) {
                 throw new StoreException("tar entry " + entry.getName() + ": hard link to missing or non-file " + entry.getLinkName());
             }
             Files.createLink(target, existing);
@@ -122,20 +193,72 @@ public final class TarExtractor {
             } catch (ErrnoException e) {
                 throw new StoreException("tar entry " + entry.getName() + ": " + e.getMessage(), e);
             }
-            applyMetadata(target, entry, false);
+            applySpecialMetadata(target, entry);
         } else if (entry.isFIFO()) {
             try {
                 Posix.mknod(target.toString(), Posix.S_IFIFO | (entry.getMode() & 07777), 0, 0);
             } catch (ErrnoException e) {
                 throw new StoreException("tar entry " + entry.getName() + ": " + e.getMessage(), e);
             }
-            applyMetadata(target, entry, false);
+            applySpecialMetadata(target, entry);
         } else if (entry.isFile()) {
-            Files.copy(tar, target, StandardCopyOption.REPLACE_EXISTING);
+            copyBounded(tar, entry, target);
             applyMetadata(target, entry, false);
         } else {
             throw new StoreException("tar entry " + entry.getName() + ": unsupported type '" + (char) entry.getLinkFlag() + "'");
         }
+    }
+
+    /**
+     * commons-compress does not check header checksums while reading (only when sniffing formats); GNU tar
+     * does, and a header that fails it is damaged or forged, so it is refused here.
+     */
+    public static final class CheckedTarInputStream extends TarArchiveInputStream {
+        public CheckedTarInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        protected byte[] readRecord() throws IOException {
+            byte[] record = super.readRecord();
+            if (record != null && !isEOFRecord(record) && !org.apache.commons.compress.archivers.tar.TarUtils.verifyCheckSum(record)) {
+                throw new IOException("header checksum mismatch");
+            }
+            return record;
+        }
+    }
+
+    /** The next entry; a damaged header is reported as such (commons-compress's message alone is cryptic). */
+    private static TarArchiveEntry next(TarArchiveInputStream tar) throws IOException {
+        try {
+            return tar.getNextEntry();
+        } catch (IOException | IllegalArgumentException e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            throw new StoreException("not a valid tar archive: " + m, e);
+        }
+    }
+
+    /**
+     * Writes the entry's content, failing as soon as the layer would exceed its size limit: first on the
+     * size the entry declares (its full size for a sparse file), then on what actually arrives.
+     */
+    private void copyBounded(TarArchiveInputStream tar, TarArchiveEntry entry, Path target) throws IOException {
+        long declared = entry.isSparse() ? Math.max(entry.getRealSize(), entry.getSize()) : entry.getSize();
+        if (declared > limits.maxBytes() - bytes) throw tooLarge(entry);
+        try (java.io.OutputStream out = Files.newOutputStream(target, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            int n;
+            while ((n = tar.read(buffer)) > 0) {
+                bytes += n;
+                if (bytes > limits.maxBytes()) throw tooLarge(entry);
+                out.write(buffer, 0, n);
+            }
+        }
+    }
+
+    private StoreException tooLarge(TarArchiveEntry entry) {
+        return new StoreException("tar entry " + entry.getName() + ": the layer unpacks to more than " + limits.maxBytes()
+                + " bytes (the limit is " + Limits.SIZE_VARIABLE + ")");
     }
 
     private void removeExisting(Path target) throws IOException {
@@ -231,6 +354,19 @@ public final class TarExtractor {
         } else {
             Files.setAttribute(target, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
             setTime(target, entry);
+        }
+    }
+
+    /**
+     * Owner, mode and time of a device node or FIFO by path only: the JDK's attribute views may open the
+     * file to change it, and opening a device (or a FIFO, which blocks) must never happen on import.
+     */
+    private void applySpecialMetadata(Path target, TarArchiveEntry entry) throws IOException {
+        applyOwner(target, entry);
+        try {
+            Posix.chmod(target.toString(), entry.getMode() & 07777);
+        } catch (ErrnoException e) {
+            throw new StoreException("tar entry " + entry.getName() + ": " + e.getMessage(), e);
         }
     }
 

@@ -124,4 +124,50 @@ class TarExtractorTest {
         assertThrows(StoreException.class, () -> TarExtractor.normalise("a/../../b"));
         assertFalse(Files.exists(layer.resolve("b"), LinkOption.NOFOLLOW_LINKS));
     }
+
+    @Test
+    void layerSizeAndEntryLimitsAreEnforcedWithAClearError() throws Exception {
+        byte[] big = new TarFixtures().file("a", "x".repeat(600), 0644).file("b", "y".repeat(600), 0644).bytes();
+        StoreException size = assertThrows(StoreException.class, () ->
+                new TarExtractor(layer, false, new TarExtractor.Limits(1000, 100)).extract(new ByteArrayInputStream(big)));
+        assertEquals("tar entry b: the layer unpacks to more than 1000 bytes (the limit is STRATA_MAX_LAYER_SIZE)", size.getMessage());
+        StoreException count = assertThrows(StoreException.class, () ->
+                new TarExtractor(layer, false, new TarExtractor.Limits(10_000, 1)).extract(new ByteArrayInputStream(big)));
+        assertEquals("tar: more than 1 entries (the limit is STRATA_MAX_LAYER_ENTRIES)", count.getMessage());
+        TarExtractor fits = new TarExtractor(dir.resolve("fits"), false, new TarExtractor.Limits(1200, 2));
+        Files.createDirectory(dir.resolve("fits"));
+        fits.extract(new ByteArrayInputStream(big));
+        assertEquals(1200, fits.bytes());
+    }
+
+    @Test
+    void limitsComeFromTheEnvironment() {
+        assertEquals(TarExtractor.Limits.DEFAULT, TarExtractor.Limits.fromEnvironment(java.util.Map.of()));
+        assertEquals(new TarExtractor.Limits(3L << 20, 7), TarExtractor.Limits.fromEnvironment(
+                java.util.Map.of("STRATA_MAX_LAYER_SIZE", "3M", "STRATA_MAX_LAYER_ENTRIES", "7")));
+        assertEquals(2L << 30, TarExtractor.Limits.fromEnvironment(java.util.Map.of("STRATA_MAX_LAYER_SIZE", "2g")).maxBytes());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TarExtractor.Limits.fromEnvironment(java.util.Map.of("STRATA_MAX_LAYER_ENTRIES", "10k")));
+        assertEquals("bad STRATA_MAX_LAYER_ENTRIES '10k': a positive number", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TarExtractor.Limits.fromEnvironment(java.util.Map.of("STRATA_MAX_LAYER_SIZE", "-1")));
+        assertThrows(IllegalArgumentException.class, () -> TarExtractor.Limits.fromEnvironment(java.util.Map.of("STRATA_MAX_LAYER_SIZE", "99999999999t")));
+    }
+
+    @Test
+    void whiteoutsNamingTheParentAreRefusedAndDeleteNothing() throws Exception {
+        for (String bad : List.of("a/b/.wh..", "a/b/.wh.", "a/b/.wh..wh.aufs")) {
+            Path l = Files.createDirectories(dir.resolve("w" + Math.abs(bad.hashCode())));
+            StoreException e = assertThrows(StoreException.class, () -> new TarExtractor(l, false)
+                    .extract(new ByteArrayInputStream(new TarFixtures().file("a/b/keep", "k", 0644).file(bad, "", 0644).bytes())));
+            assertEquals("tar entry " + bad + ": invalid whiteout", e.getMessage());
+            assertEquals("k", Files.readString(l.resolve("a/b/keep")), "nothing unpacked before was deleted");
+        }
+    }
+
+    @Test
+    void hardLinksToWhiteoutsAreRefused() throws Exception {
+        StoreException e = assertThrows(StoreException.class,
+                () -> extract(new TarFixtures().file("etc/.wh.gone", "", 0644).hardlink("etc/copy", "etc/gone").bytes()));
+        assertTrue(e.getMessage().contains("hard link to missing or non-file"), e.getMessage());
+    }
 }

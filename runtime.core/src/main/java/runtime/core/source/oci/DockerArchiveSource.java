@@ -56,7 +56,7 @@ public final class DockerArchiveSource implements ImageSource {
         Map<String, Path> members = new HashMap<>();
         Map<String, String> links = new HashMap<>();
         try (InputStream raw = Files.newInputStream(file); InputStream in = Decompress.open(raw)) {
-            TarArchiveInputStream tar = new TarArchiveInputStream(in);
+            TarArchiveInputStream tar = new runtime.core.store.TarExtractor.CheckedTarInputStream(in);
             TarArchiveEntry e;
             int n = 0;
             while ((e = tar.getNextEntry()) != null) {

@@ -2,7 +2,6 @@ package runtime.core.source.oci;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -68,6 +67,7 @@ final class ImageAssembler {
             parent = Optional.of(ImageStore.layerId(parent, instruction));
         }
         Path[] files = new Path[layers.size()];
+        runtime.core.store.TarExtractor.Limits limits = runtime.core.store.TarExtractor.Limits.fromEnvironment(context.environment());
         if (!missing.isEmpty()) {
             Path scratch = context.scratch();
             long total = missing.stream().mapToLong(i -> Math.max(0, layers.get(i).size())).sum();
@@ -85,7 +85,7 @@ final class ImageAssembler {
                     String diffId = diffIds.get(i);
                     jobs.add(pool.submit(() -> {
                         fetcher.fetch(layer, file, progress);
-                        verifyLayer(file, layer.digest(), diffId, label);
+                        verifyLayer(file, layer.digest(), diffId, label, limits);
                         return null;
                     }));
                 }
@@ -163,14 +163,37 @@ final class ImageAssembler {
      * The extractor would confine both, but an image that tries them is refused outright.
      */
     static void verifyLayer(Path file, String blobDigest, String diffId, String label) throws IOException {
+        verifyLayer(file, blobDigest, diffId, label, runtime.core.store.TarExtractor.Limits.DEFAULT);
+    }
+
+    /** Past the end-of-archive blocks a layer has only padding; more is a decompression bomb's tail. */
+    private static final long MAX_TRAILER = 16 << 20;
+
+    /**
+     * As above, within {@code limits}: the sizes the entries declare (sparse files at full size) and
+     * their number, so that a bomb is refused before anything is unpacked or the whole blob inflated.
+     */
+    static void verifyLayer(Path file, String blobDigest, String diffId, String label, runtime.core.store.TarExtractor.Limits limits)
+            throws IOException {
         MessageDigest md = Digests.newDigest(diffId);
         String what = label + ": layer " + blobDigest;
         try (InputStream raw = Files.newInputStream(file);
              DigestInputStream plain = new DigestInputStream(Decompress.open(raw), md)) {
-            TarArchiveInputStream tar = new TarArchiveInputStream(plain);
+            TarArchiveInputStream tar = new runtime.core.store.TarExtractor.CheckedTarInputStream(plain);
             Set<String> symlinks = new HashSet<>();
             TarArchiveEntry e;
+            long declared = 0;
+            long count = 0;
             while ((e = tar.getNextEntry()) != null) {
+                declared += Math.max(0, e.isSparse() ? Math.max(e.getRealSize(), e.getSize()) : e.getSize());
+                if (declared > limits.maxBytes() || declared < 0) {
+                    throw new OciException(what + ": unpacks to more than " + limits.maxBytes() + " bytes (the limit is "
+                            + runtime.core.store.TarExtractor.Limits.SIZE_VARIABLE + ")");
+                }
+                if (++count > limits.maxEntries()) {
+                    throw new OciException(what + ": more than " + limits.maxEntries() + " entries (the limit is "
+                            + runtime.core.store.TarExtractor.Limits.ENTRIES_VARIABLE + ")");
+                }
                 String path = confined(e.getName(), what, e.getName());
                 for (String prefix = parentOf(path); !prefix.isEmpty(); prefix = parentOf(prefix)) {
                     if (symlinks.contains(prefix)) {
@@ -181,7 +204,12 @@ final class ImageAssembler {
                 else symlinks.remove(path);
                 if (e.isLink()) confined(e.getLinkName(), what, e.getName());
             }
-            plain.transferTo(OutputStream.nullOutputStream());
+            byte[] buffer = new byte[1 << 16];
+            long trailer = 0;
+            for (int n; (n = plain.read(buffer)) > 0; ) {
+                trailer += n;
+                if (trailer > MAX_TRAILER) throw new OciException(what + ": more than " + MAX_TRAILER + " bytes after the end of the archive (refused)");
+            }
         } catch (OciException e) {
             throw e;
         } catch (IOException | IllegalArgumentException e) {

@@ -1,0 +1,26 @@
+package runtime.core.fuzz;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import runtime.core.build.BuildfileParser;
+
+/** Fuzzes the buildfile parser: it returns macro lines or refuses with an IllegalArgumentException naming the line. */
+public class BuildfileParserFuzzTest {
+    /** In every build: a few seconds of fuzzing (with -Dfuzz= only the saved inputs); longer runs: scripts/fuzz. */
+    @FuzzTest(maxDuration = "2s")
+    void parse(FuzzedDataProvider data) {
+        fuzzerTestOneInput(data);
+    }
+
+    public static void fuzzerTestOneInput(FuzzedDataProvider data) {
+        String text = data.consumeRemainingAsString();
+        try {
+            for (BuildfileParser.Line line : BuildfileParser.parse(text, "fuzz")) {
+                if (line.macro() == null || line.args() == null) throw new AssertionError("incomplete line " + line);
+            }
+        } catch (IllegalArgumentException e) {
+            if (!e.getMessage().startsWith("fuzz:")) throw new AssertionError("an error that names no line: " + e.getMessage(), e);
+        }
+    }
+}

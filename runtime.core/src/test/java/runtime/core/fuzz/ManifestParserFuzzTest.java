@@ -1,0 +1,28 @@
+package runtime.core.fuzz;
+
+import java.nio.file.Path;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import runtime.core.manifest.ManifestParser;
+
+/** Fuzzes the manifest parser: it returns a manifest or says what is wrong (IllegalArgumentException), nothing else. */
+public class ManifestParserFuzzTest {
+    /** In every build: a few seconds of fuzzing (with -Dfuzz= only the saved inputs); longer runs: scripts/fuzz. */
+    @FuzzTest(maxDuration = "2s")
+    void parse(FuzzedDataProvider data) {
+        fuzzerTestOneInput(data);
+    }
+
+    public static void fuzzerTestOneInput(FuzzedDataProvider data) {
+        String text = data.consumeRemainingAsString();
+        try {
+            ManifestParser.parse(text, "fuzz.toml", Path.of("/nonexistent-fuzz-dir"));
+        } catch (ManifestParser.InvalidManifestException e) {
+            if (e.problems().isEmpty() || e.getMessage() == null) throw new AssertionError("an error without problems", e);
+        } catch (IllegalArgumentException expected) {
+            // reported problem
+        }
+    }
+}
