@@ -22,6 +22,7 @@ import sun.misc.Signal;
 public final class SignalForwarding {
     private Container container;
     private final List<Integer> pending = new ArrayList<>();
+    private final java.util.Map<Signal, sun.misc.SignalHandler> previous = new java.util.LinkedHashMap<>();
 
     private SignalForwarding() {}
 
@@ -40,7 +41,11 @@ public final class SignalForwarding {
         install().attach(container);
     }
 
-    /** The container now runs: deliver what arrived meanwhile, and forward from now on. */
+    /**
+     * The container now runs: deliver what arrived meanwhile, and forward from now on, until it has
+     * ended; then the previous handlers are back (a long-lived strata, the shell, must still die of
+     * SIGHUP when its terminal goes away).
+     */
     public void attach(Container c) {
         List<Integer> held;
         synchronized (this) {
@@ -48,12 +53,26 @@ public final class SignalForwarding {
             held = new ArrayList<>(pending);
             pending.clear();
         }
+        c.onExit(this::restore);
         for (int signal : held) send(c, signal);
+    }
+
+    /** Puts back the handlers that were in place before {@link #install()}. */
+    public synchronized void restore() {
+        previous.forEach((signal, handler) -> {
+            try {
+                Signal.handle(signal, handler);
+            } catch (IllegalArgumentException e) {
+                // reserved meanwhile: nothing to restore
+            }
+        });
+        previous.clear();
     }
 
     private void handle(String name, boolean forward) {
         try {
-            Signal.handle(new Signal(name), signal -> {
+            Signal sig = new Signal(name);
+            sun.misc.SignalHandler old = Signal.handle(sig, signal -> {
                 if (!forward) return;
                 Container c;
                 synchronized (this) {
@@ -65,6 +84,7 @@ public final class SignalForwarding {
                 }
                 send(c, signal.getNumber());
             });
+            previous.put(sig, old);
         } catch (IllegalArgumentException e) {
             // the JVM reserves this signal (e.g. with -Xrs): leave the default
         }
