@@ -56,6 +56,16 @@ class DaemonIT {
                 ch.connect(UnixDomainSocketAddress.of(socket));
                 ch.write(ByteBuffer.wrap("POST /containers HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"manif".getBytes()));
             }
+            // Bad JSON gets a 400 with a one-line error, and the daemon goes on.
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                String body = "{not json";
+                ch.write(ByteBuffer.wrap(("POST /containers HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                        + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII)));
+                String reply = new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(reply.startsWith("HTTP/1.1 400") || reply.startsWith("HTTP/1.0 400"), reply);
+                assertTrue(reply.contains("\"error\""), reply);
+            }
             Result badJson = strata.strata(mode, data, wd, env, null, "inspect", "no-such-container");
             assertEquals(125, badJson.exitCode());
             assertEquals("strata: no container 'no-such-container'\n", badJson.err());
