@@ -62,7 +62,17 @@ public final class ManifestParser {
     }
 
     public static Manifest parse(String text, String origin, Path directory) {
-        TomlParseResult toml = Toml.parse(text);
+        TomlParseResult toml;
+        try {
+            toml = Toml.parse(text);
+        } catch (TomlParseError e) {
+            // tomlj reports most syntax errors in the result but throws some (an invalid escape in a quoted
+            // key, found by fuzzing): the same one line either way.
+            throw new InvalidManifestException(List.of(origin + ":" + e.position().line() + ":" + e.position().column() + ": "
+                    + e.getMessage().replaceFirst(" \\(line \\d+, column \\d+\\)$", "")));
+        } catch (RuntimeException e) {
+            throw new InvalidManifestException(List.of(origin + ":1:1: " + e.getMessage()));
+        }
         ManifestParser p = new ManifestParser(origin, directory, toml);
         if (toml.hasErrors()) {
             for (TomlParseError e : toml.errors()) {

@@ -81,4 +81,13 @@ class ManifestParserTest {
         assertEquals("b.toml:1:1: either image or build is required", assertThrows(ManifestParser.InvalidManifestException.class,
                 () -> ManifestParser.parse("name = \"x\"\n", "b.toml", dir)).problems().getFirst());
     }
+
+    @Test
+    void anInvalidEscapeInAQuotedKeyIsAProblemNotACrash() {
+        // Found by the fuzzer: tomlj throws for this instead of reporting it.
+        ManifestParser.InvalidManifestException e = assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("[\"\\E\"]\n", "f.toml", dir));
+        assertTrue(e.problems().getFirst().startsWith("f.toml:1:"), e.getMessage());
+        assertTrue(e.problems().getFirst().contains("Invalid escape sequence"), e.getMessage());
+    }
 }
