@@ -22,6 +22,7 @@ import java.util.Optional;
 import org.jline.utils.AttributedString;
 import org.jline.utils.AttributedStyle;
 
+import runtime.cli.commands.ImagesCommand;
 import runtime.core.store.ImageConfig;
 import runtime.core.store.ImageStore;
 import runtime.core.store.Layer;
@@ -276,7 +277,7 @@ final class Shell {
             boolean current = image != null && image.id().equals(row.layer().id());
             String names = row.names().isEmpty() ? "" : "  [" + String.join(", ", row.names()) + "]";
             String text = String.format("%s %s%-12s  %10s  %s", current ? "*" : " ", row.prefix(), row.layer().id().substring(0, 12),
-                    human(row.layer().size()), LayerTree.shortInstruction(row.layer().instruction()));
+                    ImagesCommand.human(row.layer().size()), LayerTree.shortInstruction(row.layer().instruction()));
             out.println(fit(text) + screen.paint(names, LINK));
         }
         return 0;
@@ -509,9 +510,9 @@ final class Shell {
             List<Map.Entry<Long, Entry>> sizes = new ArrayList<>();
             for (Entry child : v.list(e)) sizes.add(Map.entry(v.diskUsage(child), child));
             sizes.sort(Map.Entry.<Long, Entry>comparingByKey(Comparator.reverseOrder()).thenComparing(x -> x.getValue().name()));
-            for (var s : sizes) out.printf("%10s  %s%n", human(s.getKey()), styled(s.getValue(), s.getValue().name()));
+            for (var s : sizes) out.printf("%10s  %s%n", ImagesCommand.human(s.getKey()), styled(s.getValue(), s.getValue().name()));
         }
-        out.printf("%10s  %s%n", human(v.diskUsage(e)), "total");
+        out.printf("%10s  %s%n", ImagesCommand.human(v.diskUsage(e)), "total");
         return 0;
     }
 
@@ -590,7 +591,7 @@ final class Shell {
         out.println("Created:     " + store.info(l.id()).map(LayerInfo::created).orElse("?"));
         long size = 0;
         for (Layer x : chain) size += store.info(x.id()).map(LayerInfo::size).orElse(0L);
-        out.println("Size:        " + human(size) + " in " + chain.size() + " layer" + (chain.size() == 1 ? "" : "s"));
+        out.println("Size:        " + ImagesCommand.human(size) + " in " + chain.size() + " layer" + (chain.size() == 1 ? "" : "s"));
         out.println("Entrypoint:  " + (config.entrypoint().isEmpty() ? "-" : String.join(" ", config.entrypoint())));
         out.println("Cmd:         " + (config.cmd().isEmpty() ? "-" : String.join(" ", config.cmd())));
         out.println("Workdir:     " + config.workdir().orElse("-"));
@@ -608,7 +609,7 @@ final class Shell {
         for (Layer x : store.chain(l).reversed()) {
             Optional<LayerInfo> info = store.info(x.id());
             String created = info.map(i -> date(Instant.parse(i.created()).toEpochMilli())).orElse("?");
-            out.println(fit(String.format("%-12s  %-20s  %10s  %s", x.shortId(), created, human(info.map(LayerInfo::size).orElse(0L)),
+            out.println(fit(String.format("%-12s  %-20s  %10s  %s", x.shortId(), created, ImagesCommand.human(info.map(LayerInfo::size).orElse(0L)),
                     instruction(x))));
         }
         return 0;
@@ -644,18 +645,6 @@ final class Shell {
         String rwx = "rwxrwxrwx";
         for (int i = 0; i < 9; i++) s.append((e.mode() & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
         return s.toString();
-    }
-
-    static String human(long bytes) {
-        if (bytes < 1024) return bytes + " B";
-        double v = bytes;
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format("%.1f %s", v, units[u]);
     }
 
     /**

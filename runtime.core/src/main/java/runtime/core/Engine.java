@@ -93,8 +93,19 @@ public final class Engine implements AutoCloseable {
 
     /** The driver named by {@code requested}, else {@code $STRATA_FS}, else the first that works here. */
     public FilesystemDriver filesystem(Optional<String> requested) throws LaunchException {
-        Optional<String> name = requested.or(() -> Optional.ofNullable(env.get("STRATA_FS")).filter(s -> !s.isEmpty()));
-        return drivers().chooseFilesystem(name, probeContext());
+        return drivers().chooseFilesystem(requestedFilesystem(requested), probeContext());
+    }
+
+    /** The driver name asked for: {@code requested}, else {@code $STRATA_FS}, else none. */
+    private Optional<String> requestedFilesystem(Optional<String> requested) {
+        return requested.or(() -> Optional.ofNullable(env.get("STRATA_FS")).filter(s -> !s.isEmpty()));
+    }
+
+    /** The drivers to try in order: just the named one, or all by priority. */
+    private List<FilesystemDriver> filesystemCandidates(Optional<String> name) {
+        List<FilesystemDriver> candidates = name.isPresent() ? List.of(drivers().filesystem(name.get())) : drivers().filesystems();
+        if (candidates.isEmpty()) throw new IllegalStateException("no filesystem drivers installed");
+        return candidates;
     }
 
     /**
@@ -187,12 +198,8 @@ public final class Engine implements AutoCloseable {
             Files.createDirectories(options.writable().get().work());
         }
         timings.mark("image");
-        Optional<String> requested = options.filesystem()
-                .or(() -> Optional.ofNullable(env.get("STRATA_FS")).filter(s -> !s.isEmpty()));
-        List<FilesystemDriver> candidates = requested.isPresent()
-                ? List.of(drivers().filesystem(requested.get()))
-                : drivers().filesystems();
-        if (candidates.isEmpty()) throw new IllegalStateException("no filesystem drivers installed");
+        Optional<String> requested = requestedFilesystem(options.filesystem());
+        List<FilesystemDriver> candidates = filesystemCandidates(requested);
         timings.mark("drivers");
         Map<Integer, Integer> stdio = options.stdoutToStderr() ? Map.of(1, 2) : Map.of();
         int logFd = -1;
@@ -604,13 +611,9 @@ public final class Engine implements AutoCloseable {
     private Container startTrying(Optional<String> filesystem,
                                   Function<FilesystemDriver, ContainerPlans.Plan> planFor,
                                   Map<Integer, Integer> stdio) throws LaunchException {
-        Optional<String> requested = filesystem.or(() -> Optional.ofNullable(env.get("STRATA_FS")).filter(s -> !s.isEmpty()));
-        List<FilesystemDriver> candidates = requested.isPresent()
-                ? List.of(drivers().filesystem(requested.get()))
-                : drivers().filesystems();
-        if (candidates.isEmpty()) throw new IllegalStateException("no filesystem drivers installed");
+        Optional<String> requested = requestedFilesystem(filesystem);
         List<String> failures = new ArrayList<>();
-        for (FilesystemDriver fs : candidates) {
+        for (FilesystemDriver fs : filesystemCandidates(requested)) {
             ContainerPlans.Plan plan = planFor.apply(fs);
             try {
                 return launcher().start(plan.steps(), NO_NETWORK, new Timings(), stdio);

@@ -28,7 +28,8 @@ public final class ImagesCommand implements Command {
         return 0;
     }
 
-    static String human(long bytes) {
+    /** A size as people read it: 512 B, 1.9 MiB. Shared with the shell. */
+    public static String human(long bytes) {
         if (bytes < 1024) return bytes + " B";
         double v = bytes;
         String[] units = {"KiB", "MiB", "GiB", "TiB"};

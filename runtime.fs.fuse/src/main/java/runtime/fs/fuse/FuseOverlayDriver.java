@@ -2,7 +2,6 @@ package runtime.fs.fuse;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -44,11 +43,7 @@ public final class FuseOverlayDriver implements FilesystemDriver {
 
     @Override
     public List<SetupOp> mount(MountRequest request) {
-        List<Path> all = new ArrayList<>(request.layers());
-        all.add(request.upper());
-        all.add(request.work());
-        all.add(request.target());
-        FuseSupport.refuseSeparators(PROGRAM, all, ",:");
+        FuseSupport.refuseSeparators(PROGRAM, request, ",:");
         String options = "lowerdir=" + request.layers().stream().map(Path::toString).collect(Collectors.joining(":"))
                 + ",upperdir=" + request.upper() + ",workdir=" + request.work();
         // -f: the helper keeps the daemon in the foreground and ties its life to the container's (StartFuse).

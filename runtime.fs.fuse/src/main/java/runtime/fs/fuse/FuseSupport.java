@@ -80,7 +80,12 @@ final class FuseSupport {
     }
 
     /** Paths go into option strings split at these characters; the programs have no escape for them. */
-    static void refuseSeparators(String driver, Iterable<Path> paths, String separators) {
+    /** Refuses a request whose layer, upper, work or target path holds one of {@code separators}. */
+    static void refuseSeparators(String driver, runtime.api.fs.MountRequest request, String separators) {
+        List<Path> paths = new ArrayList<>(request.layers());
+        paths.add(request.upper());
+        paths.add(request.work());
+        paths.add(request.target());
         for (Path p : paths) {
             String s = p.toString();
             for (char c : separators.toCharArray()) {

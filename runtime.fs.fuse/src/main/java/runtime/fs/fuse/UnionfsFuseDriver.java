@@ -50,11 +50,7 @@ public final class UnionfsFuseDriver implements FilesystemDriver {
 
     @Override
     public List<SetupOp> mount(MountRequest request) {
-        List<Path> all = new ArrayList<>(request.layers());
-        all.add(request.upper());
-        all.add(request.work());
-        all.add(request.target());
-        FuseSupport.refuseSeparators(PROGRAM, all, ":=,");
+        FuseSupport.refuseSeparators(PROGRAM, request, ":=,");
         List<SetupOp> ops = new ArrayList<>();
         StringBuilder branches = new StringBuilder().append(request.upper()).append("=RW");
         int index = 0;
