@@ -45,6 +45,12 @@ class CrashIT {
         byte[] rootfs = Files.readAllBytes(strata.rootfsTar);
         long seed = System.nanoTime();
         Random random = new Random(seed);
+        // Kill points scale with this machine's speed: a command takes at least a JVM start and a store
+        // look-up, which `strata images` measures. A fixed window would let a fast, idle machine finish
+        // most runs before the kill (and a loaded one kill them all before they touch the store).
+        long started = System.nanoTime();
+        assertEquals(0, strata.strata(mode, data, "images").exitCode());
+        int floorMs = (int) Math.max(50, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         int killedInFlight = 0;
         List<String> log = new ArrayList<>();
         for (int i = 0; i < ITERATIONS; i++) {
@@ -63,7 +69,7 @@ class CrashIT {
                 case 2 -> new String[] {"rm", anyLayerBut(data, base).orElse(base.substring(0, 12) + "-none")};
                 default -> new String[] {"gc"};
             };
-            int delay = random.nextInt(MAX_DELAY_MS);
+            int delay = floorMs / 2 + random.nextInt(Math.min(MAX_DELAY_MS, floorMs * 7 / 10));
             Process p = strata.start(mode, data, wd, Map.of(), args);
             boolean finished = p.waitFor(delay, TimeUnit.MILLISECONDS);
             if (!finished) {
@@ -74,7 +80,7 @@ class CrashIT {
             log.add(args[0] + (finished ? " finished" : " killed after " + delay + " ms"));
             assertConsistent(mode, data, "after " + String.join("; ", log) + " (seed " + seed + ")");
         }
-        assertTrue(killedInFlight >= ITERATIONS / 3, "most runs should be killed in flight: " + log);
+        assertTrue(killedInFlight >= ITERATIONS / 3, "most runs should be killed in flight (floor " + floorMs + " ms): " + log);
         Result repair = strata.strata(mode, data, "fsck", "--repair");
         assertEquals(0, repair.exitCode(), repair.out() + repair.err());
         Result fsck = strata.strata(mode, data, "fsck");
