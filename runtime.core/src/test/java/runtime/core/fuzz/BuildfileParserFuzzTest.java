@@ -7,8 +7,8 @@ import runtime.core.build.BuildfileParser;
 
 /** Fuzzes the buildfile parser: it returns macro lines or refuses with an IllegalArgumentException naming the line. */
 public class BuildfileParserFuzzTest {
-    /** In every build: a few seconds of fuzzing (with -Dfuzz= only the saved inputs); longer runs: scripts/fuzz. */
-    @FuzzTest(maxDuration = "2s")
+    /** Every build replays the saved inputs; with -Dfuzz=1 (CI) it fuzzes for 20 s; longer runs: scripts/fuzz. */
+    @FuzzTest(maxDuration = "20s")
     void parse(FuzzedDataProvider data) {
         fuzzerTestOneInput(data);
     }

@@ -9,8 +9,8 @@ import runtime.core.manifest.ManifestParser;
 
 /** Fuzzes the manifest parser: it returns a manifest or says what is wrong (IllegalArgumentException), nothing else. */
 public class ManifestParserFuzzTest {
-    /** In every build: a few seconds of fuzzing (with -Dfuzz= only the saved inputs); longer runs: scripts/fuzz. */
-    @FuzzTest(maxDuration = "2s")
+    /** Every build replays the saved inputs; with -Dfuzz=1 (CI) it fuzzes for 20 s; longer runs: scripts/fuzz. */
+    @FuzzTest(maxDuration = "20s")
     void parse(FuzzedDataProvider data) {
         fuzzerTestOneInput(data);
     }

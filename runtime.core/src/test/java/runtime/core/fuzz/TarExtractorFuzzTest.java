@@ -31,12 +31,22 @@ public class TarExtractorFuzzTest {
     private static Path base;
 
     private static synchronized Path base() throws IOException {
-        if (base == null) base = Files.createTempDirectory("strata-fuzz-tar-");
+        if (base == null) {
+            Path made = Files.createTempDirectory("strata-fuzz-tar-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    Trees.deleteRecursively(made);
+                } catch (IOException e) {
+                    // a temp directory; the machine's tmp cleaner has it
+                }
+            }));
+            base = made;
+        }
         return base;
     }
 
-    /** In every build: a few seconds of fuzzing (with -Dfuzz= only the saved inputs); longer runs: scripts/fuzz. */
-    @FuzzTest(maxDuration = "2s")
+    /** Every build replays the saved inputs; with -Dfuzz=1 (CI) it fuzzes for 20 s; longer runs: scripts/fuzz. */
+    @FuzzTest(maxDuration = "20s")
     void extract(FuzzedDataProvider data) throws Exception {
         fuzzerTestOneInput(data);
     }
