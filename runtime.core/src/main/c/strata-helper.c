@@ -26,6 +26,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sched.h>
@@ -546,12 +547,29 @@ static pid_t fork_supervised(sigset_t *saved) {
     return pid;
 }
 
+/*
+ * The relay (this process, the one strata started, waits for and signals) stays outside; its child
+ * becomes the namespace's init. A SIGKILL to the relay cannot be passed on, so init dies with it
+ * (parent-death signal), and with init the kernel kills everything else in the namespace: a container
+ * stopped with SIGKILL must not run on, orphaned. The pipe closes the race of the relay dying before
+ * init has set that signal: its write end is the relay's alone, so a hang-up means the relay is gone.
+ */
 static void enter_pid_namespace(void) {
     if (unshare(CLONE_NEWPID) != 0) fail(errno, 0);
+    int relay_alive[2];
+    if (pipe2(relay_alive, O_CLOEXEC) != 0) fail(errno, 0);
     sigset_t saved;
     pid_t child = fork_supervised(&saved);
     if (child < 0) fail(errno, 0);
-    if (child > 0) supervise(child);
+    if (child > 0) {
+        close(relay_alive[0]);
+        supervise(child);
+    }
+    close(relay_alive[1]);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno, 0);
+    struct pollfd gone = {relay_alive[0], POLLIN, 0};
+    if (poll(&gone, 1, 0) != 0) _exit(137);
+    close(relay_alive[0]);
     in_pid_namespace = 1;
 }
 

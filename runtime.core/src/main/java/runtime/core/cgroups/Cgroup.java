@@ -16,6 +16,8 @@ import java.util.Map;
  */
 public final class Cgroup {
     private static final Path ROOT = Path.of("/sys/fs/cgroup");
+    /** How long {@link #remove} waits for the group's last processes to end. */
+    private static final java.time.Duration REMOVE_TIMEOUT = java.time.Duration.ofSeconds(2);
 
     private final List<Path> directories;
     private final Limits limits;
@@ -122,11 +124,24 @@ public final class Cgroup {
 
     /** Removes the (empty) group(s). */
     public void remove() {
+        long deadline = System.nanoTime() + REMOVE_TIMEOUT.toNanos();
         for (Path d : directories) {
-            try {
-                Files.deleteIfExists(d);
-            } catch (IOException e) {
-                // still busy: the next start of the same id cannot happen (ids are random); leave it
+            while (true) {
+                try {
+                    Files.deleteIfExists(d);
+                    break;
+                } catch (IOException busy) {
+                    // Processes still ending: a container stopped with SIGKILL takes its pid namespace down
+                    // only after strata has reaped the relay. Past the deadline the group stays (ids are
+                    // random, so no later container meets it).
+                    if (System.nanoTime() > deadline) break;
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,132 @@
+package runtime.cli;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
+
+import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
+import org.apache.commons.compress.archivers.ar.ArArchiveOutputStream;
+
+import runtime.cli.HostileArchives.Case;
+import runtime.cli.HostileArchives.Tar;
+
+/**
+ * The hostile corpus as Debian packages, for the {@code debian:} source: one local archive (served over
+ * HTTP by python3's http.server) with a suite per case. Each suite holds two required packages:
+ * {@code hostile}, whose data.tar is the case's archive byte for byte, and {@code shell}, a static busybox
+ * as /usr/bin/sh and /usr/bin/umount with a /usr/bin/dpkg stand-in, so that the bootstrap's configure step
+ * (run in a container on the unpacked layer) succeeds when the hostile data was neutralised rather than
+ * refused. The limits are the corpus's plus what the shell package and the dpkg database add.
+ */
+final class HostileDebs implements AutoCloseable {
+    /** Entries the bootstrap adds besides the hostile data (merged-/usr links, the shell, the dpkg database): about 25. */
+    private static final int EXTRA_ENTRIES = 50;
+
+    /** What strata needs to use the archive: the mirror, no keyring, the limits. */
+    final Map<String, String> env;
+    private final Process server;
+
+    private HostileDebs(Map<String, String> env, Process server) {
+        this.env = env;
+        this.server = server;
+    }
+
+    /** Builds the archive for {@code cases} in {@code dir} and serves it on 127.0.0.1. */
+    static HostileDebs serve(Path dir, List<Case> cases) throws Exception {
+        String arch = new String(new ProcessBuilder("dpkg", "--print-architecture").start().getInputStream().readAllBytes(),
+                StandardCharsets.UTF_8).strip();
+        Path busybox = Path.of("/bin/busybox");
+        byte[] shellDeb = deb("shell", new Tar().dir("usr").dir("usr/bin")
+                .entry("usr/bin/busybox", '0', 0755, 0, Files.readAllBytes(busybox), "", 0, 0)
+                .symlink("usr/bin/sh", "busybox").symlink("usr/bin/umount", "busybox")
+                .entry("usr/bin/dpkg", '0', 0755, 0, "#!/bin/sh\n# stand-in for dpkg --configure -a: nothing to configure\nexit 0\n"
+                        .getBytes(StandardCharsets.UTF_8), "", 0, 0).bytes());
+        Files.createDirectories(dir.resolve("pool"));
+        Files.write(dir.resolve("pool/shell.deb"), shellDeb);
+        String shellStanza = stanza("shell", "pool/shell.deb", shellDeb);
+        for (Case c : cases) {
+            byte[] hostile = deb("hostile", c.tar());
+            Path pool = Files.createDirectories(dir.resolve("pool/" + c.name()));
+            Files.write(pool.resolve("hostile.deb"), hostile);
+            Path index = Files.createDirectories(dir.resolve("dists/" + c.name() + "/main/binary-" + arch));
+            byte[] packages = (shellStanza + "\n" + stanza("hostile", "pool/" + c.name() + "/hostile.deb", hostile))
+                    .getBytes(StandardCharsets.UTF_8);
+            Files.write(index.resolve("Packages"), packages);
+            Files.writeString(dir.resolve("dists/" + c.name() + "/Release"), "Suite: " + c.name() + "\nArchitectures: " + arch
+                    + "\nComponents: main\nSHA256:\n " + HostileArchives.sha256(packages).substring(7) + " " + packages.length
+                    + " main/binary-" + arch + "/Packages\n");
+        }
+        Map<String, String> env = new HashMap<>();
+        env.put("STRATA_MAX_LAYER_SIZE", Long.toString((1 << 20) + Files.size(busybox) + (64 << 10)));
+        env.put("STRATA_MAX_LAYER_ENTRIES", Integer.toString(1000 + EXTRA_ENTRIES));
+        // Unsigned on purpose: the signature is ReleaseSignatureTest's and SourcesIT's business.
+        env.put("STRATA_DEBIAN_KEYRING", "/nonexistent-keyring.gpg");
+        Installation.exec(List.of("chmod", "-R", "a+rX", dir.toString()));
+        Process server = new ProcessBuilder("python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir.toString(), "0")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        Matcher m = Pattern.compile("port (\\d+)").matcher(String.valueOf(out.readLine()));
+        if (!m.find()) {
+            server.destroy();
+            throw new IllegalStateException("python3 http.server did not say its port");
+        }
+        env.put("STRATA_DEBIAN_MIRROR", "http://127.0.0.1:" + m.group(1));
+        return new HostileDebs(Map.copyOf(env), server);
+    }
+
+    /** The source reference of a case's suite. */
+    static String reference(Case c) {
+        return "debian:" + c.name();
+    }
+
+    /** A .deb: debian-binary, control.tar.gz, and {@code data} as data.tar or data.tar.gz (by its magic). */
+    private static byte[] deb(String name, byte[] data) throws IOException {
+        byte[] control = gzip(new Tar().file("./control", "Package: " + name + "\nVersion: 1.0\nArchitecture: all\nPriority: required\n"
+                + "Maintainer: strata tests <test@example.org>\nDescription: " + name + " for strata's hostile-input tests\n").bytes());
+        boolean gz = data.length > 2 && (data[0] & 0xff) == 0x1f && (data[1] & 0xff) == 0x8b;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ArArchiveOutputStream ar = new ArArchiveOutputStream(bytes)) {
+            member(ar, "debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
+            member(ar, "control.tar.gz", control);
+            member(ar, gz ? "data.tar.gz" : "data.tar", data);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void member(ArArchiveOutputStream ar, String name, byte[] content) throws IOException {
+        ar.putArchiveEntry(new ArArchiveEntry(name, content.length));
+        ar.write(content);
+        ar.closeArchiveEntry();
+    }
+
+    private static byte[] gzip(byte[] bytes) throws IOException {
+        ByteArrayOutputStream z = new ByteArrayOutputStream();
+        try (OutputStream g = new GZIPOutputStream(z)) {
+            g.write(bytes);
+        }
+        return z.toByteArray();
+    }
+
+    private static String stanza(String name, String filename, byte[] deb) throws Exception {
+        return "Package: " + name + "\nVersion: 1.0\nArchitecture: all\nPriority: required\nFilename: " + filename + "\nSize: "
+                + deb.length + "\nSHA256: " + HostileArchives.sha256(deb).substring(7) + "\n";
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.destroy();
+        server.waitFor(10, TimeUnit.SECONDS);
+    }
+}
