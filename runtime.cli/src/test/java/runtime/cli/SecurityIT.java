@@ -76,31 +76,99 @@ class SecurityIT {
         }
     }
 
-    @Test
-    void theDaemonSocketRefusesOtherUsers() throws Exception {
-        strata.assumeMode(Mode.ROOT);
+    /** root's daemon refuses the test user; the test user's daemon refuses nobody. Its owner is answered. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void theDaemonSocketRefusesOtherUsers(Mode owner) throws Exception {
+        strata.assumeMode(Mode.ROOT); // to act as the other user
         strata.assumeMode(Mode.ROOTLESS);
-        Path data = strata.newStore(Mode.ROOT);
+        Path data = strata.newStore(owner);
         Path socket = data.resolve("d.sock");
-        Path wd = strata.newWorkDirectory(Mode.ROOT);
-        Process daemon = strata.start(Mode.ROOT, data, wd, Map.of(), "serve", "--socket", socket.toString());
+        Path wd = strata.newWorkDirectory(owner);
+        Process daemon = strata.start(owner, data, wd, Map.of(), "serve", "--socket", socket.toString());
         try {
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
-            String url = "http://strata/containers";
-            Process asRoot = new ProcessBuilder("curl", "-sS", "--max-time", "10", "--unix-socket", socket.toString(), url)
-                    .redirectErrorStream(true).start();
-            String rootOut = new String(asRoot.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, asRoot.waitFor(), "root, the daemon's owner, is answered: " + rootOut);
-            Process asOther = new ProcessBuilder("runuser", "-u", Installation.TEST_USER, "--", "curl", "-sS", "--max-time", "10",
-                    "--unix-socket", socket.toString(), url).redirectErrorStream(true).start();
-            String otherOut = new String(asOther.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertNotEquals(0, asOther.waitFor(), "another user must not reach root's daemon: " + otherOut);
+            String ownerName = owner == Mode.ROOT ? "root" : Installation.TEST_USER;
+            String other = owner == Mode.ROOT ? Installation.TEST_USER : "nobody";
+            String ownerOut = curlAs(ownerName, socket);
+            assertTrue(ownerOut.startsWith("0 ["), ownerName + ", the daemon's owner, is answered: " + ownerOut);
+            String otherOut = curlAs(other, socket);
+            assertFalse(otherOut.startsWith("0 "), other + " must not reach " + ownerName + "'s daemon: " + otherOut);
             assertFalse(otherOut.contains("["), "no answer for another user: " + otherOut);
         } finally {
             Installation.jvm(daemon).destroy();
             daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** "EXIT OUTPUT" of curl asking the daemon at {@code socket} for its containers, as {@code user}. */
+    private static String curlAs(String user, Path socket) throws Exception {
+        Process p = new ProcessBuilder("runuser", "-u", user, "--", "curl", "-sS", "--max-time", "10", "--unix-socket", socket.toString(),
+                "http://strata/containers").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return p.waitFor() + " " + out;
+    }
+
+    /**
+     * The default seccomp filter is what refuses mount and unshare: with the capability they need added
+     * they still fail, and only with the filter off (--seccomp unconfined) do they work.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void theDefaultSeccompFilterRefusesMountAndUnshareEvenWithCapSysAdmin(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        String probe = "mount -t tmpfs none /mnt 2>/dev/null && echo mounted || echo mount-refused;"
+                + " unshare -m true 2>/dev/null && echo unshared || echo unshare-refused";
+        Result confined = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-i", "--cap-add", "SYS_ADMIN", id, "sh", "-c", probe);
+        assertEquals(0, confined.exitCode(), confined.err());
+        assertEquals(List.of("mount-refused", "unshare-refused"), confined.out().lines().toList());
+        Result unconfined = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-i", "--cap-add", "SYS_ADMIN",
+                "--seccomp", "unconfined", id, "sh", "-c", probe);
+        assertEquals(0, unconfined.exitCode(), unconfined.err());
+        assertEquals(List.of("mounted", "unshared"), unconfined.out().lines().toList(), "the probe works without the filter");
+    }
+
+    /**
+     * Seen from the host, a rootless container's processes (plash and isolated) have the caller's user
+     * and group ids, real, effective, saved and filesystem: root inside is no privilege outside.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aRootlessContainersProcessesHaveTheCallersIdsOnTheHost(boolean isolated) throws Exception {
+        strata.assumeMode(Mode.ROOTLESS);
+        Path data = strata.newStore(Mode.ROOTLESS);
+        String id = strata.importBusybox(Mode.ROOTLESS, data);
+        Path wd = strata.newWorkDirectory(Mode.ROOTLESS);
+        int caller = (Integer) Files.getAttribute(wd, "unix:uid");
+        int callerGroup = (Integer) Files.getAttribute(wd, "unix:gid");
+        List<String> args = new ArrayList<>(List.of("run"));
+        if (isolated) args.add("-i");
+        args.addAll(List.of(id, "sh", "-c", "id -u; exec sleep 60"));
+        Process run = strata.start(Mode.ROOTLESS, data, wd, Map.of(), args.toArray(String[]::new));
+        try {
+            ProcessHandle sleeper = null;
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (sleeper == null && System.nanoTime() < deadline) {
+                sleeper = run.toHandle().descendants().filter(h -> h.info().command().orElse("").endsWith("/busybox")
+                        || h.info().commandLine().orElse("").contains("sleep 60")).findFirst().orElse(null);
+                if (sleeper == null) Thread.sleep(50);
+            }
+            assertTrue(sleeper != null, "the container's process: " + Files.readString(wd.resolve("err")));
+            List<String> status = Files.readAllLines(Path.of("/proc", Long.toString(sleeper.pid()), "status"));
+            String ids = "\t" + caller + "\t" + caller + "\t" + caller + "\t" + caller;
+            String groups = "\t" + callerGroup + "\t" + callerGroup + "\t" + callerGroup + "\t" + callerGroup;
+            assertTrue(status.contains("Uid:" + ids), "uids of the container's process on the host: " + status);
+            assertTrue(status.contains("Gid:" + groups), "gids of the container's process on the host: " + status);
+            sleeper.destroyForcibly();
+            assertTrue(run.waitFor(30, TimeUnit.SECONDS));
+            assertEquals("0", Files.readString(wd.resolve("out")).strip(), "root inside");
+        } finally {
+            run.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            run.destroyForcibly();
         }
     }
 

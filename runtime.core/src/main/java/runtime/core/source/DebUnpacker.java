@@ -136,7 +136,7 @@ final class DebUnpacker {
 
     private static Map<String, byte[]> readControl(InputStream compressed) throws IOException {
         Map<String, byte[]> members = new LinkedHashMap<>();
-        TarArchiveInputStream tar = new TarArchiveInputStream(Decompress.open(compressed));
+        TarArchiveInputStream tar = new runtime.core.store.TarExtractor.CheckedTarInputStream(Decompress.open(compressed));
         TarArchiveEntry e;
         while ((e = tar.getNextEntry()) != null) {
             if (e.getLinkFlag() != TarConstants.LF_NORMAL && e.getLinkFlag() != TarConstants.LF_OLDNORM) continue;
@@ -149,7 +149,7 @@ final class DebUnpacker {
     }
 
     private void copyData(InputStream data, List<String> files, String pkg) throws IOException {
-        TarArchiveInputStream tar = new TarArchiveInputStream(data);
+        TarArchiveInputStream tar = new runtime.core.store.TarExtractor.CheckedTarInputStream(data);
         TarArchiveEntry e;
         while ((e = tar.getNextEntry()) != null) {
             String original = clean(e.getName());

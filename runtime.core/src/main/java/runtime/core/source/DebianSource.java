@@ -216,12 +216,20 @@ public class DebianSource implements ImageSource {
         PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread writer = Thread.ofPlatform().daemon().name("deb-unpack").start(() -> {
-            try (pipeOut) {
+            try {
                 DebUnpacker unpacker = new DebUnpacker(pipeOut, arch);
                 for (int i = 0; i < chosen.size(); i++) unpacker.add(chosen.get(i), debs.get(i));
                 unpacker.finish();
             } catch (Throwable t) {
                 failure.set(t);
+            } finally {
+                // Only now: the reader must find the failure when it sees the end of the stream, or a stream
+                // cut at an entry boundary would pass for a whole (shorter) layer.
+                try {
+                    pipeOut.close();
+                } catch (IOException e) {
+                    // the reader has gone
+                }
             }
         });
         InputStream checked = new java.io.FilterInputStream(pipeIn) {
