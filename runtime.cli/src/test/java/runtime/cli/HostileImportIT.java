@@ -32,17 +32,17 @@ import runtime.cli.Installation.Result;
  */
 class HostileImportIT {
     static Installation strata;
-    static HostileDebs debs;
+    static HostileServer server;
 
     @BeforeAll
     static void install() throws Exception {
         strata = Installation.get();
-        debs = HostileDebs.serve(Files.createTempDirectory(strata.home, "hostile-debs-"), HostileArchives.all());
+        server = HostileServer.serve(Files.createTempDirectory(strata.home, "hostile-debs-"), HostileArchives.all());
     }
 
     @AfterAll
     static void stopDebs() throws Exception {
-        if (debs != null) debs.close();
+        if (server != null) server.close();
     }
 
     static final java.util.Set<String> ROOTLESS_MATTERS = java.util.Set.of("device-node", "setuid-root",
@@ -81,11 +81,11 @@ class HostileImportIT {
         Path wd = strata.newWorkDirectory(Mode.ROOTLESS);
         String reference = switch (path) {
             case "import-tar" -> Files.write(wd.resolve("a.tar"), c.tar()).toString();
-            case "debian" -> HostileDebs.reference(c);
+            case "debian" -> HostileServer.debian(c);
             default -> "oci-layout:" + HostileArchives.ociLayout(wd.resolve("layout"), c.tar(), HostileArchives.uncompressed(c.tar())) + ":1";
         };
         if (strata.runningAsRoot) Installation.exec(List.of("chown", "-R", Installation.TEST_USER + ":", wd.toString()));
-        Map<String, String> env = new HashMap<>(path.equals("debian") ? debs.env : HostileArchives.LIMIT_ENV);
+        Map<String, String> env = new HashMap<>(path.equals("debian") ? server.debianEnv : HostileArchives.LIMIT_ENV);
         Result r = path.equals("import-tar")
                 ? strata.strata(Mode.ROOTLESS, data, wd, env, null, "import-tar", reference)
                 : strata.strata(Mode.ROOTLESS, data, wd, env, null, "pull", reference);

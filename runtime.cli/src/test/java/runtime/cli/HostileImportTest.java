@@ -30,29 +30,30 @@ import runtime.cli.HostileArchives.Outcome;
 
 /**
  * Every hostile archive of {@link HostileArchives} through every import path (import-tar, tar:, oci-layout:,
- * docker-archive:, and debian: with the archive as a package's data.tar), in this JVM through
+ * docker-archive:, lxc: from a local image server, and debian: with the archive as a package's data.tar
+ * in a local Debian archive), in this JVM through
  * {@link Main#run} (as whoever runs the tests; {@code HostileImportIT} repeats it rootless through the
  * packaged strata): it is refused with one line, or unpacked harmlessly; either way nothing lands
  * outside the layer, DATA/tmp is left empty and a refused import leaves no layer.
  */
 class HostileImportTest {
-    enum Path_ { IMPORT_TAR, TAR_SOURCE, OCI_LAYOUT, DOCKER_ARCHIVE, DEBIAN }
+    enum Path_ { IMPORT_TAR, TAR_SOURCE, OCI_LAYOUT, DOCKER_ARCHIVE, LXC, DEBIAN }
 
     @TempDir
     Path dir;
     @TempDir
     static Path archiveDir;
-    /** The corpus as .debs in a local Debian archive, a suite per case (debian: source). */
-    static HostileDebs debs;
+    /** The corpus on a local LXC image server and as .debs in a local Debian archive. */
+    static HostileServer server;
 
     @BeforeAll
-    static void serveDebs() throws Exception {
-        debs = HostileDebs.serve(archiveDir, HostileArchives.all());
+    static void serve() throws Exception {
+        server = HostileServer.serve(archiveDir, HostileArchives.all());
     }
 
     @AfterAll
-    static void stopDebs() throws Exception {
-        if (debs != null) debs.close();
+    static void stopServer() throws Exception {
+        if (server != null) server.close();
     }
 
     static Stream<Arguments> cases() throws Exception {
@@ -82,7 +83,11 @@ class HostileImportTest {
     @MethodSource("cases")
     void refusedOrNeutralised(Case c, Path_ path) throws Exception {
         Path data = dir.resolve("data");
-        Map<String, String> env = new HashMap<>(path == Path_.DEBIAN ? debs.env : HostileArchives.LIMIT_ENV);
+        Map<String, String> env = new HashMap<>(switch (path) {
+            case DEBIAN -> server.debianEnv;
+            case LXC -> server.lxcEnv;
+            default -> HostileArchives.LIMIT_ENV;
+        });
         env.put("STRATA_DATA", data.toString());
         env.put("PATH", "/usr/bin:/bin");
         List<String> args = switch (path) {
@@ -92,7 +97,8 @@ class HostileImportTest {
                     HostileArchives.uncompressed(c.tar())) + ":1");
             case DOCKER_ARCHIVE -> List.of("pull", "docker-archive:" + write("image.tar",
                     HostileArchives.dockerArchive(c.tar(), HostileArchives.uncompressed(c.tar()))));
-            case DEBIAN -> List.of("pull", HostileDebs.reference(c));
+            case LXC -> List.of("pull", HostileServer.lxc(c));
+            case DEBIAN -> List.of("pull", HostileServer.debian(c));
         };
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -38,9 +38,10 @@ class LoadIT {
     static final int CONCURRENT = Integer.getInteger("load.concurrent", 100);
     static final int DAEMON_CYCLES = Integer.getInteger("load.daemonCycles", 200);
     /**
-     * Measured (see docs/benchmarks.md): after a full GC the daemon's heap differs by well under 100 KiB
-     * between rounds of 200 cycles, as root and rootless. A leak of one object graph per container of the
-     * size of its summary and record (a few KiB) would add over 500 KiB; 256 KiB sits between.
+     * Measured (docs/benchmarks.md): after a full GC the daemon's heap grew 6-12 KiB over 200
+     * create/stop/delete cycles (root and rootless, 8.5 MiB in all), while 200 containers created and
+     * stopped but not deleted, i.e. what the daemon would keep if delete forgot one, added 394 KiB (2 KiB
+     * each). 256 KiB sits between: noise passes, a kilobyte and more kept per container does not.
      */
     static final long HEAP_GROWTH_KIB = 256;
 

@@ -121,7 +121,7 @@ class SecurityIT {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
-        String probe = "mount -t tmpfs none /mnt 2>/dev/null && echo mounted || echo mount-refused;"
+        String probe = "mount -t tmpfs none /tmp 2>/dev/null && echo mounted || echo mount-refused;"
                 + " unshare -m true 2>/dev/null && echo unshared || echo unshare-refused";
         Result confined = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-i", "--cap-add", "SYS_ADMIN", id, "sh", "-c", probe);
         assertEquals(0, confined.exitCode(), confined.err());
@@ -153,8 +153,9 @@ class SecurityIT {
             ProcessHandle sleeper = null;
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (sleeper == null && System.nanoTime() < deadline) {
+                // busybox as "sleep 60", after the shell has printed the id and exec'd it
                 sleeper = run.toHandle().descendants().filter(h -> h.info().command().orElse("").endsWith("/busybox")
-                        || h.info().commandLine().orElse("").contains("sleep 60")).findFirst().orElse(null);
+                        && List.of("60").equals(List.of(h.info().arguments().orElse(new String[0])))).findFirst().orElse(null);
                 if (sleeper == null) Thread.sleep(50);
             }
             assertTrue(sleeper != null, "the container's process: " + Files.readString(wd.resolve("err")));

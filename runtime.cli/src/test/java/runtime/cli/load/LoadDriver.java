@@ -103,8 +103,10 @@ public final class LoadDriver {
             report("left.children", ProcessHandle.current().children().map(h -> h.pid() + " " + h.info().commandLine().orElse(""))
                     .toList());
             report("left.zombies", zombieChildren());
+            // The daemon, still running, and whatever started it (runuser, with the store in its arguments) are not leftovers.
+            Optional<String> daemonSocket = args.length > 5 ? Optional.of(args[5]) : Optional.empty();
             report("left.processes", processesMentioning(List.of(data.toString(), runtimeDir.toString(),
-                    System.getProperty("strata.helper"))));
+                    System.getProperty("strata.helper"))).stream().filter(p -> daemonSocket.map(s -> !p.contains(s)).orElse(true)).toList());
             report("left.own_mounts", Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .filter(l -> l.contains(data.toString()) || l.contains(runtimeDir.toString())).toList());
             report("left.data_tmp", list(data.resolve("tmp")));

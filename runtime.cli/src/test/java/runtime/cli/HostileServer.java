@@ -23,28 +23,35 @@ import runtime.cli.HostileArchives.Case;
 import runtime.cli.HostileArchives.Tar;
 
 /**
- * The hostile corpus as Debian packages, for the {@code debian:} source: one local archive (served over
- * HTTP by python3's http.server) with a suite per case. Each suite holds two required packages:
- * {@code hostile}, whose data.tar is the case's archive byte for byte, and {@code shell}, a static busybox
- * as /usr/bin/sh and /usr/bin/umount with a /usr/bin/dpkg stand-in, so that the bootstrap's configure step
- * (run in a container on the unpacked layer) succeeds when the hostile data was neutralised rather than
- * refused. The limits are the corpus's plus what the shell package and the dpkg database add.
+ * The hostile corpus served over HTTP (python3's http.server on 127.0.0.1) for the sources that download:
+ * <ul>
+ *   <li>an LXC image server (simplestreams) with an image {@code hostile:CASE} per case, the case's archive
+ *   as its rootfs.tar.xz (the name only: the source finds the compression itself);</li>
+ *   <li>a Debian archive with a suite per case holding two required packages: {@code hostile}, whose
+ *   data.tar is the case's archive byte for byte, and {@code shell}, a static busybox as /usr/bin/sh and
+ *   /usr/bin/umount with a /usr/bin/dpkg stand-in, so that the bootstrap's configure step (run in a
+ *   container on the unpacked layer) succeeds when the hostile data was neutralised rather than refused.
+ *   Its limits are the corpus's plus what the shell package and the dpkg database add.</li>
+ * </ul>
  */
-final class HostileDebs implements AutoCloseable {
+final class HostileServer implements AutoCloseable {
     /** Entries the bootstrap adds besides the hostile data (merged-/usr links, the shell, the dpkg database): about 25. */
     private static final int EXTRA_ENTRIES = 50;
 
-    /** What strata needs to use the archive: the mirror, no keyring, the limits. */
-    final Map<String, String> env;
+    /** What strata needs to use the Debian archive: the mirror, no keyring, the limits. */
+    final Map<String, String> debianEnv;
+    /** What strata needs to use the LXC image server: its address, the corpus's limits. */
+    final Map<String, String> lxcEnv;
     private final Process server;
 
-    private HostileDebs(Map<String, String> env, Process server) {
-        this.env = env;
+    private HostileServer(Map<String, String> debianEnv, Map<String, String> lxcEnv, Process server) {
+        this.debianEnv = debianEnv;
+        this.lxcEnv = lxcEnv;
         this.server = server;
     }
 
-    /** Builds the archive for {@code cases} in {@code dir} and serves it on 127.0.0.1. */
-    static HostileDebs serve(Path dir, List<Case> cases) throws Exception {
+    /** Builds the image server and the archive for {@code cases} in {@code dir} and serves them on 127.0.0.1. */
+    static HostileServer serve(Path dir, List<Case> cases) throws Exception {
         String arch = new String(new ProcessBuilder("dpkg", "--print-architecture").start().getInputStream().readAllBytes(),
                 StandardCharsets.UTF_8).strip();
         Path busybox = Path.of("/bin/busybox");
@@ -68,6 +75,7 @@ final class HostileDebs implements AutoCloseable {
                     + "\nComponents: main\nSHA256:\n " + HostileArchives.sha256(packages).substring(7) + " " + packages.length
                     + " main/binary-" + arch + "/Packages\n");
         }
+        lxcImages(dir.resolve("lxc"), cases, arch);
         Map<String, String> env = new HashMap<>();
         env.put("STRATA_MAX_LAYER_SIZE", Long.toString((1 << 20) + Files.size(busybox) + (64 << 10)));
         env.put("STRATA_MAX_LAYER_ENTRIES", Integer.toString(1000 + EXTRA_ENTRIES));
@@ -82,13 +90,40 @@ final class HostileDebs implements AutoCloseable {
             server.destroy();
             throw new IllegalStateException("python3 http.server did not say its port");
         }
-        env.put("STRATA_DEBIAN_MIRROR", "http://127.0.0.1:" + m.group(1));
-        return new HostileDebs(Map.copyOf(env), server);
+        String base = "http://127.0.0.1:" + m.group(1);
+        env.put("STRATA_DEBIAN_MIRROR", base);
+        Map<String, String> lxc = new HashMap<>(HostileArchives.LIMIT_ENV);
+        lxc.put("STRATA_LXC_SERVER", base + "/lxc");
+        return new HostileServer(Map.copyOf(env), Map.copyOf(lxc), server);
     }
 
-    /** The source reference of a case's suite. */
-    static String reference(Case c) {
+    /** The debian: reference of a case's suite. */
+    static String debian(Case c) {
         return "debian:" + c.name();
+    }
+
+    /** The lxc: reference of a case's image. */
+    static String lxc(Case c) {
+        return "lxc:hostile:" + c.name();
+    }
+
+    /** A simplestreams index with one image per case, checksums and sizes included (as a real server gives them). */
+    private static void lxcImages(Path server, List<Case> cases, String arch) throws Exception {
+        StringBuilder products = new StringBuilder("{\"format\": \"products:1.0\", \"products\": {");
+        String sep = "";
+        for (Case c : cases) {
+            Path rootfs = Files.createDirectories(server.resolve("images/" + c.name())).resolve("rootfs.tar.xz");
+            Files.write(rootfs, c.tar());
+            products.append(sep).append("\"hostile:").append(c.name()).append(':').append(arch).append(":default\": {\"versions\": {")
+                    .append("\"20240101_00:00\": {\"items\": {\"root.tar.xz\": {\"ftype\": \"root.tar.xz\", \"path\": \"images/")
+                    .append(c.name()).append("/rootfs.tar.xz\", \"sha256\": \"").append(HostileArchives.sha256(c.tar()).substring(7))
+                    .append("\", \"size\": ").append(c.tar().length).append("}}}}}");
+            sep = ", ";
+        }
+        Path streams = Files.createDirectories(server.resolve("streams/v1"));
+        Files.writeString(streams.resolve("images.json"), products.append("}}").toString());
+        Files.writeString(streams.resolve("index.json"), "{\"format\": \"index:1.0\", \"index\": {\"images\": {\"datatype\": "
+                + "\"image-downloads\", \"path\": \"streams/v1/images.json\", \"products\": []}}}");
     }
 
     /** A .deb: debian-binary, control.tar.gz, and {@code data} as data.tar or data.tar.gz (by its magic). */
