@@ -83,6 +83,33 @@ class IsolateIT {
         assertEquals(List.of("started", "got-term"), Files.readString(wd.resolve("out")).lines().toList());
     }
 
+    /**
+     * SIGKILL to the relay (the helper strata started, which it waits for and stops containers through)
+     * cannot be passed on: init must die with it and take the namespace down, not run on orphaned.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void killingTheRelayEndsTheWholeContainer(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        Process p = strata.start(mode, data, wd, Map.of(), "run", "-i", id, "sh", "-c", "sleep 60 & echo started; wait");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.readString(wd.resolve("out")).contains("started") && System.nanoTime() < deadline) Thread.sleep(20);
+        ProcessHandle jvm = Installation.jvm(p);
+        ProcessHandle relay = jvm.children().findFirst().orElseThrow();
+        List<ProcessHandle> container = relay.descendants().toList();
+        assertTrue(container.size() >= 3, "init, the shell and sleep: " + container.size());
+        new ProcessBuilder("kill", "-KILL", Long.toString(relay.pid())).start().waitFor();
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (container.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) Thread.sleep(20);
+        assertEquals(List.of(), container.stream().filter(ProcessHandle::isAlive).map(h -> h.pid() + " " + h.info().commandLine().orElse(""))
+                .toList(), "processes of the container still running");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "strata run ends");
+        assertEquals(137, p.exitValue(), "killed: 128 + 9");
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void seccompNoNewPrivsAndCapabilities(Mode mode) throws Exception {

@@ -23,6 +23,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import runtime.core.store.Decompress;
 import runtime.core.store.StoreException;
+import runtime.core.store.TarExtractor;
 
 /**
  * Turns a set of .deb files into one tar stream: every package's data.tar (paths moved below /usr for a
@@ -136,7 +137,7 @@ final class DebUnpacker {
 
     private static Map<String, byte[]> readControl(InputStream compressed) throws IOException {
         Map<String, byte[]> members = new LinkedHashMap<>();
-        TarArchiveInputStream tar = new runtime.core.store.TarExtractor.CheckedTarInputStream(Decompress.open(compressed));
+        TarArchiveInputStream tar = new TarExtractor.CheckedTarInputStream(Decompress.open(compressed));
         TarArchiveEntry e;
         while ((e = tar.getNextEntry()) != null) {
             if (e.getLinkFlag() != TarConstants.LF_NORMAL && e.getLinkFlag() != TarConstants.LF_OLDNORM) continue;
@@ -149,7 +150,7 @@ final class DebUnpacker {
     }
 
     private void copyData(InputStream data, List<String> files, String pkg) throws IOException {
-        TarArchiveInputStream tar = new runtime.core.store.TarExtractor.CheckedTarInputStream(data);
+        TarArchiveInputStream tar = new TarExtractor.CheckedTarInputStream(data);
         TarArchiveEntry e;
         while ((e = tar.getNextEntry()) != null) {
             String original = clean(e.getName());

@@ -82,29 +82,31 @@ public class TarExtractorFuzzTest {
 
     private static byte[] structured(FuzzedDataProvider data) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
-            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            int entries = data.consumeInt(0, 12);
-            for (int i = 0; i < entries; i++) {
-                String name = path(data);
-                if (name.isEmpty()) name = ".";
-                byte type = data.pickValue(new byte[] {TarArchiveEntry.LF_NORMAL, TarArchiveEntry.LF_DIR, TarArchiveEntry.LF_SYMLINK,
-                        TarArchiveEntry.LF_LINK, TarArchiveEntry.LF_CHR, TarArchiveEntry.LF_FIFO});
-                TarArchiveEntry e = new TarArchiveEntry(name, type, true);
-                e.setMode(data.consumeInt(0, 07777));
-                if (type == TarArchiveEntry.LF_SYMLINK || type == TarArchiveEntry.LF_LINK) e.setLinkName(path(data));
-                byte[] content = type == TarArchiveEntry.LF_NORMAL
-                        ? data.consumeString(64).getBytes(StandardCharsets.UTF_8) : new byte[0];
-                e.setSize(content.length);
-                try {
-                    out.putArchiveEntry(e);
-                    out.write(content);
-                    out.closeArchiveEntry();
-                } catch (IllegalArgumentException | IOException unwritable) {
-                    return bytes.toByteArray(); // a name the writer refuses: the archive ends here
-                }
+        TarArchiveOutputStream out = new TarArchiveOutputStream(bytes);
+        out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        int entries = data.consumeInt(0, 12);
+        for (int i = 0; i < entries; i++) {
+            String name = path(data);
+            if (name.isEmpty()) name = ".";
+            byte type = data.pickValue(new byte[] {TarArchiveEntry.LF_NORMAL, TarArchiveEntry.LF_DIR, TarArchiveEntry.LF_SYMLINK,
+                    TarArchiveEntry.LF_LINK, TarArchiveEntry.LF_CHR, TarArchiveEntry.LF_FIFO});
+            TarArchiveEntry e = new TarArchiveEntry(name, type, true);
+            e.setMode(data.consumeInt(0, 07777));
+            if (type == TarArchiveEntry.LF_SYMLINK || type == TarArchiveEntry.LF_LINK) e.setLinkName(path(data));
+            byte[] content = type == TarArchiveEntry.LF_NORMAL
+                    ? data.consumeString(64).getBytes(StandardCharsets.UTF_8) : new byte[0];
+            e.setSize(content.length);
+            try {
+                out.putArchiveEntry(e);
+                out.write(content);
+                out.closeArchiveEntry();
+            } catch (IllegalArgumentException | IOException unwritable) {
+                // An entry the writer refuses: the archive ends here, unfinished (closing the writer would
+                // refuse too, an entry being open), which is one more kind of damaged input.
+                return bytes.toByteArray();
             }
         }
+        out.close();
         return bytes.toByteArray();
     }
 }
