@@ -55,7 +55,8 @@ class LoadIT {
         Path runtimeDir = dir.resolve("run");
         Path daemonRuntime = dir.resolve("daemon-run");
         Path socketDir = dir.resolve("sock");
-        for (Path d : List.of(runtimeDir, daemonRuntime, socketDir)) {
+        Path jvmTmp = dir.resolve("jvm-tmp");
+        for (Path d : List.of(runtimeDir, daemonRuntime, socketDir, jvmTmp)) {
             Files.createDirectories(d);
             Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
         }
@@ -73,7 +74,7 @@ class LoadIT {
             long daemonPid = Installation.jvm(daemon).pid();
             figures = drive(strata, mode, asTestUser, List.of(data.toString(), runtimeDir.toString(), strata.rootfsTar.toString(),
                     Integer.toString(CYCLES), Integer.toString(CONCURRENT), socket.toString(), Long.toString(daemonPid),
-                    Integer.toString(DAEMON_CYCLES)));
+                    Integer.toString(DAEMON_CYCLES)), jvmTmp);
             assertEquals(List.of(), list(daemonRuntime.resolve("strata/logs")), "container logs the daemon kept after delete");
             assertEquals(List.of(), list(daemonRuntime.resolve("strata/containers")), "the daemon's container records");
         } finally {
@@ -118,7 +119,8 @@ class LoadIT {
     }
 
     /** Runs the driver as the mode's user and returns its {@code load:} figures. */
-    private static Map<String, String> drive(Installation strata, Mode mode, boolean asTestUser, List<String> args) throws Exception {
+    private static Map<String, String> drive(Installation strata, Mode mode, boolean asTestUser, List<String> args, Path tmp)
+            throws Exception {
         Path classes = strata.home.resolve("load-driver");
         if (!Files.isDirectory(classes)) {
             Path built = Path.of("target/test-classes/runtime/cli/load").toAbsolutePath();
@@ -131,7 +133,7 @@ class LoadIT {
         if (asTestUser) cmd.addAll(List.of("runuser", "-u", Installation.TEST_USER, "--"));
         cmd.addAll(List.of("env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "LANG=C.UTF-8",
                 "HOME=" + (asTestUser ? "/home/" + Installation.TEST_USER : System.getProperty("user.home")),
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + tmp,
                 "--enable-native-access=ALL-UNNAMED,runtime.api,runtime.core",
                 "-Dstrata.helper=" + dist.resolve("libexec/strata-helper"), "-p", dist.resolve("lib").toString(),
                 "--add-modules", "ALL-MODULE-PATH", "-cp", classes.toString(), LoadDriver.class.getName()));
