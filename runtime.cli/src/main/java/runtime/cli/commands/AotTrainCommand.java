@@ -49,7 +49,7 @@ public final class AotTrainCommand implements Command {
         Main.run(new String[] {"version"}, sink, sink, Map.of());
         Path data = Files.createTempDirectory("strata-aot-");
         try (Engine engine = new Engine(Map.of("STRATA_DATA", data.toString()))) {
-            Layer layer = engine.store().importTar(new ByteArrayInputStream(sampleTar()), "training");
+            Layer layer = engine.store().importTar(new ByteArrayInputStream(sampleTar(engine.launcher().helper())), "training");
             engine.store().resolve(layer.id().substring(0, 8));
             engine.store().list();
             engine.ids();
@@ -74,6 +74,12 @@ public final class AotTrainCommand implements Command {
             engine.store().discard(staging);
             Main.run(new String[] {"build", "--from", layer.id().substring(0, 12), "--run", "true"}, sink, sink,
                     Map.of("STRATA_DATA", data.toString()));
+            // A real run, as the benchmarks and users start one: the image's only program is the static helper
+            // binary (it exits at once without a plan), so the training needs nothing from the host.
+            Map<String, String> env = new java.util.HashMap<>(in.env());
+            env.put("STRATA_DATA", data.toString());
+            Main.run(new String[] {"run", layer.id().substring(0, 12), "/usr/bin/true"}, sink, sink, env);
+            Main.run(new String[] {"run", "--debug", layer.id().substring(0, 12), "/usr/bin/true"}, sink, sink, env);
             Main.run(new String[] {"images"}, sink, sink, Map.of("STRATA_DATA", data.toString()));
             Optional.of(engine.store().rootShell(engine.store().chain(layer)));
         } finally {
@@ -82,7 +88,7 @@ public final class AotTrainCommand implements Command {
         return 0;
     }
 
-    private static byte[] sampleTar() throws java.io.IOException {
+    private static byte[] sampleTar(Path program) throws java.io.IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
             TarArchiveEntry dir = new TarArchiveEntry("etc/");
@@ -93,6 +99,16 @@ public final class AotTrainCommand implements Command {
             file.setSize(passwd.length);
             tar.putArchiveEntry(file);
             tar.write(passwd);
+            tar.closeArchiveEntry();
+            byte[] code = Files.readAllBytes(program);
+            TarArchiveEntry usr = new TarArchiveEntry("usr/bin/");
+            tar.putArchiveEntry(usr);
+            tar.closeArchiveEntry();
+            TarArchiveEntry exe = new TarArchiveEntry("usr/bin/true");
+            exe.setSize(code.length);
+            exe.setMode(0100755);
+            tar.putArchiveEntry(exe);
+            tar.write(code);
             tar.closeArchiveEntry();
             TarArchiveEntry link = new TarArchiveEntry("bin", TarArchiveEntry.LF_SYMLINK);
             link.setLinkName("usr/bin");
