@@ -24,8 +24,11 @@ final class LibC {
     private LibC() {}
 
     /** A downcall whose first argument is the errno capture segment. */
-    static MethodHandle withErrno(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(find(name), descriptor, CAPTURE_ERRNO);
+    static MethodHandle withErrno(String name, FunctionDescriptor descriptor, Linker.Option... more) {
+        Linker.Option[] options = new Linker.Option[more.length + 1];
+        options[0] = CAPTURE_ERRNO;
+        System.arraycopy(more, 0, options, 1, more.length);
+        return LINKER.downcallHandle(find(name), descriptor, options);
     }
 
     static MethodHandle plain(String name, FunctionDescriptor descriptor) {

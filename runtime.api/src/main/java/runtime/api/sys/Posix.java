@@ -25,17 +25,7 @@ public final class Posix {
     /** {@code umount2} flag: detach now, clean up once no longer busy. */
     public static final int MNT_DETACH = 2;
 
-    private static final Downcall GETUID = Downcall.plain("getuid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall GETEUID = Downcall.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall GETGID = Downcall.plain("getgid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall GETPID = Downcall.plain("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall ISATTY = Downcall.plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Downcall PIPE2 = Downcall.withErrno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final Downcall CLOSE = Downcall.withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Downcall READ = Downcall.withErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final Downcall WRITE = Downcall.withErrno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final Downcall KILL = Downcall.withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final Downcall WAITPID = Downcall.withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    // The calls of a cold strata run go through Syscall (one linked shape); the rest are libc functions.
     private static final Downcall MKNOD = Downcall.withErrno("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
 
     private static final Downcall RENAMEAT2 = Downcall.withErrno("renameat2",
@@ -152,42 +142,34 @@ public final class Posix {
     }
 
     public static int getuid() {
-        try {
-            return (int) GETUID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscall.call(LibC.captureState(arena), Syscall.GETUID, 0, 0, 0, 0);
         }
     }
 
     public static int geteuid() {
-        try {
-            return (int) GETEUID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscall.call(LibC.captureState(arena), Syscall.GETEUID, 0, 0, 0, 0);
         }
     }
 
     public static int getgid() {
-        try {
-            return (int) GETGID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscall.call(LibC.captureState(arena), Syscall.GETGID, 0, 0, 0, 0);
         }
     }
 
     public static int getpid() {
-        try {
-            return (int) GETPID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscall.call(LibC.captureState(arena), Syscall.GETPID, 0, 0, 0, 0);
         }
     }
 
+    /** What isatty(3) does: a descriptor is a terminal when it has terminal settings. */
     public static boolean isatty(int fd) {
-        try {
-            return (int) ISATTY.handle().invokeExact(fd) == 1;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment termios = arena.allocate(64);
+            return Syscall.call(LibC.captureState(arena), Syscall.IOCTL, fd, Syscall.TCGETS, termios.address(), 0) == 0;
         }
     }
 
@@ -196,7 +178,7 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            if ((int) PIPE2.handle().invokeExact(state, fds, O_CLOEXEC) != 0) {
+            if (Syscall.call(state, Syscall.PIPE2, fds.address(), O_CLOEXEC, 0, 0) != 0) {
                 throw new ErrnoException("pipe2", LibC.errno(state));
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
@@ -210,9 +192,7 @@ public final class Posix {
     public static void close(int fd) {
         if (fd < 0) return;
         try (Arena arena = Arena.ofConfined()) {
-            int ignored = (int) CLOSE.handle().invokeExact(LibC.captureState(arena), fd);
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+            Syscall.call(LibC.captureState(arena), Syscall.CLOSE, fd, 0, 0, 0);
         }
     }
 
@@ -222,7 +202,7 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment native_ = arena.allocate(Math.max(1, length));
             while (true) {
-                long n = (long) READ.handle().invokeExact(state, fd, native_, (long) length);
+                long n = Syscall.call(state, Syscall.READ, fd, native_.address(), length, 0);
                 if (n >= 0) {
                     MemorySegment.copy(native_, JAVA_BYTE_LAYOUT, 0, buffer, 0, (int) n);
                     return (int) n;
@@ -246,7 +226,7 @@ public final class Posix {
             MemorySegment native_ = arena.allocateFrom(JAVA_BYTE_LAYOUT, data);
             long done = 0;
             while (done < data.length) {
-                long n = (long) WRITE.handle().invokeExact(state, fd, native_.asSlice(done), (long) data.length - done);
+                long n = Syscall.call(state, Syscall.WRITE, fd, native_.address() + done, data.length - done, 0);
                 if (n < 0) {
                     int errno = LibC.errno(state);
                     if (errno == Errno.EINTR) continue;
@@ -265,7 +245,7 @@ public final class Posix {
     public static boolean kill(long pid, int signal) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) KILL.handle().invokeExact(state, (int) pid, signal) == 0) return true;
+            if (Syscall.call(state, Syscall.KILL, (int) pid, signal, 0, 0) == 0) return true;
             int errno = LibC.errno(state);
             if (errno == Errno.ESRCH) return false;
             throw new ErrnoException("kill " + pid, errno);
@@ -282,7 +262,7 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment status = arena.allocate(JAVA_INT);
             while (true) {
-                int r = (int) WAITPID.handle().invokeExact(state, (int) pid, status, 0);
+                long r = Syscall.call(state, Syscall.WAIT4, (int) pid, status.address(), 0, 0);
                 if (r == pid) return status.get(JAVA_INT, 0);
                 int errno = LibC.errno(state);
                 if (errno != Errno.EINTR) throw new ErrnoException("waitpid " + pid, errno);
