@@ -74,6 +74,7 @@ public final class Main {
         COMMANDS.put("export-docker", runtime.cli.commands.ExportDockerCommand::new);
         COMMANDS.put("check-driver", runtime.cli.commands.CheckDriverCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
+        COMMANDS.put("__aot-sample", runtime.cli.commands.AotSampleCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);
         COMMANDS.put("parent", ParentCommand::new);

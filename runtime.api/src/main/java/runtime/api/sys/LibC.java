@@ -7,8 +7,8 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * Looks up libc functions for the typed binding classes of this package. Every binding that can fail
@@ -19,7 +19,8 @@ final class LibC {
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    // An offset, not a VarHandle: building a layout path's VarHandle costs milliseconds on a cold start.
+    private static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
     private LibC() {}
 
@@ -44,7 +45,7 @@ final class LibC {
     }
 
     static int errno(MemorySegment captureState) {
-        return (int) ERRNO.get(captureState, 0L);
+        return captureState.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
     }
 
     /** Rethrows what a method handle threw: bindings declare no checked exceptions of their own. */

@@ -49,7 +49,7 @@ public final class AotTrainCommand implements Command {
         Main.run(new String[] {"version"}, sink, sink, Map.of());
         Path data = Files.createTempDirectory("strata-aot-");
         try (Engine engine = new Engine(Map.of("STRATA_DATA", data.toString()))) {
-            Layer layer = engine.store().importTar(new ByteArrayInputStream(sampleTar(engine.launcher().helper())), "training");
+            Layer layer = TrainingImage.create(engine);
             engine.store().resolve(layer.id().substring(0, 8));
             engine.store().list();
             engine.ids();
@@ -65,13 +65,7 @@ public final class AotTrainCommand implements Command {
             Posix.close(pipe[1]);
             Posix.waitpid(pid);
             Posix.isatty(0);
-            // A fully cached build: make the step's layer by hand, then build it (a cache hit runs nothing).
-            var step = runtime.core.build.BuildScript.fromArguments(List.of("--from", layer.id(), "--run", "true"), Path.of("/"), Map.of());
-            var built = (runtime.core.build.BuildScript.Build) step.segments().get(1);
-            Path staging = engine.store().newStaging();
-            java.nio.file.Files.createDirectory(staging.resolve("root"));
-            engine.store().commit(staging, Optional.of(layer.id()), built.step().instruction());
-            engine.store().discard(staging);
+            TrainingImage.cacheBuildStep(engine, layer);
             Main.run(new String[] {"build", "--from", layer.id().substring(0, 12), "--run", "true"}, sink, sink,
                     Map.of("STRATA_DATA", data.toString()));
             // A real run, as the benchmarks and users start one: the image's only program is the static helper
@@ -86,35 +80,5 @@ public final class AotTrainCommand implements Command {
             Trees.deleteRecursively(data);
         }
         return 0;
-    }
-
-    private static byte[] sampleTar(Path program) throws java.io.IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
-            TarArchiveEntry dir = new TarArchiveEntry("etc/");
-            tar.putArchiveEntry(dir);
-            tar.closeArchiveEntry();
-            byte[] passwd = "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8);
-            TarArchiveEntry file = new TarArchiveEntry("etc/passwd");
-            file.setSize(passwd.length);
-            tar.putArchiveEntry(file);
-            tar.write(passwd);
-            tar.closeArchiveEntry();
-            byte[] code = Files.readAllBytes(program);
-            TarArchiveEntry usr = new TarArchiveEntry("usr/bin/");
-            tar.putArchiveEntry(usr);
-            tar.closeArchiveEntry();
-            TarArchiveEntry exe = new TarArchiveEntry("usr/bin/true");
-            exe.setSize(code.length);
-            exe.setMode(0100755);
-            tar.putArchiveEntry(exe);
-            tar.write(code);
-            tar.closeArchiveEntry();
-            TarArchiveEntry link = new TarArchiveEntry("bin", TarArchiveEntry.LF_SYMLINK);
-            link.setLinkName("usr/bin");
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
-        }
-        return bytes.toByteArray();
     }
 }
