@@ -142,18 +142,24 @@ public final class Posix {
     }
 
     public static int getuid() {
+        int id = ProcStatus.id("Uid:", 0);
+        if (id >= 0) return id;
         try (Arena arena = Arena.ofConfined()) {
             return (int) Syscall.call(LibC.captureState(arena), Syscall.GETUID, 0, 0, 0, 0);
         }
     }
 
     public static int geteuid() {
+        int id = ProcStatus.id("Uid:", 1);
+        if (id >= 0) return id;
         try (Arena arena = Arena.ofConfined()) {
             return (int) Syscall.call(LibC.captureState(arena), Syscall.GETEUID, 0, 0, 0, 0);
         }
     }
 
     public static int getgid() {
+        int id = ProcStatus.id("Gid:", 0);
+        if (id >= 0) return id;
         try (Arena arena = Arena.ofConfined()) {
             return (int) Syscall.call(LibC.captureState(arena), Syscall.GETGID, 0, 0, 0, 0);
         }

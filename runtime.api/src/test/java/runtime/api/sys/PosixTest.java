@@ -23,6 +23,17 @@ class PosixTest {
         assertEquals(ProcessHandle.current().pid(), Posix.getpid());
     }
 
+    @Test
+    void idsFromProcMatchTheSystemCalls() {
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var state = LibC.captureState(arena);
+            assertEquals((int) Syscall.call(state, Syscall.GETUID, 0, 0, 0, 0), ProcStatus.id("Uid:", 0));
+            assertEquals((int) Syscall.call(state, Syscall.GETEUID, 0, 0, 0, 0), ProcStatus.id("Uid:", 1));
+            assertEquals((int) Syscall.call(state, Syscall.GETGID, 0, 0, 0, 0), ProcStatus.id("Gid:", 0));
+        }
+        assertEquals(-1, ProcStatus.id("NoSuchField:", 0));
+    }
+
     private static String run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
