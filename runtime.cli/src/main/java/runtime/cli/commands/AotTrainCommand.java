@@ -1,17 +1,10 @@
 package runtime.cli.commands;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.GZIPOutputStream;
-
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 import runtime.cli.Command;
 import runtime.cli.Invocation;
@@ -25,9 +18,10 @@ import runtime.core.store.Layer;
 import runtime.core.store.Trees;
 
 /**
- * Hidden: the training run for the JDK's AOT cache (./strata records one after each build). It walks the
- * code paths of the common commands (parsing, the store, JSON, tar import, drivers, plans, posix_spawn)
- * in a throwaway store, without creating namespaces, so the cache holds what real commands load.
+ * Hidden: the training run for the JDK's AOT cache that the commands without a cache of their own share
+ * (./strata records it on first use after each build; run, build and version have their own, recorded from a
+ * real invocation). It walks the code paths of the common commands (parsing, the store, JSON, tar import,
+ * drivers, plans, posix_spawn, a run) in a throwaway store, so the cache holds what real commands load.
  */
 public final class AotTrainCommand implements Command {
     @Override
