@@ -74,6 +74,7 @@ public final class Main {
         COMMANDS.put("export-docker", runtime.cli.commands.ExportDockerCommand::new);
         COMMANDS.put("check-driver", runtime.cli.commands.CheckDriverCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
+        COMMANDS.put("__aot-sample", runtime.cli.commands.AotSampleCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);
         COMMANDS.put("parent", ParentCommand::new);
@@ -101,7 +102,19 @@ public final class Main {
         if (args.length == 0 && runtime.api.sys.Posix.isatty(0) && runtime.api.sys.Posix.isatty(1)) args = new String[] {"shell"};
         int code = run(args, System.out, System.err, System.getenv());
         System.out.flush();
+        // Success with nothing else running: returning ends the JVM the same way (shutdown hooks run, status 0)
+        // without System.exit, whose exit logging looks for a System.Logger backend by opening every jar on the
+        // module path (a tenth of a cold strata run).
+        if (code == 0 && onlyThreadKeepingJvmAlive()) return;
         System.exit(code);
+    }
+
+    private static boolean onlyThreadKeepingJvmAlive() {
+        Thread self = Thread.currentThread();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t != self && !t.isDaemon() && t.isAlive()) return false;
+        }
+        return true;
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {

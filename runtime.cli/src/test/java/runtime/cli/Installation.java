@@ -57,8 +57,7 @@ final class Installation {
         exec(List.of("mkdir", "-p", home.resolve("runtime.cli/target").toString(), home.resolve("scripts").toString()));
         exec(List.of("cp", "-a", dist.toString(), home.resolve("runtime.cli/target/dist").toString()));
         // The AOT cache names the jars by path: the copy records its own on first use.
-        exec(List.of("rm", "-f", home.resolve("runtime.cli/target/dist/strata.aot").toString(),
-                home.resolve("runtime.cli/target/dist/strata.aot.none").toString()));
+        exec(List.of("rm", "-rf", home.resolve("runtime.cli/target/dist/aot").toString()));
         exec(List.of("cp", "-a", repo.resolve("strata").toString(), home.toString()));
         exec(List.of("cp", "-a", repo.resolve("scripts/find-jdk").toString(), home.resolve("scripts").toString()));
         exec(List.of("sh", "-c", repo.resolve("scripts/busybox-rootfs") + " > " + home.resolve("busybox.tar")));

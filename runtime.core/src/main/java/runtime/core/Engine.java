@@ -348,7 +348,8 @@ public final class Engine implements AutoCloseable {
      * ({@code $STRATA_DEFAULT_SOURCE}) when one is set.
      */
     public Layer resolveImage(String reference) throws IOException {
-        Optional<runtime.api.source.ImageSource> source = sources().forReference(reference);
+        // Only a SCHEME:REFERENCE can name a source: a plain image id or tag does not pay for loading them.
+        Optional<runtime.api.source.ImageSource> source = reference.indexOf(':') > 0 ? sources().forReference(reference) : Optional.empty();
         if (source.isPresent()) {
             return pull(source.get(), reference.substring(reference.indexOf(':') + 1));
         }

@@ -1,6 +1,7 @@
 package runtime.api.sys;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -11,17 +12,19 @@ final class Downcall {
     private final String name;
     private final FunctionDescriptor descriptor;
     private final boolean captureErrno;
+    private final Linker.Option[] options;
     private volatile MethodHandle handle;
 
-    private Downcall(String name, FunctionDescriptor descriptor, boolean captureErrno) {
+    private Downcall(String name, FunctionDescriptor descriptor, boolean captureErrno, Linker.Option... options) {
         this.name = name;
         this.descriptor = descriptor;
         this.captureErrno = captureErrno;
+        this.options = options;
     }
 
     /** A function whose handle takes the errno capture segment as its first argument. */
-    static Downcall withErrno(String name, FunctionDescriptor descriptor) {
-        return new Downcall(name, descriptor, true);
+    static Downcall withErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        return new Downcall(name, descriptor, true, options);
     }
 
     static Downcall plain(String name, FunctionDescriptor descriptor) {
@@ -31,7 +34,7 @@ final class Downcall {
     MethodHandle handle() {
         MethodHandle h = handle;
         if (h == null) {
-            h = captureErrno ? LibC.withErrno(name, descriptor) : LibC.plain(name, descriptor);
+            h = captureErrno ? LibC.withErrno(name, descriptor, options) : LibC.plain(name, descriptor);
             handle = h;
         }
         return h;

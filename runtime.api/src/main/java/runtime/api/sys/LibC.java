@@ -7,8 +7,8 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * Looks up libc functions for the typed binding classes of this package. Every binding that can fail
@@ -19,13 +19,17 @@ final class LibC {
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    // An offset, not a VarHandle: building a layout path's VarHandle costs milliseconds on a cold start.
+    private static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
     private LibC() {}
 
     /** A downcall whose first argument is the errno capture segment. */
-    static MethodHandle withErrno(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(find(name), descriptor, CAPTURE_ERRNO);
+    static MethodHandle withErrno(String name, FunctionDescriptor descriptor, Linker.Option... more) {
+        Linker.Option[] options = new Linker.Option[more.length + 1];
+        options[0] = CAPTURE_ERRNO;
+        System.arraycopy(more, 0, options, 1, more.length);
+        return LINKER.downcallHandle(find(name), descriptor, options);
     }
 
     static MethodHandle plain(String name, FunctionDescriptor descriptor) {
@@ -41,7 +45,7 @@ final class LibC {
     }
 
     static int errno(MemorySegment captureState) {
-        return (int) ERRNO.get(captureState, 0L);
+        return captureState.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
     }
 
     /** Rethrows what a method handle threw: bindings declare no checked exceptions of their own. */

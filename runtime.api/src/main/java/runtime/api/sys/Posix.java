@@ -1,6 +1,7 @@
 package runtime.api.sys;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -25,46 +26,38 @@ public final class Posix {
     /** {@code umount2} flag: detach now, clean up once no longer busy. */
     public static final int MNT_DETACH = 2;
 
-    private static final Downcall GETUID = Downcall.plain("getuid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall GETEUID = Downcall.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall GETGID = Downcall.plain("getgid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall GETPID = Downcall.plain("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall ISATTY = Downcall.plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Downcall PIPE2 = Downcall.withErrno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final Downcall CLOSE = Downcall.withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final Downcall READ = Downcall.withErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final Downcall WRITE = Downcall.withErrno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final Downcall KILL = Downcall.withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final Downcall WAITPID = Downcall.withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final Downcall MKNOD = Downcall.withErrno("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-
-    private static final Downcall RENAMEAT2 = Downcall.withErrno("renameat2",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    public static final int ENODATA = 61;
+    public static final int O_APPEND = 02000;
     private static final int AT_FDCWD = -100;
     private static final int RENAME_EXCHANGE = 2;
 
-    private static final Downcall CHMOD = Downcall.withErrno("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-
-    private static final Downcall LSETXATTR = Downcall.withErrno("lsetxattr",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final Downcall LGETXATTR = Downcall.withErrno("lgetxattr",
-            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final Downcall LREMOVEXATTR = Downcall.withErrno("lremovexattr",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    public static final int ENODATA = 61;
-
-    public static final int O_APPEND = 02000;
-    private static final Downcall OPEN = Downcall.withErrno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final Downcall UMOUNT2 = Downcall.withErrno("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-
-    private static final Downcall UMASK = Downcall.plain("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    // The calls of a cold strata run go through Syscall (one linked shape); the rest are libc functions.
+    /**
+     * The libc functions, in a class of their own: describing them builds memory layouts, which costs on a
+     * cold JVM, and commands that call none of them (a cached build asks only for its ids) should not pay.
+     */
+    private static final class Functions {
+        private static final Downcall MKNOD = Downcall.withErrno("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+        private static final Downcall RENAMEAT2 = Downcall.withErrno("renameat2",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+        private static final Downcall CHMOD = Downcall.withErrno("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        private static final Downcall LSETXATTR = Downcall.withErrno("lsetxattr",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+        private static final Downcall LGETXATTR = Downcall.withErrno("lgetxattr",
+                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+        private static final Downcall LREMOVEXATTR = Downcall.withErrno("lremovexattr",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        private static final Downcall OPEN = Downcall.withErrno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        private static final Downcall UMOUNT2 = Downcall.withErrno("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        private static final Downcall UMASK = Downcall.plain("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
 
     private Posix() {}
 
     /** {@code umask(2)}: sets the process's file creation mask and returns the previous one. */
     public static int umask(int mask) {
         try {
-            return (int) UMASK.handle().invokeExact(mask);
+            return (int) Functions.UMASK.handle().invokeExact(mask);
         } catch (Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -74,8 +67,8 @@ public final class Posix {
     public static void setxattr(String path, String name, byte[] value) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            MemorySegment v = arena.allocateFrom(JAVA_BYTE_LAYOUT, value);
-            if ((int) LSETXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name), v,
+            MemorySegment v = arena.allocateFrom(JAVA_BYTE, value);
+            if ((int) Functions.LSETXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name), v,
                     (long) value.length, 0) != 0) {
                 throw new ErrnoException("setxattr " + name + " on " + path, LibC.errno(state));
             }
@@ -91,13 +84,13 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment buf = arena.allocate(4096);
-            long n = (long) LGETXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name), buf, 4096L);
+            long n = (long) Functions.LGETXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name), buf, 4096L);
             if (n < 0) {
                 int errno = LibC.errno(state);
                 if (errno == ENODATA || errno == 95 /* EOPNOTSUPP */) return null;
                 throw new ErrnoException("getxattr " + name + " on " + path, errno);
             }
-            return buf.asSlice(0, n).toArray(JAVA_BYTE_LAYOUT);
+            return buf.asSlice(0, n).toArray(JAVA_BYTE);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
@@ -109,7 +102,7 @@ public final class Posix {
     public static void removexattr(String path, String name) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) LREMOVEXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name)) != 0) {
+            if ((int) Functions.LREMOVEXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name)) != 0) {
                 int errno = LibC.errno(state);
                 if (errno != ENODATA) throw new ErrnoException("removexattr " + name + " on " + path, errno);
             }
@@ -127,7 +120,7 @@ public final class Posix {
     public static void chmod(String path, int mode) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) CHMOD.handle().invokeExact(state, arena.allocateFrom(path), mode) != 0) {
+            if ((int) Functions.CHMOD.handle().invokeExact(state, arena.allocateFrom(path), mode) != 0) {
                 throw new ErrnoException("chmod " + path, LibC.errno(state));
             }
         } catch (ErrnoException e) {
@@ -141,7 +134,7 @@ public final class Posix {
     public static void renameExchange(String a, String b) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            int rc = (int) RENAMEAT2.handle().invokeExact(state, AT_FDCWD, arena.allocateFrom(a), AT_FDCWD, arena.allocateFrom(b),
+            int rc = (int) Functions.RENAMEAT2.handle().invokeExact(state, AT_FDCWD, arena.allocateFrom(a), AT_FDCWD, arena.allocateFrom(b),
                     RENAME_EXCHANGE);
             if (rc != 0) throw new ErrnoException("exchange " + a + " and " + b, LibC.errno(state));
         } catch (ErrnoException e) {
@@ -152,42 +145,40 @@ public final class Posix {
     }
 
     public static int getuid() {
-        try {
-            return (int) GETUID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        int id = ProcStatus.id("Uid:", 0);
+        if (id >= 0) return id;
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscall.call(LibC.captureState(arena), Syscall.GETUID, 0, 0, 0, 0);
         }
     }
 
     public static int geteuid() {
-        try {
-            return (int) GETEUID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        int id = ProcStatus.id("Uid:", 1);
+        if (id >= 0) return id;
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscall.call(LibC.captureState(arena), Syscall.GETEUID, 0, 0, 0, 0);
         }
     }
 
     public static int getgid() {
-        try {
-            return (int) GETGID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        int id = ProcStatus.id("Gid:", 0);
+        if (id >= 0) return id;
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscall.call(LibC.captureState(arena), Syscall.GETGID, 0, 0, 0, 0);
         }
     }
 
     public static int getpid() {
-        try {
-            return (int) GETPID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Syscall.call(LibC.captureState(arena), Syscall.GETPID, 0, 0, 0, 0);
         }
     }
 
+    /** What isatty(3) does: a descriptor is a terminal when it has terminal settings. */
     public static boolean isatty(int fd) {
-        try {
-            return (int) ISATTY.handle().invokeExact(fd) == 1;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment termios = arena.allocate(64);
+            return Syscall.call(LibC.captureState(arena), Syscall.IOCTL, fd, Syscall.TCGETS, termios.address(), 0) == 0;
         }
     }
 
@@ -196,7 +187,7 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            if ((int) PIPE2.handle().invokeExact(state, fds, O_CLOEXEC) != 0) {
+            if (Syscall.call(state, Syscall.PIPE2, fds.address(), O_CLOEXEC, 0, 0) != 0) {
                 throw new ErrnoException("pipe2", LibC.errno(state));
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
@@ -210,9 +201,7 @@ public final class Posix {
     public static void close(int fd) {
         if (fd < 0) return;
         try (Arena arena = Arena.ofConfined()) {
-            int ignored = (int) CLOSE.handle().invokeExact(LibC.captureState(arena), fd);
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+            Syscall.call(LibC.captureState(arena), Syscall.CLOSE, fd, 0, 0, 0);
         }
     }
 
@@ -222,9 +211,9 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment native_ = arena.allocate(Math.max(1, length));
             while (true) {
-                long n = (long) READ.handle().invokeExact(state, fd, native_, (long) length);
+                long n = Syscall.call(state, Syscall.READ, fd, native_.address(), length, 0);
                 if (n >= 0) {
-                    MemorySegment.copy(native_, JAVA_BYTE_LAYOUT, 0, buffer, 0, (int) n);
+                    MemorySegment.copy(native_, JAVA_BYTE, 0, buffer, 0, (int) n);
                     return (int) n;
                 }
                 int errno = LibC.errno(state);
@@ -237,16 +226,15 @@ public final class Posix {
         }
     }
 
-    private static final java.lang.foreign.ValueLayout.OfByte JAVA_BYTE_LAYOUT = java.lang.foreign.ValueLayout.JAVA_BYTE;
 
     /** Writes all of {@code data}, retrying on short writes and EINTR. */
     public static void writeAll(int fd, byte[] data) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            MemorySegment native_ = arena.allocateFrom(JAVA_BYTE_LAYOUT, data);
+            MemorySegment native_ = arena.allocateFrom(JAVA_BYTE, data);
             long done = 0;
             while (done < data.length) {
-                long n = (long) WRITE.handle().invokeExact(state, fd, native_.asSlice(done), (long) data.length - done);
+                long n = Syscall.call(state, Syscall.WRITE, fd, native_.address() + done, data.length - done, 0);
                 if (n < 0) {
                     int errno = LibC.errno(state);
                     if (errno == Errno.EINTR) continue;
@@ -265,7 +253,7 @@ public final class Posix {
     public static boolean kill(long pid, int signal) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) KILL.handle().invokeExact(state, (int) pid, signal) == 0) return true;
+            if (Syscall.call(state, Syscall.KILL, (int) pid, signal, 0, 0) == 0) return true;
             int errno = LibC.errno(state);
             if (errno == Errno.ESRCH) return false;
             throw new ErrnoException("kill " + pid, errno);
@@ -282,7 +270,7 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment status = arena.allocate(JAVA_INT);
             while (true) {
-                int r = (int) WAITPID.handle().invokeExact(state, (int) pid, status, 0);
+                long r = Syscall.call(state, Syscall.WAIT4, (int) pid, status.address(), 0, 0);
                 if (r == pid) return status.get(JAVA_INT, 0);
                 int errno = LibC.errno(state);
                 if (errno != Errno.EINTR) throw new ErrnoException("waitpid " + pid, errno);
@@ -300,7 +288,7 @@ public final class Posix {
                 | ((long) (minor & 0xffffff00) << 12) | (minor & 0xff);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) MKNOD.handle().invokeExact(state, arena.allocateFrom(path), mode, dev) != 0) {
+            if ((int) Functions.MKNOD.handle().invokeExact(state, arena.allocateFrom(path), mode, dev) != 0) {
                 throw new ErrnoException("mknod " + path, LibC.errno(state));
             }
         } catch (ErrnoException e) {
@@ -319,7 +307,7 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             while (true) {
                 // Close-on-exec: only the spawn that maps it (dup2 clears the flag) may inherit it.
-                int fd = (int) OPEN.handle().invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, mode);
+                int fd = (int) Functions.OPEN.handle().invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, mode);
                 if (fd >= 0) return fd;
                 int errno = LibC.errno(state);
                 if (errno != Errno.EINTR) throw new ErrnoException(path, errno);
@@ -335,7 +323,7 @@ public final class Posix {
     public static void umount2(String path, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) UMOUNT2.handle().invokeExact(state, arena.allocateFrom(path), flags) != 0) {
+            if ((int) Functions.UMOUNT2.handle().invokeExact(state, arena.allocateFrom(path), flags) != 0) {
                 throw new ErrnoException("unmount " + path, LibC.errno(state));
             }
         } catch (ErrnoException e) {

@@ -23,6 +23,17 @@ class PosixTest {
         assertEquals(ProcessHandle.current().pid(), Posix.getpid());
     }
 
+    @Test
+    void idsFromProcMatchTheSystemCalls() {
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var state = LibC.captureState(arena);
+            assertEquals((int) Syscall.call(state, Syscall.GETUID, 0, 0, 0, 0), ProcStatus.id("Uid:", 0));
+            assertEquals((int) Syscall.call(state, Syscall.GETEUID, 0, 0, 0, 0), ProcStatus.id("Uid:", 1));
+            assertEquals((int) Syscall.call(state, Syscall.GETGID, 0, 0, 0, 0), ProcStatus.id("Gid:", 0));
+        }
+        assertEquals(-1, ProcStatus.id("NoSuchField:", 0));
+    }
+
     private static String run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -60,6 +71,43 @@ class PosixTest {
         assertTrue(status.exited());
         assertEquals(7, status.exitCode());
         assertEquals("from-child\n", new String(buf, 0, n, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void spawnSwapsDescriptorsThatAreEachOthersTargets() throws Exception {
+        int[] a = Posix.pipe();
+        int[] b = Posix.pipe();
+        // a's writer goes to b's writer's number and the other way round: the sources clash with the targets.
+        long pid = Spawn.spawn("/bin/bash", List.of("bash", "-c", "echo to-a >&" + b[1] + "; echo to-b >&" + a[1]),
+                List.of("PATH=/bin:/usr/bin"), Map.of(b[1], a[1], a[1], b[1]));
+        Posix.close(a[1]);
+        Posix.close(b[1]);
+        assertEquals(0, new WaitStatus(Posix.waitpid(pid)).exitCode());
+        byte[] buf = new byte[64];
+        assertEquals("to-a\n", new String(buf, 0, Posix.read(a[0], buf, buf.length), StandardCharsets.UTF_8));
+        assertEquals("to-b\n", new String(buf, 0, Posix.read(b[0], buf, buf.length), StandardCharsets.UTF_8));
+        Posix.close(a[0]);
+        Posix.close(b[0]);
+    }
+
+    @Test
+    void onlyTerminalsAreTerminals() throws Exception {
+        int[] p = Posix.pipe();
+        try {
+            assertFalse(Posix.isatty(p[0]), "a pipe");
+            assertFalse(Posix.isatty(-1), "a bad descriptor");
+        } finally {
+            Posix.close(p[0]);
+            Posix.close(p[1]);
+        }
+        // A pseudo-terminal's master side is a terminal too.
+        int pty = Posix.open("/dev/ptmx", 02 /* O_RDWR */ | Posix.O_CLOEXEC, 0);
+        try {
+            assertTrue(Posix.isatty(pty));
+        } finally {
+            Posix.close(pty);
+        }
+        assertEquals(Integer.parseInt(run("id", "-u")), Posix.geteuid());
     }
 
     @Test

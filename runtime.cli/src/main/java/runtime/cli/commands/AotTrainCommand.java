@@ -1,17 +1,10 @@
 package runtime.cli.commands;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.GZIPOutputStream;
-
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 import runtime.cli.Command;
 import runtime.cli.Invocation;
@@ -25,9 +18,10 @@ import runtime.core.store.Layer;
 import runtime.core.store.Trees;
 
 /**
- * Hidden: the training run for the JDK's AOT cache (./strata records one after each build). It walks the
- * code paths of the common commands (parsing, the store, JSON, tar import, drivers, plans, posix_spawn)
- * in a throwaway store, without creating namespaces, so the cache holds what real commands load.
+ * Hidden: the training run for the JDK's AOT cache that the commands without a cache of their own share
+ * (./strata records it on first use after each build; run, build and version have their own, recorded from a
+ * real invocation). It walks the code paths of the common commands (parsing, the store, JSON, tar import,
+ * drivers, plans, posix_spawn, a run) in a throwaway store, so the cache holds what real commands load.
  */
 public final class AotTrainCommand implements Command {
     @Override
@@ -49,7 +43,7 @@ public final class AotTrainCommand implements Command {
         Main.run(new String[] {"version"}, sink, sink, Map.of());
         Path data = Files.createTempDirectory("strata-aot-");
         try (Engine engine = new Engine(Map.of("STRATA_DATA", data.toString()))) {
-            Layer layer = engine.store().importTar(new ByteArrayInputStream(sampleTar()), "training");
+            Layer layer = TrainingImage.create(engine);
             engine.store().resolve(layer.id().substring(0, 8));
             engine.store().list();
             engine.ids();
@@ -65,40 +59,20 @@ public final class AotTrainCommand implements Command {
             Posix.close(pipe[1]);
             Posix.waitpid(pid);
             Posix.isatty(0);
-            // A fully cached build: make the step's layer by hand, then build it (a cache hit runs nothing).
-            var step = runtime.core.build.BuildScript.fromArguments(List.of("--from", layer.id(), "--run", "true"), Path.of("/"), Map.of());
-            var built = (runtime.core.build.BuildScript.Build) step.segments().get(1);
-            Path staging = engine.store().newStaging();
-            java.nio.file.Files.createDirectory(staging.resolve("root"));
-            engine.store().commit(staging, Optional.of(layer.id()), built.step().instruction());
-            engine.store().discard(staging);
+            TrainingImage.cacheBuildStep(engine, layer);
             Main.run(new String[] {"build", "--from", layer.id().substring(0, 12), "--run", "true"}, sink, sink,
                     Map.of("STRATA_DATA", data.toString()));
+            // A real run, as the benchmarks and users start one: the image's only program is the static helper
+            // binary (it exits at once without a plan), so the training needs nothing from the host.
+            Map<String, String> env = new java.util.HashMap<>(in.env());
+            env.put("STRATA_DATA", data.toString());
+            Main.run(new String[] {"run", layer.id().substring(0, 12), "/usr/bin/true"}, sink, sink, env);
+            Main.run(new String[] {"run", "--debug", layer.id().substring(0, 12), "/usr/bin/true"}, sink, sink, env);
             Main.run(new String[] {"images"}, sink, sink, Map.of("STRATA_DATA", data.toString()));
             Optional.of(engine.store().rootShell(engine.store().chain(layer)));
         } finally {
             Trees.deleteRecursively(data);
         }
         return 0;
-    }
-
-    private static byte[] sampleTar() throws java.io.IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
-            TarArchiveEntry dir = new TarArchiveEntry("etc/");
-            tar.putArchiveEntry(dir);
-            tar.closeArchiveEntry();
-            byte[] passwd = "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8);
-            TarArchiveEntry file = new TarArchiveEntry("etc/passwd");
-            file.setSize(passwd.length);
-            tar.putArchiveEntry(file);
-            tar.write(passwd);
-            tar.closeArchiveEntry();
-            TarArchiveEntry link = new TarArchiveEntry("bin", TarArchiveEntry.LF_SYMLINK);
-            link.setLinkName("usr/bin");
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
-        }
-        return bytes.toByteArray();
     }
 }

@@ -108,7 +108,7 @@ public final class RunCommand implements Command {
         signals.attach(container);
         if (in.debug()) {
             in.err().println("strata: started pid " + container.pid() + ": " + timings
-                    + String.format(" (total %.2f ms)", timings.totalNanos() / 1e6));
+                    + " (total " + Timings.millis(timings.totalNanos()) + " ms)");
         }
         WaitStatus status = container.waitFor();
         return status.shellCode();

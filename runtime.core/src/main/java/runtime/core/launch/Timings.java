@@ -26,8 +26,18 @@ public final class Timings {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < names.size(); i++) {
             if (i > 0) sb.append(", ");
-            sb.append(names.get(i)).append(' ').append(String.format("%.2f ms", nanos.get(i) / 1e6));
+            sb.append(names.get(i)).append(' ').append(millis(nanos.get(i))).append(" ms");
         }
         return sb.toString();
+    }
+
+    /**
+     * Milliseconds with two decimals. Not String.format: its first use loads the locale's number
+     * formatting, which costs a cold {@code strata run --debug} more than the phases it reports.
+     */
+    public static String millis(long nanos) {
+        long hundredths = Math.round(nanos / 1e4);
+        long fraction = hundredths % 100;
+        return (hundredths / 100) + (fraction < 10 ? ".0" : ".") + fraction;
     }
 }

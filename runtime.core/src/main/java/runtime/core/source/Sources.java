@@ -45,7 +45,7 @@ public final class Sources {
     }
 
     public static Sources boot() {
-        return new Sources(ServiceLoader.load(ImageSource.class));
+        return new Sources(runtime.core.drivers.Drivers.bootLoader(ImageSource.class));
     }
 
     public List<ImageSource> all() {

@@ -1,0 +1,50 @@
+package runtime.api.sys;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * libc's variadic {@code long syscall(long number, ...)}, always called with four word-sized arguments.
+ * Linking a downcall costs milliseconds per distinct function shape on a cold JVM (the method handles and
+ * stub class are generated then, and the AOT cache does not keep them); the simple system calls of a
+ * {@code strata run} (ids, pipe, close, read, write, wait, kill, isatty) all share this one shape, so a cold
+ * start links once instead of once per call.
+ */
+final class Syscall {
+    private static final boolean AARCH64 = System.getProperty("os.arch").equals("aarch64");
+
+    // Numbers from <asm/unistd_64.h> (x86_64) and <asm-generic/unistd.h> (aarch64).
+    static final long READ = AARCH64 ? 63 : 0;
+    static final long WRITE = AARCH64 ? 64 : 1;
+    static final long CLOSE = AARCH64 ? 57 : 3;
+    static final long IOCTL = AARCH64 ? 29 : 16;
+    static final long GETPID = AARCH64 ? 172 : 39;
+    static final long WAIT4 = AARCH64 ? 260 : 61;
+    static final long KILL = AARCH64 ? 129 : 62;
+    static final long GETUID = AARCH64 ? 174 : 102;
+    static final long GETGID = AARCH64 ? 176 : 104;
+    static final long GETEUID = AARCH64 ? 175 : 107;
+    static final long PIPE2 = AARCH64 ? 59 : 293;
+
+    /** {@code ioctl} request that reads a terminal's settings (what isatty(3) asks); same on both. */
+    static final long TCGETS = 0x5401;
+
+    private static final Downcall SYSCALL = Downcall.withErrno("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+
+    private Syscall() {}
+
+    /** The raw result: -1 with errno in {@code state} on failure. */
+    static long call(MemorySegment state, long number, long a, long b, long c, long d) {
+        MethodHandle h = SYSCALL.handle();
+        try {
+            return (long) h.invokeExact(state, number, a, b, c, d);
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+}
