@@ -200,8 +200,9 @@ public final class ImageStore {
             Files.createDirectory(root);
             TarExtractor extractor = new TarExtractor(root, asRoot, limits);
             DigestInputStream hashed = new DigestInputStream(raw, digest);
-            try (InputStream in = Decompress.open(hashed)) {
+            try (InputStream decompressed = Decompress.open(hashed); ReadAhead in = new ReadAhead(decompressed)) {
                 extractor.extract(in);
+                in.close(); // the reader thread stops here: the raw stream is ours again
                 // Hash the trailing padding too (the key is the whole file), from the raw bytes: decompressing
                 // a trailer could expand without bound past the extractor's limits.
                 hashed.transferTo(java.io.OutputStream.nullOutputStream());
