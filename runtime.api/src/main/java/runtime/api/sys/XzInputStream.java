@@ -32,6 +32,7 @@ public final class XzInputStream extends InputStream {
     private static final long AVAIL_OUT = 32;
     private static final int LZMA_OK = 0;
     private static final int LZMA_STREAM_END = 1;
+    private static final int LZMA_BUF_ERROR = 10;
     private static final int LZMA_RUN = 0;
     private static final int LZMA_FINISH = 3;
     private static final int LZMA_CONCATENATED = 0x08;
@@ -136,8 +137,11 @@ public final class XzInputStream extends InputStream {
         outputEnd = BUFFER - stream.get(JAVA_LONG, AVAIL_OUT);
         if (rc == LZMA_STREAM_END) {
             finished = true;
+        } else if (rc == LZMA_BUF_ERROR) {
+            // liblzma's answer to a second call without progress: the input ended inside the stream. An
+            // EOFException, as the JDK's and tukaani's decoders throw, so callers can say "truncated".
+            throw new java.io.EOFException("xz: " + describe(rc));
         } else if (rc != LZMA_OK) {
-            // Includes LZMA_BUF_ERROR: liblzma's answer to a second call without progress (truncated input).
             throw new IOException("xz: " + describe(rc));
         }
     }
