@@ -1,11 +1,8 @@
 package runtime.jmh;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -23,14 +20,15 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import runtime.core.Engine;
+import runtime.core.launch.ContainerPlans;
 import runtime.core.launch.Timings;
 import runtime.core.store.Layer;
-import runtime.core.store.Trees;
 
 /**
- * Container start to exit of /bin/true on a busybox image, plash-style (overlay, shared host), from a
- * warm JVM: the cost strata adds per container once the JVM is up. The image is imported from the tar
- * named by -Dstrata.bench.rootfs (scripts/busybox-rootfs makes one).
+ * Container start to exit of /bin/true on a busybox image from a warm JVM: the cost strata adds per
+ * container once the JVM is up. {@code startToExit} is plash-style (overlay, shared host network and
+ * files); {@code isolatedStartToExit} is what {@code strata run -i} does (pid, net, uts and ipc
+ * namespaces, no network, private /dev, /proc and /tmp).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -39,29 +37,32 @@ import runtime.core.store.Trees;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class ContainerStartBenchmark {
-    private Path data;
-    private Engine engine;
+    private BenchStore store;
     private Layer image;
-    private Engine.RunOptions options;
+    private Engine.RunOptions plash;
+    private Engine.RunOptions isolated;
 
     @Setup(Level.Trial)
     public void setup() throws IOException {
-        data = Files.createTempDirectory("strata-bench-");
-        engine = new Engine(Map.of("STRATA_DATA", data.toString()));
-        try (InputStream in = Files.newInputStream(Path.of(System.getProperty("strata.bench.rootfs")))) {
-            image = engine.store().importTar(in, "busybox rootfs");
-        }
-        options = new Engine.RunOptions(Optional.empty(), "host", Path.of("/"), List.of("PATH=/bin:/usr/bin"), List.of());
+        store = new BenchStore();
+        image = store.busybox();
+        plash = new Engine.RunOptions(Optional.empty(), "host", Path.of("/"), List.of("PATH=/bin:/usr/bin"), List.of());
+        isolated = new Engine.RunOptions(Optional.empty(), "none", Path.of("/"), List.of("PATH=/bin:/usr/bin", "HOSTNAME=bench"),
+                List.of()).isolated(new ContainerPlans.Isolation("bench", false));
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        engine.close();
-        Trees.deleteRecursively(data);
+        store.close();
     }
 
     @Benchmark
     public int startToExit() throws Exception {
-        return engine.run(image, List.of("/bin/true"), options, new Timings()).waitFor().shellCode();
+        return store.engine.run(image, List.of("/bin/true"), plash, new Timings()).waitFor().shellCode();
+    }
+
+    @Benchmark
+    public int isolatedStartToExit() throws Exception {
+        return store.engine.run(image, List.of("/bin/true"), isolated, new Timings()).waitFor().shellCode();
     }
 }

@@ -31,6 +31,10 @@ public final class Posix {
     private static final int AT_FDCWD = -100;
     private static final int RENAME_EXCHANGE = 2;
 
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    /** {@code tv_nsec} value of {@code utimensat}: leave this time as it is. */
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+
     // The calls of a cold strata run go through Syscall (one linked shape); the rest are libc functions.
     /**
      * The libc functions, in a class of their own: describing them builds memory layouts, which costs on a
@@ -49,6 +53,9 @@ public final class Posix {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         private static final Downcall OPEN = Downcall.withErrno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
         private static final Downcall UMOUNT2 = Downcall.withErrno("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        private static final Downcall LCHOWN = Downcall.withErrno("lchown", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        private static final Downcall UTIMENSAT = Downcall.withErrno("utimensat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
         private static final Downcall UMASK = Downcall.plain("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
 
@@ -122,6 +129,42 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             if ((int) Functions.CHMOD.handle().invokeExact(state, arena.allocateFrom(path), mode) != 0) {
                 throw new ErrnoException("chmod " + path, LibC.errno(state));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /** {@code lchown(2)}: owner and group in one call, of the link itself for a symlink. */
+    public static void lchown(String path, int uid, int gid) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            if ((int) Functions.LCHOWN.handle().invokeExact(state, arena.allocateFrom(path), uid, gid) != 0) {
+                throw new ErrnoException("lchown " + path, LibC.errno(state));
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw LibC.rethrow(t);
+        }
+    }
+
+    /**
+     * Sets the modification time ({@code utimensat(AT_SYMLINK_NOFOLLOW)}, access time untouched) by path in
+     * one call, of the link itself for a symlink; the JDK's attribute view opens the file to do it.
+     */
+    public static void setModificationTime(String path, long epochSecond, int nanos) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            MemorySegment times = arena.allocate(JAVA_LONG, 4); // struct timespec[2]: atime, mtime
+            times.setAtIndex(JAVA_LONG, 0, 0);
+            times.setAtIndex(JAVA_LONG, 1, UTIME_OMIT);
+            times.setAtIndex(JAVA_LONG, 2, epochSecond);
+            times.setAtIndex(JAVA_LONG, 3, nanos);
+            if ((int) Functions.UTIMENSAT.handle().invokeExact(state, AT_FDCWD, arena.allocateFrom(path), times, AT_SYMLINK_NOFOLLOW) != 0) {
+                throw new ErrnoException("utimensat " + path, LibC.errno(state));
             }
         } catch (ErrnoException e) {
             throw e;

@@ -20,7 +20,11 @@ public final class Decompress {
         byte[] magic = in.readNBytes(6);
         in.reset();
         if (starts(magic, 0x1f, 0x8b)) return new GZIPInputStream(in, 1 << 16);
-        if (starts(magic, 0xfd, '7', 'z', 'X', 'Z', 0x00)) return new XZInputStream(in);
+        if (starts(magic, 0xfd, '7', 'z', 'X', 'Z', 0x00)) {
+            // liblzma when present: several times faster than the Java decoder (see XzInputStream).
+            java.util.Optional<InputStream> xz = runtime.api.sys.XzInputStream.open(in);
+            return xz.isPresent() ? xz.get() : new XZInputStream(in);
+        }
         if (starts(magic, 0x28, 0xb5, 0x2f, 0xfd)) return new ZstdInputStream(in);
         if (starts(magic, 'B', 'Z', 'h')) return new BZip2CompressorInputStream(in, true);
         return in;

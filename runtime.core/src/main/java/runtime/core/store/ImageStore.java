@@ -193,15 +193,16 @@ public final class ImageStore {
      * the SHA-256 of the stream's bytes: importing the same archive twice yields the same image.
      */
     public Layer importTar(InputStream raw, String source) throws IOException {
-        MessageDigest digest = sha256();
+        MessageDigest digest = runtime.api.sys.Sha256.newDigest();
         Path staging = newStaging();
         try {
             Path root = staging.resolve("root");
             Files.createDirectory(root);
             TarExtractor extractor = new TarExtractor(root, asRoot, limits);
             DigestInputStream hashed = new DigestInputStream(raw, digest);
-            try (InputStream in = Decompress.open(hashed)) {
+            try (InputStream decompressed = Decompress.open(hashed); ReadAhead in = new ReadAhead(decompressed)) {
                 extractor.extract(in);
+                in.close(); // the reader thread stops here: the raw stream is ours again
                 // Hash the trailing padding too (the key is the whole file), from the raw bytes: decompressing
                 // a trailer could expand without bound past the extractor's limits.
                 hashed.transferTo(java.io.OutputStream.nullOutputStream());
@@ -212,7 +213,8 @@ public final class ImageStore {
             }
             if (extractor.entries() == 0) throw new StoreException("cannot import " + source + ": not a tar archive (no entries)");
             String instruction = "import-tar sha256:" + HexFormat.of().formatHex(digest.digest());
-            return commit(staging, Optional.empty(), instruction);
+            // The extractor counted the size as it wrote: walking a large tree again would cost a stat per file.
+            return commit(staging, Optional.empty(), instruction, false, extractor.size());
         } finally {
             discard(staging);
         }
@@ -256,6 +258,11 @@ public final class ImageStore {
      * is swapped for the new one atomically (a rebuild with --no-cache), and the old content discarded.
      */
     public Layer commit(Path staging, Optional<String> parent, String instruction, boolean replace) throws IOException {
+        return commit(staging, parent, instruction, replace, -1);
+    }
+
+    /** {@code size}: the bytes of the layer's regular files if known, else -1 (then they are counted). */
+    private Layer commit(Path staging, Optional<String> parent, String instruction, boolean replace, long size) throws IOException {
         String id = layerId(parent, instruction);
         Optional<Layer> existing = layer(id);
         if (existing.isPresent() && !replace) return existing.get();
@@ -263,7 +270,7 @@ public final class ImageStore {
             Files.writeString(staging.resolve("parent"), parent.get() + "\n");
         }
         LayerInfo info = new LayerInfo(id, parent.orElse(null), instruction, Instant.now().toString(),
-                Trees.size(staging.resolve("root")));
+                size >= 0 ? size : Trees.size(staging.resolve("root")));
         Json.MAPPER.writeValue(staging.resolve("layer.json").toFile(), info);
         Files.createDirectories(layersDirectory());
         Path target = layersDirectory().resolve(id);

@@ -2,13 +2,10 @@ package runtime.core.store;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -85,9 +82,19 @@ public final class TarExtractor {
     private final Limits limits;
     private final List<Runnable> directoryFixups = new ArrayList<>();
     private final byte[] buffer = new byte[1 << 16];
+    /**
+     * Directories already resolved inside the layer, by their components joined with '/'. An archive
+     * lists a directory's entries together, so most entries resolve their parent with one lookup here
+     * instead of a stat per component. Every value is a chain of real directories (no symlinks), so it
+     * stays valid until a directory or symlink is removed or replaced: then the cache is cleared.
+     */
+    private final java.util.Map<String, Path> resolved = new java.util.HashMap<>();
+    /** Whether a directory or symlink was removed, so that a path seen earlier may now lead elsewhere. */
+    private boolean replacedDirectories;
     private int skippedDevices;
     private long entries;
     private long bytes;
+    private long size;
 
     public TarExtractor(Path root, boolean asRoot) {
         this(root, asRoot, Limits.DEFAULT);
@@ -102,6 +109,14 @@ public final class TarExtractor {
     /** Bytes of file content unpacked so far. */
     public long bytes() {
         return bytes;
+    }
+
+    /**
+     * Total bytes of the regular files in the layer, hard links counted once per name (what
+     * {@link Trees#size} would find after the extraction, without walking the tree again).
+     */
+    public long size() {
+        return size;
     }
 
     /** Device nodes that could not be created (rootless). */
@@ -127,7 +142,7 @@ public final class TarExtractor {
                 continue;
             }
             String name = parts.getLast();
-            Path parent = resolveInside(parts.subList(0, parts.size() - 1), true);
+            Path parent = resolveParent(parts, true);
             if (name.equals(LayerFormat.OCI_OPAQUE)) {
                 // OCI: hide the lower layers' content of this directory.
                 LayerFormat.markOpaque(parent, asRoot);
@@ -157,13 +172,41 @@ public final class TarExtractor {
         }
     }
 
+    /**
+     * Creates the entry's node. A fresh layer rarely has the name already, so creation is tried first and
+     * whatever is in the way removed only when the kernel says so (one syscall saved per entry).
+     */
     private void unpack(TarArchiveInputStream tar, TarArchiveEntry entry, Path target) throws IOException {
         if (entry.isDirectory()) {
-            if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                removeExisting(target);
+            try {
                 Files.createDirectory(target);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                    removeExisting(target);
+                    Files.createDirectory(target);
+                }
             }
             applyMetadata(target, entry, true);
+            return;
+        }
+        if (entry.isLink()) {
+            // Checked before anything in the way is removed: a bad link must not delete what it names.
+            Path existing = hardLinkTarget(entry);
+            long linkedSize = Files.isRegularFile(existing, LinkOption.NOFOLLOW_LINKS) ? Files.size(existing) : 0;
+            try {
+                Files.createLink(target, existing);
+            } catch (FileAlreadyExistsException e) {
+                removeExisting(target);
+                // What was removed may have been the link's own parent chain: resolve it afresh.
+                existing = hardLinkTarget(entry);
+                Files.createLink(target, existing);
+            }
+            size += linkedSize;
+            return;
+        }
+        if (entry.isFile() && !entry.isSymbolicLink() && !entry.isCharacterDevice() && !entry.isBlockDevice() && !entry.isFIFO()) {
+            copyBounded(tar, entry, target);
+            applyMetadata(target, entry, false);
             return;
         }
         removeExisting(target);
@@ -171,17 +214,6 @@ public final class TarExtractor {
             Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
             applyOwner(target, entry);
             setTime(target, entry);
-        } else if (entry.isLink()) {
-            List<String> linkParts = normalise(entry.getLinkName());
-            if (linkParts.isEmpty()) throw new StoreException("tar entry " + entry.getName() + ": hard link to the layer root");
-            Path linkParent = resolveInside(linkParts.subList(0, linkParts.size() - 1), false);
-            Path existing = linkParent.resolve(linkParts.getLast());
-            // Only regular files and symlinks: a link to a whiteout (a 0:0 device) or a device node would
-            // copy a deletion or a device under a new name.
-            if (!Files.isRegularFile(existing, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(existing)) {
-                throw new StoreException("tar entry " + entry.getName() + ": hard link to missing or non-file " + entry.getLinkName());
-            }
-            Files.createLink(target, existing);
         } else if (entry.isCharacterDevice() || entry.isBlockDevice()) {
             if (!asRoot) {
                 skippedDevices++;
@@ -201,9 +233,6 @@ public final class TarExtractor {
                 throw new StoreException("tar entry " + entry.getName() + ": " + e.getMessage(), e);
             }
             applySpecialMetadata(target, entry);
-        } else if (entry.isFile()) {
-            copyBounded(tar, entry, target);
-            applyMetadata(target, entry, false);
         } else {
             throw new StoreException("tar entry " + entry.getName() + ": unsupported type '" + (char) entry.getLinkFlag() + "'");
         }
@@ -245,15 +274,31 @@ public final class TarExtractor {
     private void copyBounded(TarArchiveInputStream tar, TarArchiveEntry entry, Path target) throws IOException {
         long declared = entry.isSparse() ? Math.max(entry.getRealSize(), entry.getSize()) : entry.getSize();
         if (declared > limits.maxBytes() - bytes) throw tooLarge(entry);
-        try (java.io.OutputStream out = Files.newOutputStream(target, java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE)) {
+        long written = 0;
+        try (java.io.OutputStream out = createReplacing(target)) {
             int n;
             while ((n = tar.read(buffer)) > 0) {
                 bytes += n;
                 if (bytes > limits.maxBytes()) throw tooLarge(entry);
                 out.write(buffer, 0, n);
+                written += n;
             }
         }
+        size += written;
+    }
+
+    /** O_CREAT|O_EXCL: never opens (or follows a symlink to) anything that is already there; that is removed first. */
+    private java.io.OutputStream createReplacing(Path target) throws IOException {
+        try {
+            return createNew(target);
+        } catch (FileAlreadyExistsException e) {
+            removeExisting(target);
+            return createNew(target);
+        }
+    }
+
+    private static java.io.OutputStream createNew(Path target) throws IOException {
+        return Files.newOutputStream(target, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
     }
 
     private StoreException tooLarge(TarArchiveEntry entry) {
@@ -261,11 +306,29 @@ public final class TarExtractor {
                 + " bytes (the limit is " + Limits.SIZE_VARIABLE + ")");
     }
 
+    /**
+     * Removes what is at {@code target} (a subtree included), keeping {@link #size} true. Removing a
+     * directory or symlink may change what a cached parent path means, so the cache is cleared then.
+     */
     private void removeExisting(Path target) throws IOException {
+        java.nio.file.attribute.BasicFileAttributes existing;
         try {
-            Files.deleteIfExists(target);
-        } catch (DirectoryNotEmptyException e) {
+            existing = Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        if (existing.isRegularFile()) {
+            Files.delete(target);
+            size -= existing.size();
+            return;
+        }
+        resolved.clear();
+        replacedDirectories = true;
+        if (existing.isDirectory()) {
+            size -= Trees.size(target);
             Trees.deleteRecursively(target);
+        } else {
+            Files.delete(target);
         }
     }
 
@@ -285,6 +348,42 @@ public final class TarExtractor {
         return List.copyOf(parts);
     }
 
+    /** Whether every component from the layer root down to {@code dir} is a real directory (no symlink). */
+    private boolean isDirectoryChain(Path dir) {
+        Path current = root;
+        for (Path part : root.relativize(dir)) {
+            current = current.resolve(part);
+            if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) return false;
+        }
+        return true;
+    }
+
+    /** The directory an entry named by {@code parts} goes into, from the cache when it was resolved before. */
+    private Path resolveParent(List<String> parts, boolean create) throws IOException {
+        List<String> parentParts = parts.subList(0, parts.size() - 1);
+        if (parentParts.isEmpty()) return root;
+        String key = String.join("/", parentParts);
+        Path parent = resolved.get(key);
+        if (parent == null) {
+            parent = resolveInside(parentParts, create);
+            resolved.put(key, parent);
+        }
+        return parent;
+    }
+
+    /** The existing file a hard link entry names: a regular file or symlink inside the layer. */
+    private Path hardLinkTarget(TarArchiveEntry entry) throws IOException {
+        List<String> linkParts = normalise(entry.getLinkName());
+        if (linkParts.isEmpty()) throw new StoreException("tar entry " + entry.getName() + ": hard link to the layer root");
+        Path existing = resolveParent(linkParts, false).resolve(linkParts.getLast());
+        // Only regular files and symlinks: a link to a whiteout (a 0:0 device) or a device node would
+        // copy a deletion or a device under a new name.
+        if (!Files.isRegularFile(existing, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(existing)) {
+            throw new StoreException("tar entry " + entry.getName() + ": hard link to missing or non-file " + entry.getLinkName());
+        }
+        return existing;
+    }
+
     /**
      * Resolves directory components inside the layer as a chroot would: symlinks are followed, with
      * absolute targets and {@code ..} confined to the layer. Missing directories are created if asked.
@@ -302,7 +401,13 @@ public final class TarExtractor {
                 continue;
             }
             Path next = current.resolve(part);
-            if (Files.isSymbolicLink(next)) {
+            java.nio.file.attribute.BasicFileAttributes attributes;
+            try {
+                attributes = Files.readAttributes(next, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (java.nio.file.NoSuchFileException e) {
+                attributes = null;
+            }
+            if (attributes != null && attributes.isSymbolicLink()) {
                 if (++hops > MAX_SYMLINK_HOPS) throw new StoreException("too many symlinks resolving " + String.join("/", components));
                 String link = Files.readSymbolicLink(next).toString();
                 if (link.startsWith("/")) {
@@ -313,14 +418,14 @@ public final class TarExtractor {
                 for (int i = linkParts.size() - 1; i >= 0; i--) todo.addFirst(linkParts.get(i));
                 continue;
             }
-            if (!Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
+            if (attributes == null) {
                 if (!create) throw new StoreException("tar: " + String.join("/", components) + " does not exist in the layer");
                 try {
                     Files.createDirectory(next);
                 } catch (FileAlreadyExistsException e) {
                     // raced with nothing: we are the only writer, but keep going if it is a directory
                 }
-            } else if (!Files.isDirectory(next, LinkOption.NOFOLLOW_LINKS)) {
+            } else if (!attributes.isDirectory()) {
                 throw new StoreException("tar: " + String.join("/", components) + " is not a directory in the layer");
             }
             stack.addLast(current);
@@ -337,6 +442,9 @@ public final class TarExtractor {
             Files.setAttribute(target, "unix:mode", mode | 0700, LinkOption.NOFOLLOW_LINKS);
             directoryFixups.add(() -> {
                 try {
+                    // The directory may since have been replaced, or a component above it by a symlink:
+                    // changing what the path leads to now could change a file outside the layer.
+                    if (replacedDirectories && !isDirectoryChain(target)) return;
                     Files.setAttribute(target, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
                     setTime(target, entry);
                 } catch (IOException e) {
@@ -352,7 +460,12 @@ public final class TarExtractor {
                 throw new StoreException("tar entry " + entry.getName() + ": " + e.getMessage(), e);
             }
         } else {
-            Files.setAttribute(target, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+            // A regular file this extractor just created (O_EXCL), so chmod by path cannot follow a link.
+            try {
+                Posix.chmod(target.toString(), mode);
+            } catch (ErrnoException e) {
+                throw new StoreException("tar entry " + entry.getName() + ": " + e.getMessage(), e);
+            }
             setTime(target, entry);
         }
     }
@@ -372,13 +485,20 @@ public final class TarExtractor {
 
     private void applyOwner(Path target, TarArchiveEntry entry) throws IOException {
         if (!asRoot) return;
-        Files.setAttribute(target, "unix:uid", (int) entry.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(target, "unix:gid", (int) entry.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+        try {
+            Posix.lchown(target.toString(), (int) entry.getLongUserId(), (int) entry.getLongGroupId());
+        } catch (ErrnoException e) {
+            throw new StoreException("tar entry " + entry.getName() + ": " + e.getMessage(), e);
+        }
     }
 
+    /** The entry's modification time, by path without following a symlink (one utimensat). */
     private static void setTime(Path target, TarArchiveEntry entry) throws IOException {
-        FileTime time = FileTime.from(entry.getLastModifiedTime().toInstant());
-        Files.getFileAttributeView(target, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                .setTimes(time, null, null);
+        java.time.Instant time = entry.getLastModifiedTime().toInstant();
+        try {
+            Posix.setModificationTime(target.toString(), time.getEpochSecond(), time.getNano());
+        } catch (ErrnoException e) {
+            throw new StoreException("tar entry " + entry.getName() + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -170,4 +170,26 @@ class TarExtractorTest {
                 () -> extract(new TarFixtures().file("etc/.wh.gone", "", 0644).hardlink("etc/copy", "etc/gone").bytes()));
         assertTrue(e.getMessage().contains("hard link to missing or non-file"), e.getMessage());
     }
+
+    @Test
+    void aDirectoryReplacedByASymlinkAfterUseIsNotWrittenThrough() throws Exception {
+        // "d" is resolved (and remembered) for d/a, then becomes a symlink out of the layer: d/b must still
+        // land inside, and d's deferred mode must not be applied through the link to the host.
+        Files.setPosixFilePermissions(outside, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        extract(new TarFixtures().dir("d", 0555).file("d/a", "a", 0644).symlink("d", outside.toString())
+                .file("d/b", "b", 0644).bytes());
+        assertEquals(0, outsideEntries());
+        assertTrue(Files.exists(layer.resolve(outside.toString().substring(1)).resolve("b")));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(outside)));
+    }
+
+    @Test
+    void sizeCountsFilesOnceEachNameLikeAWalk() throws Exception {
+        TarExtractor extractor = new TarExtractor(layer, false);
+        extractor.extract(new ByteArrayInputStream(new TarFixtures().file("a", "12345", 0644).file("d/b", "123", 0644)
+                .hardlink("d/c", "a").file("a", "1", 0644).dir("gone", 0755).file("gone/x", "1234567", 0644)
+                .file("gone", "22", 0644).bytes()));
+        assertEquals(Trees.size(layer), extractor.size());
+        assertEquals(1 + 3 + 5 + 2, extractor.size());
+    }
 }
