@@ -149,8 +149,7 @@ public final class OciPlans {
                 plan.add(new SetupOp.Mount(null, target, null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | o.flags(), null));
             }
         } else if (m.type().equals("cgroup")) {
-            // The host's hierarchies, read-only as asked; a cgroup namespace makes the container's own group its root.
-            plan.add(new SetupOp.Bind(Path.of("/sys/fs/cgroup"), target, o.readOnly(), true));
+            cgroupMount(plan, target, o);
         } else {
             plan.add(new SetupOp.MakeDirectories(target, 0755));
             switch (m.type()) {
@@ -161,6 +160,36 @@ public final class OciPlans {
             }
         }
         if (o.propagation() != 0) plan.add(new SetupOp.Mount(null, target, null, o.propagation(), null));
+    }
+
+    /**
+     * The host's cgroup hierarchies, each bound on its own so read-only holds for every one (a recursive
+     * bind is read-only at its top mount only): on cgroup v2 the one tree, on v1 a tmpfs with a bind per
+     * hierarchy and the host's symlinks (cpu -> cpu,cpuacct).
+     */
+    private static void cgroupMount(List<SetupOp> plan, Path target, MountOptions o) {
+        Path host = Path.of("/sys/fs/cgroup");
+        if (Files.exists(host.resolve("cgroup.controllers"))) {
+            plan.add(new SetupOp.Bind(host, target, o.readOnly(), true));
+            return;
+        }
+        plan.add(new SetupOp.MakeDirectories(target, 0755));
+        plan.add(new SetupOp.Mount("tmpfs", target, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC, "mode=755"));
+        try (var entries = Files.list(host)) {
+            for (Path entry : entries.sorted().toList()) {
+                Path inside = target.resolve(entry.getFileName().toString());
+                if (Files.isSymbolicLink(entry)) {
+                    plan.add(new SetupOp.Symlink(Files.readSymbolicLink(entry).toString(), inside));
+                } else if (Files.isDirectory(entry)) {
+                    plan.add(new SetupOp.Bind(entry, inside, o.readOnly(), true));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot list " + host + ": " + e.getMessage());
+        }
+        if (o.readOnly()) {
+            plan.add(new SetupOp.Mount(null, target, null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | MountFlags.MS_RDONLY, null));
+        }
     }
 
     private static void devices(List<SetupOp> plan, OciSpec.Linux linux) {
@@ -181,15 +210,21 @@ public final class OciPlans {
     /** Limits, user, capabilities, no_new_privs, seccomp, inherited descriptors, exec: the end of both plans. */
     private static void process(List<SetupOp> plan, OciSpec.Process process, OciSpec.Linux linux, int preservedFds) {
         for (OciSpec.Rlimit r : process.rlimits()) plan.add(new SetupOp.ResourceLimit(Rlimits.number(r.type()), r.soft(), r.hard()));
+        Optional<SetupOp> seccomp = linux.seccomp().map(profile -> {
+            SyscallTable table = SyscallTable.host();
+            return new SetupOp.Seccomp(SeccompCompiler.compile(SeccompProfile.parse(profile, "linux.seccomp", table.arch()), table));
+        });
+        // Without no_new_privs, loading a filter takes CAP_SYS_ADMIN: before the capabilities go (as runc
+        // does; the profile must then allow the set*id and capset calls that follow).
+        if (!process.noNewPrivileges()) seccomp.ifPresent(plan::add);
         OciSpec.User user = process.user();
         plan.add(new SetupOp.SetUser(user.uid(), user.gid(), user.umask(), user.additionalGids()));
         process.capabilities().ifPresent(c -> plan.add(new SetupOp.SetCapabilities(numbers(c.bounding()), numbers(c.effective()),
                 numbers(c.permitted()), numbers(c.inheritable()), numbers(c.ambient()))));
-        if (process.noNewPrivileges()) plan.add(new SetupOp.NoNewPrivileges());
-        linux.seccomp().ifPresent(profile -> {
-            SyscallTable table = SyscallTable.host();
-            plan.add(new SetupOp.Seccomp(SeccompCompiler.compile(SeccompProfile.parse(profile, "linux.seccomp", table.arch()), table)));
-        });
+        if (process.noNewPrivileges()) {
+            plan.add(new SetupOp.NoNewPrivileges());
+            seccomp.ifPresent(plan::add);
+        }
         if (preservedFds > 0) plan.add(new SetupOp.PreserveFds(preservedFds));
         plan.add(new SetupOp.Exec(process.args(), process.env()));
     }
