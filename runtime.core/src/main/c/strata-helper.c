@@ -83,6 +83,7 @@
 #define OP_WRITE_FILE 31
 #define OP_MOUNT_OR_BIND 32
 #define OP_PRESERVE_FDS 33
+#define OP_CONNECT_CONSOLE 34
 
 #define FD_PLAN 3
 #define FD_STATUS 4
@@ -647,18 +648,27 @@ static void await_start(void) {
 }
 
 /*
- * OP_TERMINAL: console socket path, ptmx path (inside the root). Before pivot_root, while the socket's
- * host path is reachable: a pseudo-terminal from the container's devpts instance; its master goes to the
- * socket's listener (conmon) with SCM_RIGHTS, its slave becomes our controlling terminal and stdio.
+ * OP_TERMINAL: ptmx path (relative: inside the root). A pseudo-terminal from the container's devpts
+ * instance; its master goes to the console socket's listener (conmon) with SCM_RIGHTS, its slave becomes
+ * our controlling terminal and stdio.
  */
-static void setup_terminal(struct step *s) {
+static int console_fd = -1; /* OP_CONNECT_CONSOLE */
+
+/* OP_CONNECT_CONSOLE: socket path. Connected while its host path is reachable (before joining or pivoting). */
+static void connect_console(const char *path) {
     int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (sock < 0) fail(errno, 0);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(s->argv[0]) >= sizeof addr.sun_path) fail(ENAMETOOLONG, 0);
-    strcpy(addr.sun_path, s->argv[0]);
+    if (strlen(path) >= sizeof addr.sun_path) fail(ENAMETOOLONG, 0);
+    strcpy(addr.sun_path, path);
     if (connect(sock, (struct sockaddr *) &addr, sizeof addr) != 0) fail(errno, 0);
-    int path_fd = open_target(s->argv[1], 0);
+    console_fd = sock;
+}
+
+static void setup_terminal(struct step *s) {
+    int sock = console_fd;
+    if (sock < 0) fail(ENOTCONN, 0);
+    int path_fd = open_target(s->argv[0], 0);
     if (path_fd < 0) fail(errno, 0);
     char where[64];
     snprintf(where, sizeof where, "/proc/self/fd/%d", path_fd);
@@ -707,6 +717,13 @@ static void set_user(struct step *s) {
     if (setresgid(gid, gid, gid) != 0) fail(errno, 0);
     if (setresuid(uid, uid, uid) != 0) fail(errno, 0);
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) fail(errno, 0);
+    /* A uid change to non-root empties the effective set; OP_SET_CAPS needs CAP_SETPCAP in it to drop the bounding set. */
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) != 0) fail(errno, 0);
+    data[0].effective = data[0].permitted;
+    data[1].effective = data[1].permitted;
+    if (syscall(SYS_capset, &header, data) != 0) fail(errno, 0);
     if (*s->argv[2]) umask((mode_t) strtoul(s->argv[2], NULL, 8));
     free(groups);
 }
@@ -994,6 +1011,9 @@ int main(int argc, char **argv) {
             break;
         case OP_AWAIT_START:
             await_start();
+            break;
+        case OP_CONNECT_CONSOLE:
+            connect_console(s->argv[0]);
             break;
         case OP_TERMINAL:
             setup_terminal(s);

@@ -351,15 +351,23 @@ public sealed interface SetupOp {
         }
     }
 
-    /**
-     * Make a pseudo-terminal from {@code ptmx} (inside the root, the container's devpts instance), send
-     * its master over the unix socket {@code consoleSocket} (SCM_RIGHTS) and make its slave the
-     * controlling terminal and standard descriptors. Before pivot_root.
-     */
-    record Terminal(Path consoleSocket, Path ptmx) implements SetupOp {
+    /** Connect to the unix socket that wants the terminal, while its host path is reachable. */
+    record ConnectConsole(Path consoleSocket) implements SetupOp {
         @Override
         public String describe() {
-            return "send a terminal to " + consoleSocket;
+            return "connect to console socket " + consoleSocket;
+        }
+    }
+
+    /**
+     * Make a pseudo-terminal from {@code ptmx} (relative: inside the root; the container's devpts
+     * instance), send its master over the {@link ConnectConsole} socket (SCM_RIGHTS) and make its slave
+     * the controlling terminal and standard descriptors.
+     */
+    record Terminal(Path ptmx) implements SetupOp {
+        @Override
+        public String describe() {
+            return "make a terminal from " + ptmx;
         }
     }
 

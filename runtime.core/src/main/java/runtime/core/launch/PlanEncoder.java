@@ -24,7 +24,7 @@ public final class PlanEncoder {
         USERNS(1), UNSHARE(2), MOUNT(3), BIND(4), MKDIRS(5), RUN(6), SYNC(7), PIVOT_ROOT(8), HOSTNAME(9),
         CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14), PID_NAMESPACE(15), SYMLINK(16), NO_NEW_PRIVS(17), DROP_CAPS(18), SECCOMP(19), JOIN_USERNS(20), START_FUSE(21),
         OCI_PID_NAMESPACE(22), SETNS(23), OPEN_START_FIFO(24), AWAIT_START(25), TERMINAL(26), RLIMIT(27), SET_USER(28),
-        SET_CAPS(29), MASK_PATH(30), WRITE_FILE(31), MOUNT_OR_BIND(32), PRESERVE_FDS(33);
+        SET_CAPS(29), MASK_PATH(30), WRITE_FILE(31), MOUNT_OR_BIND(32), PRESERVE_FDS(33), CONNECT_CONSOLE(34);
 
         final int code;
 
@@ -141,8 +141,11 @@ public final class PlanEncoder {
                     yield Opcode.OPEN_START_FIFO;
                 }
                 case SetupOp.AwaitStart a -> Opcode.AWAIT_START;
+                case SetupOp.ConnectConsole c -> {
+                    args.add(c.consoleSocket().toString());
+                    yield Opcode.CONNECT_CONSOLE;
+                }
                 case SetupOp.Terminal t -> {
-                    args.add(t.consoleSocket().toString());
                     args.add(t.ptmx().toString());
                     yield Opcode.TERMINAL;
                 }

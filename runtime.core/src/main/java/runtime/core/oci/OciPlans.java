@@ -62,8 +62,10 @@ public final class OciPlans {
         for (OciSpec.Mount m : spec.mounts()) mount(plan, m);
         devices(plan, linux);
         if (linux.namespace("uts").isPresent() && !spec.hostname().isEmpty()) plan.add(new SetupOp.SetHostname(spec.hostname()));
-        request.consoleSocket().filter(s -> spec.process().terminal())
-                .ifPresent(socket -> plan.add(new SetupOp.Terminal(socket.toAbsolutePath(), Path.of("dev/pts/ptmx"))));
+        request.consoleSocket().filter(s -> spec.process().terminal()).ifPresent(socket -> {
+            plan.add(new SetupOp.ConnectConsole(socket.toAbsolutePath()));
+            plan.add(new SetupOp.Terminal(Path.of("dev/pts/ptmx")));
+        });
         spec.process().oomScoreAdj().ifPresent(adj -> plan.add(new SetupOp.WriteFile(Path.of("/proc/self/oom_score_adj"), Integer.toString(adj))));
         plan.add(new SetupOp.MakeDirectories(Path.of(relative(spec.process().cwd())), 0755));
         plan.add(new SetupOp.OpenStartFifo(request.startFifo()));
@@ -92,15 +94,18 @@ public final class OciPlans {
         List<SetupOp> plan = new ArrayList<>();
         OciSpec.Linux linux = spec.linux();
         Path proc = Path.of("/proc", Long.toString(pid), "ns");
+        consoleSocket.filter(s -> process.terminal()).ifPresent(socket -> plan.add(new SetupOp.ConnectConsole(socket.toAbsolutePath())));
         if (linux.namespace("user").isPresent()) plan.add(new SetupOp.JoinNamespace(proc.resolve("user"), Namespaces.USER));
-        for (String type : List.of("ipc", "uts", "network", "cgroup", "mount")) {
+        for (String type : List.of("ipc", "uts", "network", "cgroup")) {
             if (linux.namespace(type).isPresent()) {
                 plan.add(new SetupOp.JoinNamespace(proc.resolve(PROC_NAMES.get(type)), NAMESPACES.get(type)));
             }
         }
         // Without a pid namespace of its own, the helper itself becomes the process (nothing to fork into).
         if (linux.namespace("pid").isPresent()) plan.add(new SetupOp.OciPidNamespace(proc.resolve("pid"), detach));
-        consoleSocket.filter(s -> process.terminal()).ifPresent(socket -> plan.add(new SetupOp.Terminal(socket, Path.of("/dev/pts/ptmx"))));
+        // Last: after it, /proc is the container's, where the host pid in these paths means nothing.
+        if (linux.namespace("mount").isPresent()) plan.add(new SetupOp.JoinNamespace(proc.resolve("mnt"), Namespaces.MOUNT));
+        if (process.terminal()) plan.add(new SetupOp.Terminal(Path.of("/dev/pts/ptmx")));
         plan.add(new SetupOp.ChangeDirectory(Path.of(process.cwd()), Path.of("/")));
         process(plan, process, linux, preservedFds);
         return plan;

@@ -221,7 +221,8 @@ public final class OciRuntime {
             try {
                 Cgroup.at(state.cgroupsPath().get(), Limits.NONE).add(process.pid());
             } catch (IOException | RuntimeException e) {
-                warn.accept("cgroup " + state.cgroupsPath().get() + ": " + e.getMessage());
+                // A short command may be gone already: nothing left to account for.
+                if (ProcessInfo.startTime(process.pid()) >= 0) warn.accept("cgroup " + state.cgroupsPath().get() + ": " + e.getMessage());
             }
         }
         if (options.pidFile().isPresent()) writePidFile(options.pidFile().get(), process.pid());
