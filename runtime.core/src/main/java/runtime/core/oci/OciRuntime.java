@@ -284,7 +284,9 @@ public final class OciRuntime {
             return cgroup;
         } catch (IOException | RuntimeException e) {
             if (UserNamespaces.hostRoot()) throw new IOException("cgroup " + path.get() + ": " + e.getMessage(), e);
-            warn.accept("no cgroup for the container (rootless): " + e.getMessage());
+            // The container's stderr may be ours: only say so when limits were asked for and are lost.
+            if (!limits.isEmpty()) warn.accept("resource limits ignored: no cgroup for a rootless container here (" + e.getMessage() + ")");
+            else debug.accept("no cgroup (rootless): " + e.getMessage());
             return null;
         }
     }
