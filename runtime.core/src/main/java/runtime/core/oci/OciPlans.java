@@ -169,8 +169,9 @@ public final class OciPlans {
 
     /**
      * The host's cgroup hierarchies, each bound on its own so read-only holds for every one (a recursive
-     * bind is read-only at its top mount only): on cgroup v2 the one tree, on v1 a tmpfs with a bind per
-     * hierarchy and the host's symlinks (cpu -> cpu,cpuacct).
+     * bind is read-only at its top mount only): on cgroup v2 the one tree, on v1 a tmpfs (writable, as
+     * runc leaves it: it is the container's own) with a bind per hierarchy and the host's symlinks
+     * (cpu -> cpu,cpuacct).
      */
     private static void cgroupMount(List<SetupOp> plan, Path target, MountOptions o) {
         Path host = Path.of("/sys/fs/cgroup");
@@ -183,6 +184,8 @@ public final class OciPlans {
         try (var entries = Files.list(host)) {
             for (Path entry : entries.sorted().toList()) {
                 Path inside = target.resolve(entry.getFileName().toString());
+                // runc leaves hybrid hosts' cgroup2 tree out too: the container's limits are in the v1 ones.
+                if (entry.getFileName().toString().equals("unified")) continue;
                 if (Files.isSymbolicLink(entry)) {
                     plan.add(new SetupOp.Symlink(Files.readSymbolicLink(entry).toString(), inside));
                 } else if (Files.isDirectory(entry)) {
@@ -191,9 +194,6 @@ public final class OciPlans {
             }
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot list " + host + ": " + e.getMessage());
-        }
-        if (o.readOnly()) {
-            plan.add(new SetupOp.Mount(null, target, null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | MountFlags.MS_RDONLY, null));
         }
     }
 
