@@ -891,6 +891,13 @@ static void exec_command(struct step *s) {
     }
     environ = envp;
     execvp(argv[0], argv);
+    if (status_fd < 0) {
+        /* Nobody hears a report after OP_AWAIT_START: say it on stderr in runc's words, which podman maps to 127/126. */
+        int saved = errno;
+        if (saved == ENOENT) dprintf(2, "exec: \"%s\": executable file not found in $PATH\n", argv[0]);
+        else dprintf(2, "exec: \"%s\": %s\n", argv[0], strerror(saved));
+        _exit(saved == ENOENT ? 127 : 126);
+    }
     fail(errno, -2);
 }
 
