@@ -813,11 +813,12 @@ static void preserve_fds(struct step *s) {
     int count = (int) number(s->argv[0]);
     if (count != kept_fds) fail(EINVAL, 0);
     if (count == 0) return;
-    close(FD_SYNC);
-    int moved = fcntl(status_fd, F_DUPFD_CLOEXEC, 6 + count);
-    if (moved < 0) fail(errno, 0);
-    close(status_fd);
-    status_fd = moved;
+    if (status_fd >= 0) { /* after OP_AWAIT_START it is closed already */
+        int moved = fcntl(status_fd, F_DUPFD_CLOEXEC, 6 + count);
+        if (moved < 0) fail(errno, 0);
+        close(status_fd);
+        status_fd = moved;
+    }
     for (int i = 0; i < count; i++) {
         if (dup2(6 + i, 3 + i) < 0) fail(errno, 0);
     }
