@@ -3,7 +3,6 @@ package runtime.cli.commands.oci;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 import runtime.cli.Command;
@@ -91,10 +90,5 @@ public final class OciCommand implements Command {
             log.error(e.getMessage() == null ? e.toString() : e.getMessage());
             return 1;
         }
-    }
-
-    /** For tests and `strata help`: the subcommands. */
-    static Optional<String> describe() {
-        return Optional.of(String.join(", ", SUBCOMMANDS.keySet()));
     }
 }
