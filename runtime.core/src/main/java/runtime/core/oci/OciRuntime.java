@@ -77,10 +77,10 @@ public final class OciRuntime {
             ContainerState state = new ContainerState(id, pid, ProcessInfo.startTime(pid), bundle, spec.rootPath(), Instant.now(),
                     cgroup == null ? Optional.empty() : cgroupsPath, spec.annotations(), spec.ociVersion());
             store.save(state);
-            String json = state.json(ContainerState.Status.CREATED).toString();
+            // The runtime spec's state while these hooks run is "creating" (runc says so too).
+            String json = state.json(ContainerState.Status.CREATED).put("status", "creating").toString();
             Hooks.run(spec, "prestart", json);
             Hooks.run(spec, "createRuntime", json);
-            Hooks.run(spec, "createContainer", json);
             if (options.pidFile().isPresent()) writePidFile(options.pidFile().get(), pid);
             return process;
         } catch (IOException | LaunchException | RuntimeException e) {
