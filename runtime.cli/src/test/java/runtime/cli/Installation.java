@@ -60,6 +60,8 @@ final class Installation {
         exec(List.of("rm", "-f", home.resolve("runtime.cli/target/dist/strata.aot").toString(),
                 home.resolve("runtime.cli/target/dist/strata.aot.none").toString()));
         exec(List.of("cp", "-a", repo.resolve("strata").toString(), home.toString()));
+        // The OCI runtime launcher (podman --runtime .../strata-oci), driven by PodmanIT.
+        if (Files.exists(repo.resolve("strata-oci"))) exec(List.of("cp", "-a", repo.resolve("strata-oci").toString(), home.toString()));
         exec(List.of("cp", "-a", repo.resolve("scripts/find-jdk").toString(), home.resolve("scripts").toString()));
         exec(List.of("sh", "-c", repo.resolve("scripts/busybox-rootfs") + " > " + home.resolve("busybox.tar")));
         exec(List.of("chmod", "-R", "a+rX", home.toString()));
