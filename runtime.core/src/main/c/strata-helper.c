@@ -26,6 +26,9 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <sys/resource.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sched.h>
@@ -68,6 +71,19 @@
 #define OP_SECCOMP 19
 #define OP_JOIN_USERNS 20
 #define OP_START_FUSE 21
+#define OP_OCI_PID_NAMESPACE 22
+#define OP_SETNS 23
+#define OP_OPEN_START_FIFO 24
+#define OP_AWAIT_START 25
+#define OP_TERMINAL 26
+#define OP_RLIMIT 27
+#define OP_SET_USER 28
+#define OP_SET_CAPS 29
+#define OP_MASK_PATH 30
+#define OP_WRITE_FILE 31
+#define OP_MOUNT_OR_BIND 32
+#define OP_PRESERVE_FDS 33
+#define OP_CONNECT_CONSOLE 34
 
 #define FD_PLAN 3
 #define FD_STATUS 4
@@ -76,6 +92,8 @@
 /* Status record kinds, matching runtime.core's HelperChannel. */
 #define REPORT_FAILED 1
 #define REPORT_READY 2
+#define REPORT_PID 3     /* detail: the host pid of the process that will exec the command */
+#define REPORT_CREATED 4 /* set up and waiting for `strata oci start` */
 
 struct report {
     uint32_t kind;
@@ -94,11 +112,20 @@ static int current_step = -1;
 static pid_t initial_parent; /* strata's pid, for OP_DIE_WITH_PARENT */
 static int root_fd = -1; /* set by OP_ROOT: relative targets resolve inside it */
 static int in_pid_namespace; /* set by OP_PID_NAMESPACE: exec forks and this process stays as init */
+static int status_fd = FD_STATUS; /* moved by OP_PRESERVE_FDS; -1 once strata stopped listening */
+static int start_dir_fd = -1;     /* OP_OPEN_START_FIFO: the directory holding the start fifo */
+static const char *start_fifo_name;
+static int kept_fds;              /* descriptors 6.. passed for OP_PRESERVE_FDS */
 extern char **environ;
 
 static void report(uint32_t kind, int32_t error, int32_t detail) {
     struct report r = {kind, current_step, error, detail};
-    ssize_t ignored = write(FD_STATUS, &r, sizeof r);
+    if (status_fd < 0) {
+        /* strata has gone (an OCI container waiting for start): the only witness left is stderr. */
+        if (kind == REPORT_FAILED) dprintf(2, "strata-helper: setup step %d failed: %s\n", current_step, strerror(error));
+        return;
+    }
+    ssize_t ignored = write(status_fd, &r, sizeof r);
     (void) ignored;
 }
 
@@ -436,7 +463,10 @@ static void do_mount(struct step *s) {
     if (fd < 0) fail(errno, 0);
     char where[64];
     snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
-    int rc = mount(or_null(s->argv[0]), where, or_null(s->argv[2]), number(s->argv[3]), or_null(s->argv[4]));
+    unsigned long flags = number(s->argv[3]);
+    /* A bind remount keeps what it cannot clear (a user namespace may not drop nosuid/nodev it inherited). */
+    if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) flags |= locked_flags(where);
+    int rc = mount(or_null(s->argv[0]), where, or_null(s->argv[2]), flags, or_null(s->argv[4]));
     int saved = errno;
     close(fd);
     if (rc != 0) fail(saved, 0);
@@ -516,7 +546,7 @@ static void loopback_up(void) {
  * rest of the namespace. Signals must be blocked before the fork that made child.
  */
 static _Noreturn void supervise(pid_t child) {
-    close(FD_STATUS);
+    close(status_fd);
     close(FD_SYNC);
     sigset_t all;
     sigfillset(&all);
@@ -553,6 +583,245 @@ static void enter_pid_namespace(void) {
     if (child < 0) fail(errno, 0);
     if (child > 0) supervise(child);
     in_pid_namespace = 1;
+}
+
+/*
+ * OP_OCI_PID_NAMESPACE: join path (empty: a new namespace), detach. The OCI model: the command itself is
+ * pid 1 of the container (no init of ours). The helper forks into the namespace and reports the child's
+ * host pid; then it either exits (detach: `strata oci create`, the caller, typically conmon, reaps the
+ * command as a subreaper) or stays as a relay that mirrors the command's end (an attached `oci exec`).
+ */
+static void oci_pid_namespace(struct step *s) {
+    const char *join = s->argv[0];
+    int detach = s->argv[1][0] == '1';
+    if (*join) {
+        int fd = open(join, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) fail(errno, 0);
+        if (setns(fd, CLONE_NEWPID) != 0) fail(errno, 0);
+        close(fd);
+    } else if (unshare(CLONE_NEWPID) != 0) {
+        fail(errno, 0);
+    }
+    sigset_t saved;
+    pid_t child = fork_supervised(&saved);
+    if (child < 0) fail(errno, 0);
+    if (child > 0) {
+        report(REPORT_PID, 0, (int32_t) child);
+        if (detach) _exit(0);
+        supervise(child);
+    }
+}
+
+/* OP_SETNS: path, CLONE_NEW* flag. Joining a user namespace makes us root in it, as entering one does. */
+static void join_namespace(struct step *s) {
+    int type = (int) number(s->argv[1]);
+    int fd = open(s->argv[0], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(errno, 0);
+    if (setns(fd, type) != 0) fail(errno, 0);
+    close(fd);
+    if (type == CLONE_NEWUSER && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)) fail(errno, 0);
+}
+
+/* OP_OPEN_START_FIFO: directory, name. Kept for OP_AWAIT_START, which runs after pivot_root. */
+static void open_start_fifo(struct step *s) {
+    start_dir_fd = open(s->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (start_dir_fd < 0) fail(errno, 0);
+    start_fifo_name = s->argv[1];
+}
+
+/*
+ * OP_AWAIT_START: tell strata the container is created, stop reporting (strata exits now; a write to a
+ * pipe nobody reads would kill us), then block opening the fifo for writing until `strata oci start`
+ * opens it for reading.
+ */
+static void await_start(void) {
+    report(REPORT_CREATED, 0, 0);
+    close(status_fd);
+    status_fd = -1;
+    int fd;
+    do fd = openat(start_dir_fd, start_fifo_name, O_WRONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) fail(errno, 0);
+    if (write(fd, "0", 1) != 1) fail(errno, 0);
+    close(fd);
+    close(start_dir_fd);
+}
+
+/*
+ * OP_TERMINAL: ptmx path (relative: inside the root). A pseudo-terminal from the container's devpts
+ * instance; its master goes to the console socket's listener (conmon) with SCM_RIGHTS, its slave becomes
+ * our controlling terminal and stdio.
+ */
+static int console_fd = -1; /* OP_CONNECT_CONSOLE */
+
+/* OP_CONNECT_CONSOLE: socket path. Connected while its host path is reachable (before joining or pivoting). */
+static void connect_console(const char *path) {
+    int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock < 0) fail(errno, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path) fail(ENAMETOOLONG, 0);
+    strcpy(addr.sun_path, path);
+    if (connect(sock, (struct sockaddr *) &addr, sizeof addr) != 0) fail(errno, 0);
+    console_fd = sock;
+}
+
+static void setup_terminal(struct step *s) {
+    int sock = console_fd;
+    if (sock < 0) fail(ENOTCONN, 0);
+    int path_fd = open_target(s->argv[0], 0);
+    if (path_fd < 0) fail(errno, 0);
+    char where[64];
+    snprintf(where, sizeof where, "/proc/self/fd/%d", path_fd);
+    int master = open(where, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) fail(errno, 0);
+    close(path_fd);
+    int unlock = 0;
+    if (ioctl(master, TIOCSPTLCK, &unlock) != 0) fail(errno, 0);
+    int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0) fail(errno, 0);
+    unsigned int number_of_pty = 0;
+    ioctl(master, TIOCGPTN, &number_of_pty);
+    char name[64];
+    snprintf(name, sizeof name, "/dev/pts/%u", number_of_pty);
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof control);
+    struct iovec iov = {.iov_base = name, .iov_len = strlen(name)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+    if (sendmsg(sock, &msg, 0) < 0) fail(errno, 0);
+    close(master);
+    close(sock);
+    if (setsid() < 0) fail(errno, 0);
+    if (ioctl(slave, TIOCSCTTY, 0) != 0) fail(errno, 0);
+    for (int fd = 0; fd < 3; fd++) {
+        if (dup2(slave, fd) < 0) fail(errno, 0);
+    }
+    if (slave > 2) close(slave);
+}
+
+/* OP_SET_USER: uid, gid, umask (octal text, empty: keep), supplementary gids... Keeps capabilities for OP_SET_CAPS. */
+static void set_user(struct step *s) {
+    uid_t uid = (uid_t) number(s->argv[0]);
+    gid_t gid = (gid_t) number(s->argv[1]);
+    size_t count = s->argc - 3;
+    gid_t *groups = calloc(count + 1, sizeof(gid_t));
+    if (!groups) fail(ENOMEM, 0);
+    for (size_t i = 0; i < count; i++) groups[i] = (gid_t) number(s->argv[3 + i]);
+    /* A user namespace whose setgroups is denied (single-id rootless maps) cannot have any: fine with none wanted. */
+    if (setgroups(count, groups) != 0 && !(errno == EPERM && count == 0)) fail(errno, 0);
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) fail(errno, 0);
+    if (setresgid(gid, gid, gid) != 0) fail(errno, 0);
+    if (setresuid(uid, uid, uid) != 0) fail(errno, 0);
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) fail(errno, 0);
+    /* A uid change to non-root empties the effective set; OP_SET_CAPS needs CAP_SETPCAP in it to drop the bounding set. */
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) != 0) fail(errno, 0);
+    data[0].effective = data[0].permitted;
+    data[1].effective = data[1].permitted;
+    if (syscall(SYS_capset, &header, data) != 0) fail(errno, 0);
+    if (*s->argv[2]) umask((mode_t) strtoul(s->argv[2], NULL, 8));
+    free(groups);
+}
+
+static uint64_t capability_set(const char *list) {
+    uint64_t set = 0;
+    char *copy = strdup(list);
+    if (!copy) fail(ENOMEM, 0);
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) set |= 1ULL << number(tok);
+    free(copy);
+    return set;
+}
+
+/* OP_SET_CAPS: bounding, effective, permitted, inheritable, ambient (comma-separated numbers each). */
+static void set_capabilities(struct step *s) {
+    uint64_t bounding = capability_set(s->argv[0]), effective = capability_set(s->argv[1]);
+    uint64_t permitted = capability_set(s->argv[2]), inheritable = capability_set(s->argv[3]);
+    uint64_t ambient = capability_set(s->argv[4]);
+    int last = 40;
+    FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+    if (f) {
+        if (fscanf(f, "%d", &last) != 1) last = 40;
+        fclose(f);
+    }
+    for (int cap = 0; cap <= last; cap++) {
+        if (!(bounding & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) fail(errno, cap);
+    }
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    for (int i = 0; i < 2; i++) {
+        data[i].effective = (uint32_t) (effective >> (32 * i));
+        data[i].permitted = (uint32_t) (permitted >> (32 * i));
+        data[i].inheritable = (uint32_t) (inheritable >> (32 * i));
+    }
+    if (syscall(SYS_capset, &header, data) != 0) fail(errno, 0);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int cap = 0; cap <= last; cap++) {
+        /* The kernel allows an ambient capability only when it is also inheritable; runc skips the others too. */
+        if ((ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0 && errno != EPERM) fail(errno, cap);
+    }
+}
+
+/* OP_MASK_PATH: path. Hides it: an empty read-only tmpfs on a directory, /dev/null on anything else. */
+static void mask_path(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT) return;
+        fail(errno, 0);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) != 0) fail(errno, 0);
+    } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) != 0) {
+        fail(errno, 0);
+    }
+}
+
+/* OP_MOUNT_OR_BIND: like OP_MOUNT, then a fallback source: where the kernel refuses the mount (sysfs in
+ * a user namespace that does not own the network namespace), bind that host tree instead, read-only if asked. */
+static void mount_or_bind(struct step *s) {
+    const char *target = s->argv[1];
+    unsigned long flags = number(s->argv[3]);
+    int fd = open_target(target, 0);
+    if (fd < 0) fail(errno, 0);
+    char where[64];
+    snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
+    if (mount(or_null(s->argv[0]), where, or_null(s->argv[2]), flags, or_null(s->argv[4])) == 0) {
+        close(fd);
+        return;
+    }
+    if (errno != EPERM && errno != EACCES) fail(errno, 0);
+    if (mount(s->argv[5], where, NULL, MS_BIND | MS_REC, NULL) != 0) fail(errno, 0);
+    close(fd);
+    if (flags & MS_RDONLY) {
+        fd = open_target(target, 0);
+        if (fd < 0) fail(errno, 0);
+        snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
+        if (mount(NULL, where, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(where), NULL) != 0) fail(errno, 0);
+        close(fd);
+    }
+}
+
+/*
+ * OP_PRESERVE_FDS: count. The caller's descriptors 3..3+count-1 came in as 6.. (3-5 are our channels);
+ * the status channel moves out of the way and they go back to their numbers, open across exec.
+ */
+static void preserve_fds(struct step *s) {
+    int count = (int) number(s->argv[0]);
+    if (count != kept_fds) fail(EINVAL, 0);
+    if (count == 0) return;
+    close(FD_SYNC);
+    int moved = fcntl(status_fd, F_DUPFD_CLOEXEC, 6 + count);
+    if (moved < 0) fail(errno, 0);
+    close(status_fd);
+    status_fd = moved;
+    for (int i = 0; i < count; i++) {
+        if (dup2(6 + i, 3 + i) < 0) fail(errno, 0);
+    }
+    for (int fd = 3 + count > 6 ? 3 + count : 6; fd < 6 + count; fd++) close(fd);
 }
 
 static void make_symlink(const char *target, const char *link) {
@@ -635,11 +904,14 @@ static void reset_signals(void) {
     }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     reset_signals();
     initial_parent = getppid();
+    /* "strata-helper N": descriptors 6..6+N-1 are the caller's, for OP_PRESERVE_FDS. */
+    if (argc > 1) kept_fds = (int) number(argv[1]);
     /* Keep only our channels: the JVM may leak descriptors without close-on-exec. */
-    syscall(SYS_close_range, FD_SYNC + 1, ~0U, 0);
+    syscall(SYS_close_range, FD_SYNC + 1 + kept_fds, ~0U, 0);
+    for (int i = 0; i < kept_fds; i++) fcntl(FD_SYNC + 1 + i, F_SETFD, FD_CLOEXEC);
     fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
     fcntl(FD_SYNC, F_SETFD, FD_CLOEXEC);
 
@@ -727,6 +999,47 @@ int main(void) {
             break;
         case OP_EXEC:
             exec_command(s);
+            break;
+        case OP_OCI_PID_NAMESPACE:
+            oci_pid_namespace(s);
+            break;
+        case OP_SETNS:
+            join_namespace(s);
+            break;
+        case OP_OPEN_START_FIFO:
+            open_start_fifo(s);
+            break;
+        case OP_AWAIT_START:
+            await_start();
+            break;
+        case OP_CONNECT_CONSOLE:
+            connect_console(s->argv[0]);
+            break;
+        case OP_TERMINAL:
+            setup_terminal(s);
+            break;
+        case OP_RLIMIT: {
+            struct rlimit limit = {strtoull(s->argv[1], NULL, 10), strtoull(s->argv[2], NULL, 10)};
+            if (prlimit(0, (int) number(s->argv[0]), &limit, NULL) != 0) fail(errno, 0);
+            break;
+        }
+        case OP_SET_USER:
+            set_user(s);
+            break;
+        case OP_SET_CAPS:
+            set_capabilities(s);
+            break;
+        case OP_MASK_PATH:
+            mask_path(s->argv[0]);
+            break;
+        case OP_WRITE_FILE:
+            if (write_file(s->argv[0], s->argv[1]) != 0) fail(errno, 0);
+            break;
+        case OP_MOUNT_OR_BIND:
+            mount_or_bind(s);
+            break;
+        case OP_PRESERVE_FDS:
+            preserve_fds(s);
             break;
         default:
             fail(EPROTO, 0);

@@ -31,6 +31,7 @@ module runtime.core {
     exports runtime.core.plugins;
     exports runtime.core.source.oci;
     exports runtime.core.conformance;
+    exports runtime.core.oci;
 
     opens runtime.core.store to com.fasterxml.jackson.databind;
 

@@ -90,6 +90,7 @@ public final class Main {
         COMMANDS.put("umount", UmountCommand::new);
         COMMANDS.put("sudo", SudoCommand::new);
         COMMANDS.put("shell", ShellCommand::new);
+        COMMANDS.put("oci", runtime.cli.commands.oci.OciCommand::new);
     }
 
     static final Map<String, String> ALIASES = Map.of("ls", "images", "shrink", "gc", "--version", "version");

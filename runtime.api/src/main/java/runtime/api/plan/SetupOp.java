@@ -306,4 +306,147 @@ public sealed interface SetupOp {
             return argv.getFirst();
         }
     }
+
+    /**
+     * Enter a pid namespace (a new one, or the one at {@code join}) the OCI way: the helper forks, the
+     * child becomes the command itself (pid 1 of a new namespace, no init of strata's) and the parent
+     * reports the child's host pid, then exits ({@code detach}: the process outlives strata, whose caller
+     * reaps it) or stays as a relay that passes signals on and mirrors the command's end.
+     */
+    record OciPidNamespace(Path join, boolean detach) implements SetupOp {
+        @Override
+        public String describe() {
+            return join == null ? "create pid namespace" : "join pid namespace " + join;
+        }
+    }
+
+    /** {@code setns(2)} into the namespace at {@code path} (a {@link Namespaces} flag as {@code type}). */
+    record JoinNamespace(Path path, int type) implements SetupOp {
+        public JoinNamespace {
+            Objects.requireNonNull(path, "path");
+        }
+
+        @Override
+        public String describe() {
+            return "join namespace " + path;
+        }
+    }
+
+    /** Remember the start fifo (a host path, reachable now, not after pivot_root) for {@link AwaitStart}. */
+    record OpenStartFifo(Path fifo) implements SetupOp {
+        @Override
+        public String describe() {
+            return "open " + fifo;
+        }
+    }
+
+    /**
+     * Report that the container is created, stop reporting, and block until {@code strata oci start}
+     * opens the start fifo for reading (runc's create/start split). Later failures go to stderr only.
+     */
+    record AwaitStart() implements SetupOp {
+        @Override
+        public String describe() {
+            return "wait for start";
+        }
+    }
+
+    /** Connect to the unix socket that wants the terminal, while its host path is reachable. */
+    record ConnectConsole(Path consoleSocket) implements SetupOp {
+        @Override
+        public String describe() {
+            return "connect to console socket " + consoleSocket;
+        }
+    }
+
+    /**
+     * Make a pseudo-terminal from {@code ptmx} (relative: inside the root; the container's devpts
+     * instance), send its master over the {@link ConnectConsole} socket (SCM_RIGHTS) and make its slave
+     * the controlling terminal and standard descriptors.
+     */
+    record Terminal(Path ptmx) implements SetupOp {
+        @Override
+        public String describe() {
+            return "make a terminal from " + ptmx;
+        }
+    }
+
+    /** {@code setrlimit(2)}; {@code soft} and {@code hard} are unsigned (-1: unlimited). */
+    record ResourceLimit(int resource, long soft, long hard) implements SetupOp {
+        @Override
+        public String describe() {
+            return "set resource limit " + resource;
+        }
+    }
+
+    /**
+     * Become {@code uid}/{@code gid} with the supplementary {@code groups} (capabilities are kept for a
+     * following {@link SetCapabilities}); {@code umask} is set unless negative.
+     */
+    record SetUser(long uid, long gid, int umask, List<Long> groups) implements SetupOp {
+        public SetUser {
+            groups = List.copyOf(groups);
+        }
+
+        @Override
+        public String describe() {
+            return "become user " + uid + ":" + gid;
+        }
+    }
+
+    /** Set each capability set to exactly the numbers given (OCI's process.capabilities). */
+    record SetCapabilities(List<Integer> bounding, List<Integer> effective, List<Integer> permitted,
+                           List<Integer> inheritable, List<Integer> ambient) implements SetupOp {
+        public SetCapabilities {
+            bounding = List.copyOf(bounding);
+            effective = List.copyOf(effective);
+            permitted = List.copyOf(permitted);
+            inheritable = List.copyOf(inheritable);
+            ambient = List.copyOf(ambient);
+        }
+
+        @Override
+        public String describe() {
+            return "set capabilities";
+        }
+    }
+
+    /** Hide an absolute path (after pivot_root): /dev/null over a file, an empty read-only tmpfs over a directory; absent is fine. */
+    record MaskPath(Path path) implements SetupOp {
+        @Override
+        public String describe() {
+            return "mask " + path;
+        }
+    }
+
+    /** Write {@code text} to an existing file (a sysctl under /proc/sys, /proc/self/oom_score_adj). */
+    record WriteFile(Path path, String text) implements SetupOp {
+        @Override
+        public String describe() {
+            return "write " + path;
+        }
+    }
+
+    /**
+     * {@link Mount}, but where the kernel refuses it with EPERM/EACCES, a recursive bind of the host's
+     * {@code fallback} (read-only when {@code flags} say so): sysfs in a user namespace that does not own
+     * the network namespace.
+     */
+    record MountOrBind(String source, Path target, String fstype, long flags, String data, Path fallback) implements SetupOp {
+        @Override
+        public String describe() {
+            return "mount " + fstype + " on " + target;
+        }
+    }
+
+    /**
+     * Give the command the caller's descriptors 3..3+count-1 (passed to the helper as 6.. with its argument
+     * {@code count}); the helper's own channels move out of their way.
+     */
+    record PreserveFds(int count) implements SetupOp {
+        @Override
+        public String describe() {
+            return "pass " + count + " descriptors";
+        }
+    }
 }

@@ -94,6 +94,63 @@ public final class Cgroup {
         }
     }
 
+    /**
+     * The group at {@code path} (an OCI cgroupsPath, relative to each hierarchy's root, e.g.
+     * {@code /libpod_parent/libpod-ID}), made if missing, with {@code limits} written. On v1 every
+     * hierarchy strata's own process is in gets the path, so tools that look for the container in any
+     * controller (cpuacct, memory, pids, ...) find it; cpuset is left out (a new cpuset group starts empty).
+     */
+    public static Cgroup at(String path, Limits limits) throws IOException {
+        boolean v2 = Files.exists(ROOT.resolve("cgroup.controllers"));
+        Path relative = rel(Path.of(path).normalize());
+        List<Path> dirs = new ArrayList<>();
+        Cgroup group = new Cgroup(dirs, limits, v2);
+        try {
+            if (v2) {
+                Path d = ROOT.resolve(relative);
+                Files.createDirectories(d);
+                dirs.add(d);
+                limits.memoryBytes().ifPresent(m -> writeQuietly(d.resolve("memory.max"), Long.toString(m)));
+                limits.pids().ifPresent(n -> writeQuietly(d.resolve("pids.max"), Long.toString(n)));
+                limits.cpus().ifPresent(c -> writeQuietly(d.resolve("cpu.max"), Math.round(c * 100000) + " 100000"));
+                return group;
+            }
+            for (String controller : ownGroups().keySet()) {
+                if (controller.isEmpty() || controller.equals("cpuset") || controller.startsWith("name=")) continue;
+                Path hierarchy = ROOT.resolve(controller);
+                if (!Files.isDirectory(hierarchy)) continue;
+                hierarchy = hierarchy.toRealPath(); // cpu and cpuacct are one hierarchy, cpu,cpuacct
+                Path d = hierarchy.resolve(relative);
+                if (dirs.contains(d)) continue;
+                Files.createDirectories(d);
+                dirs.add(d);
+            }
+            for (Path d : dirs) {
+                String name = d.subpath(3, 4).toString();
+                if (name.equals("memory")) limits.memoryBytes().ifPresent(m -> writeQuietly(d.resolve("memory.limit_in_bytes"), Long.toString(m)));
+                if (name.equals("pids")) limits.pids().ifPresent(n -> writeQuietly(d.resolve("pids.max"), Long.toString(n)));
+                if (name.startsWith("cpu") && Files.exists(d.resolve("cpu.cfs_quota_us"))) {
+                    limits.cpus().ifPresent(c -> {
+                        writeQuietly(d.resolve("cpu.cfs_period_us"), "100000");
+                        writeQuietly(d.resolve("cpu.cfs_quota_us"), Long.toString(Math.round(c * 100000)));
+                    });
+                }
+            }
+            return group;
+        } catch (IOException | RuntimeException e) {
+            group.remove();
+            throw e;
+        }
+    }
+
+    private static void writeQuietly(Path file, String value) {
+        try {
+            Files.writeString(file, value);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Moves {@code pid} (and so everything it starts) into the group(s). */
     public void add(long pid) throws IOException {
         for (Path d : directories) write(d.resolve("cgroup.procs"), Long.toString(pid));

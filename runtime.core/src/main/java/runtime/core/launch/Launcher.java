@@ -24,6 +24,8 @@ import runtime.api.sys.WaitStatus;
 public final class Launcher {
     private static final int REPORT_FAILED = 1;
     private static final int REPORT_READY = 2;
+    private static final int REPORT_PID = 3;
+    private static final int REPORT_CREATED = 4;
     private static final int REPORT_SIZE = 16;
 
     private final Path helper;
@@ -88,7 +90,7 @@ public final class Launcher {
             Posix.writeAll(planPipe[1], encoded);
             Posix.close(planPipe[1]);
             planPipe[1] = -1;
-            readReports(pid, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], network);
+            readReports(pid, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], network, new long[1]);
         } catch (ErrnoException e) {
             reap(pid);
             throw new LaunchException("talking to strata-helper: " + e.getMessage(), 125, e);
@@ -101,7 +103,57 @@ public final class Launcher {
         return new Container(pid, network, timings);
     }
 
-    private void readReports(long pid, List<SetupOp> plan, int statusFd, int syncFd, NetworkAttachment network)
+    /**
+     * An OCI container's process: {@code helper} is strata's child (a relay when the plan forked into a
+     * pid namespace without detaching, gone when it detached), {@code pid} the command's host pid.
+     */
+    public record OciProcess(long helper, long pid) {}
+
+    /**
+     * Starts an OCI plan and returns once it is set up: when it reports {@link SetupOp.AwaitStart} (the
+     * command waits for {@code strata oci start}) or has exec'd. {@code preservedFds} of this process's
+     * descriptors from 3 on reach the command (the plan must have a {@link SetupOp.PreserveFds} step).
+     */
+    public OciProcess startOci(List<SetupOp> plan, int preservedFds, Timings timings) throws LaunchException {
+        if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
+            throw new IllegalArgumentException("a plan ends with Exec");
+        }
+        byte[] encoded = PlanEncoder.encode(plan);
+        int[] planPipe = null, statusPipe = null;
+        long pid;
+        try {
+            planPipe = Posix.pipe();
+            statusPipe = Posix.pipe();
+            Map<Integer, Integer> fds = new HashMap<>();
+            for (int i = 0; i < preservedFds; i++) fds.put(6 + i, 3 + i);
+            fds.put(3, planPipe[0]);
+            fds.put(4, statusPipe[1]);
+            pid = Spawn.spawn(helper.toString(), List.of("strata-helper", Integer.toString(preservedFds)), List.of(), fds);
+        } catch (ErrnoException e) {
+            closeAll(planPipe, statusPipe);
+            throw new LaunchException(e.getMessage(), 125, e);
+        }
+        timings.mark("spawn");
+        Posix.close(planPipe[0]);
+        Posix.close(statusPipe[1]);
+        long[] commandPid = {pid};
+        try {
+            Posix.writeAll(planPipe[1], encoded);
+            Posix.close(planPipe[1]);
+            planPipe[1] = -1;
+            readReports(pid, plan, statusPipe[0], -1, null, commandPid);
+        } catch (ErrnoException e) {
+            reap(pid);
+            throw new LaunchException("talking to strata-helper: " + e.getMessage(), 125, e);
+        } finally {
+            Posix.close(planPipe[1]);
+            Posix.close(statusPipe[0]);
+        }
+        timings.mark("setup");
+        return new OciProcess(pid, commandPid[0]);
+    }
+
+    private void readReports(long pid, List<SetupOp> plan, int statusFd, int syncFd, NetworkAttachment network, long[] commandPid)
             throws ErrnoException, LaunchException {
         byte[] record = new byte[REPORT_SIZE];
         while (true) {
@@ -120,6 +172,11 @@ public final class Launcher {
             }
             ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
             int kind = b.getInt(), step = b.getInt(), error = b.getInt(), detail = b.getInt();
+            if (kind == REPORT_PID) {
+                commandPid[0] = detail;
+                continue;
+            }
+            if (kind == REPORT_CREATED) return;
             if (kind == REPORT_READY) {
                 try {
                     network.started(detail);

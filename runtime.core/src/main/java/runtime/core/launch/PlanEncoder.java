@@ -22,7 +22,9 @@ public final class PlanEncoder {
     /** Must match the OP_* constants of strata-helper.c (checked by a test). */
     enum Opcode {
         USERNS(1), UNSHARE(2), MOUNT(3), BIND(4), MKDIRS(5), RUN(6), SYNC(7), PIVOT_ROOT(8), HOSTNAME(9),
-        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14), PID_NAMESPACE(15), SYMLINK(16), NO_NEW_PRIVS(17), DROP_CAPS(18), SECCOMP(19), JOIN_USERNS(20), START_FUSE(21);
+        CHDIR(10), EXEC(11), ROOT(12), LOOPBACK_UP(13), DIE_WITH_PARENT(14), PID_NAMESPACE(15), SYMLINK(16), NO_NEW_PRIVS(17), DROP_CAPS(18), SECCOMP(19), JOIN_USERNS(20), START_FUSE(21),
+        OCI_PID_NAMESPACE(22), SETNS(23), OPEN_START_FIFO(24), AWAIT_START(25), TERMINAL(26), RLIMIT(27), SET_USER(28),
+        SET_CAPS(29), MASK_PATH(30), WRITE_FILE(31), MOUNT_OR_BIND(32), PRESERVE_FDS(33), CONNECT_CONSOLE(34);
 
         final int code;
 
@@ -122,6 +124,71 @@ public final class PlanEncoder {
                     args.add(c.directory().toString());
                     args.add(c.fallback().toString());
                     yield Opcode.CHDIR;
+                }
+                case SetupOp.OciPidNamespace p -> {
+                    args.add(p.join() == null ? "" : p.join().toString());
+                    args.add(p.detach() ? "1" : "0");
+                    yield Opcode.OCI_PID_NAMESPACE;
+                }
+                case SetupOp.JoinNamespace j -> {
+                    args.add(j.path().toString());
+                    args.add(Integer.toString(j.type()));
+                    yield Opcode.SETNS;
+                }
+                case SetupOp.OpenStartFifo f -> {
+                    args.add(f.fifo().getParent().toString());
+                    args.add(f.fifo().getFileName().toString());
+                    yield Opcode.OPEN_START_FIFO;
+                }
+                case SetupOp.AwaitStart a -> Opcode.AWAIT_START;
+                case SetupOp.ConnectConsole c -> {
+                    args.add(c.consoleSocket().toString());
+                    yield Opcode.CONNECT_CONSOLE;
+                }
+                case SetupOp.Terminal t -> {
+                    args.add(t.ptmx().toString());
+                    yield Opcode.TERMINAL;
+                }
+                case SetupOp.ResourceLimit r -> {
+                    args.add(Integer.toString(r.resource()));
+                    args.add(Long.toUnsignedString(r.soft()));
+                    args.add(Long.toUnsignedString(r.hard()));
+                    yield Opcode.RLIMIT;
+                }
+                case SetupOp.SetUser u -> {
+                    args.add(Long.toString(u.uid()));
+                    args.add(Long.toString(u.gid()));
+                    args.add(u.umask() < 0 ? "" : Integer.toOctalString(u.umask()));
+                    u.groups().forEach(g -> args.add(Long.toString(g)));
+                    yield Opcode.SET_USER;
+                }
+                case SetupOp.SetCapabilities c -> {
+                    for (List<Integer> set : List.of(c.bounding(), c.effective(), c.permitted(), c.inheritable(), c.ambient())) {
+                        args.add(set.stream().map(String::valueOf).collect(Collectors.joining(",")));
+                    }
+                    yield Opcode.SET_CAPS;
+                }
+                case SetupOp.MaskPath m -> {
+                    args.add(m.path().toString());
+                    yield Opcode.MASK_PATH;
+                }
+                case SetupOp.WriteFile w -> {
+                    args.add(w.path().toString());
+                    args.add(w.text());
+                    yield Opcode.WRITE_FILE;
+                }
+                case SetupOp.MountOrBind m -> {
+                    args.add(orEmpty(m.source()));
+                    args.add(m.target().toString());
+                    args.add(orEmpty(m.fstype()));
+                    args.add(Long.toString(m.flags()));
+                    args.add(orEmpty(m.data()));
+                    args.add(m.fallback().toString());
+                    yield Opcode.MOUNT_OR_BIND;
+                }
+                case SetupOp.PreserveFds p -> {
+                    args.add(Integer.toString(p.count()));
+                    yield Opcode.PRESERVE_FDS;
                 }
                 case SetupOp.Exec e -> {
                     args.add(Integer.toString(e.argv().size()));

@@ -51,6 +51,15 @@ public record SeccompProfile(Action defaultAction, List<Rule> rules) {
             throw new IllegalArgumentException("seccomp profile " + file + ": not valid JSON (line "
                     + e.getLocation().getLineNr() + ")");
         }
+        return parse(root, "seccomp profile " + file, arch);
+    }
+
+    /**
+     * A profile in Docker's format or the OCI runtime spec's {@code linux.seccomp} (the same fields
+     * without Docker's {@code includes}/{@code excludes}); {@code what} names it in errors.
+     */
+    public static SeccompProfile parse(JsonNode root, String what, String arch) {
+        String file = what.startsWith("seccomp profile ") ? what.substring("seccomp profile ".length()) : what;
         if (!root.has("defaultAction")) throw new IllegalArgumentException("seccomp profile " + file + ": no defaultAction");
         Action def = Action.parse(root.get("defaultAction").asText(), root.path("defaultErrnoRet"));
         String scmpArch = arch.equals("x86_64") ? "SCMP_ARCH_X86_64" : "SCMP_ARCH_AARCH64";

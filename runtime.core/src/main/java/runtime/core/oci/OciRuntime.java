@@ -1,0 +1,345 @@
+package runtime.core.oci;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import runtime.api.sys.ErrnoException;
+import runtime.api.sys.Posix;
+import runtime.api.sys.WaitStatus;
+import runtime.core.cgroups.Cgroup;
+import runtime.core.cgroups.Limits;
+import runtime.core.launch.LaunchException;
+import runtime.core.launch.Launcher;
+import runtime.core.launch.Timings;
+
+/**
+ * The OCI runtime operations (runc's command-line contract) over a {@link StateStore}: create a
+ * container stopped before its command, start it, report its state, signal it, delete it, and run
+ * more processes in it. Every process is started by the helper from a plan made by {@link OciPlans}.
+ */
+public final class OciRuntime {
+    private static final int O_RDONLY_NONBLOCK = 04000;
+
+    private final StateStore store;
+    private final Launcher launcher;
+    private final Consumer<String> warn;
+
+    private final Consumer<String> debug;
+
+    public OciRuntime(StateStore store, Launcher launcher, Consumer<String> warn, Consumer<String> debug) {
+        this.store = store;
+        this.launcher = launcher;
+        this.warn = warn;
+        this.debug = debug;
+    }
+
+    private void describe(List<runtime.api.plan.SetupOp> plan) {
+        for (int i = 0; i < plan.size(); i++) debug.accept("plan step " + i + ": " + plan.get(i).describe());
+    }
+
+    /** @param attached keeps a relay process as strata's child that ends as the container's process does ({@code run}) */
+    public record CreateOptions(Path bundle, Optional<Path> pidFile, Optional<Path> consoleSocket, int preservedFds, boolean attached) {}
+
+    /**
+     * Creates container {@code id}: its process is set up and waits for {@link #start}. Returns it (and,
+     * attached, the relay to wait for).
+     */
+    public Launcher.OciProcess create(String id, CreateOptions options) throws IOException, LaunchException {
+        Path bundle = options.bundle().toAbsolutePath().normalize();
+        OciSpec spec = OciSpec.read(bundle);
+        Path dir = store.reserve(id);
+        long pid = -1;
+        Launcher.OciProcess process = null;
+        Cgroup cgroup = null;
+        try {
+            Files.copy(bundle.resolve("config.json"), dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+            var plan = OciPlans.create(spec, new OciPlans.CreateRequest(dir.resolve(StateStore.START_FIFO), options.consoleSocket(),
+                    options.preservedFds(), !options.attached()));
+            describe(plan);
+            process = launcher.startOci(plan, options.preservedFds(), new Timings());
+            pid = process.pid();
+            if (process.helper() != pid && !options.attached()) reapQuietly(process.helper());
+            Optional<String> cgroupsPath = cgroupsPath(spec, id);
+            cgroup = joinCgroup(spec, cgroupsPath, pid);
+            ContainerState state = new ContainerState(id, pid, ProcessInfo.startTime(pid), bundle, spec.rootPath(), Instant.now(),
+                    cgroup == null ? Optional.empty() : cgroupsPath, spec.annotations(), spec.ociVersion());
+            store.save(state);
+            String json = state.json(ContainerState.Status.CREATED).toString();
+            Hooks.run(spec, "prestart", json);
+            Hooks.run(spec, "createRuntime", json);
+            Hooks.run(spec, "createContainer", json);
+            if (options.pidFile().isPresent()) writePidFile(options.pidFile().get(), pid);
+            return process;
+        } catch (IOException | LaunchException | RuntimeException e) {
+            if (pid > 0) kill(pid, Posix.SIGKILL);
+            if (cgroup != null) cgroup.remove();
+            store.remove(id);
+            throw e;
+        }
+    }
+
+    /** Lets a created container's process exec its command (it waits opening the start fifo for writing). */
+    public void start(String id) throws IOException {
+        ContainerState state = store.load(id);
+        Path dir = store.directory(id);
+        ContainerState.Status status = state.status(dir);
+        if (status != ContainerState.Status.CREATED) {
+            throw new IllegalArgumentException("cannot start a container that is " + status.text() + " (only a created one)");
+        }
+        Path fifo = dir.resolve(StateStore.START_FIFO);
+        int fd;
+        try {
+            // Non-blocking: if the process died meanwhile, a blocking open would wait for a writer forever.
+            fd = Posix.open(fifo.toString(), O_RDONLY_NONBLOCK | Posix.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            throw new IOException("open " + fifo + ": " + e.getMessage());
+        }
+        try {
+            byte[] one = new byte[1];
+            while (true) {
+                int n;
+                try {
+                    n = Posix.read(fd, one, 1);
+                } catch (ErrnoException e) {
+                    n = 0; // EAGAIN: the process has the fifo open but has not written yet
+                }
+                if (n == 1) break;
+                if (!ProcessInfo.alive(state.pid(), state.startTime())) throw new IllegalArgumentException("container " + id + " stopped before it started");
+                sleepMillis(1);
+            }
+        } finally {
+            Posix.close(fd);
+        }
+        Files.deleteIfExists(fifo);
+        Hooks.run(savedSpec(id), "poststart", state.json(ContainerState.Status.RUNNING).toString());
+    }
+
+    /** The runtime spec's state of {@code id}. */
+    public String state(String id) throws IOException {
+        ContainerState state = store.load(id);
+        return state.json(state.status(store.directory(id))).toPrettyString();
+    }
+
+    public List<ContainerState> list() throws IOException {
+        List<ContainerState> states = new ArrayList<>();
+        for (String id : store.ids()) {
+            try {
+                states.add(store.load(id));
+            } catch (IOException | RuntimeException e) {
+                warn.accept("container " + id + ": unreadable state: " + e.getMessage());
+            }
+        }
+        return states;
+    }
+
+    public ContainerState.Status status(ContainerState state) {
+        return state.status(store.directory(state.id()));
+    }
+
+    /** Sends {@code signal} to the container's process, or with {@code all} to every process of its pid namespace. */
+    public void kill(String id, int signal, boolean all) throws IOException {
+        ContainerState state = store.load(id);
+        if (state.status(store.directory(id)) == ContainerState.Status.STOPPED) {
+            throw new IllegalArgumentException("container " + id + " is not running");
+        }
+        if (all) {
+            for (long pid : processes(state)) kill(pid, signal);
+        }
+        kill(state.pid(), signal);
+    }
+
+    /** Removes a stopped container (with {@code force}, kills it first; an unknown id is then fine too). */
+    public void delete(String id, boolean force) throws IOException {
+        ContainerState state;
+        try {
+            state = store.load(id);
+        } catch (IllegalArgumentException e) {
+            if (force) {
+                store.remove(id);
+                return;
+            }
+            throw e;
+        }
+        Path dir = store.directory(id);
+        ContainerState.Status status = state.status(dir);
+        if (status != ContainerState.Status.STOPPED) {
+            if (!force) throw new IllegalArgumentException("cannot delete container " + id + " that is not stopped: " + status.text());
+            for (long pid : processes(state)) kill(pid, Posix.SIGKILL);
+            kill(state.pid(), Posix.SIGKILL);
+            for (int i = 0; i < 5000 && ProcessInfo.alive(state.pid(), state.startTime()); i++) sleepMillis(1);
+        }
+        OciSpec spec = null;
+        try {
+            spec = savedSpec(id);
+        } catch (IOException | RuntimeException e) {
+            warn.accept("container " + id + ": no saved config.json, poststop hooks skipped");
+        }
+        if (state.cgroupsPath().isPresent()) {
+            try {
+                Cgroup.at(state.cgroupsPath().get(), Limits.NONE).remove();
+            } catch (IOException | RuntimeException e) {
+                warn.accept("remove cgroup " + state.cgroupsPath().get() + ": " + e.getMessage());
+            }
+        }
+        store.remove(id);
+        if (spec != null) {
+            try {
+                Hooks.run(spec, "poststop", state.json(ContainerState.Status.STOPPED).toString());
+            } catch (IOException e) {
+                warn.accept(e.getMessage());
+            }
+        }
+    }
+
+    public record ExecOptions(OciSpec.Process process, Optional<Path> pidFile, Optional<Path> consoleSocket, boolean detach,
+                              int preservedFds) {}
+
+    /**
+     * Runs one more process in a running container. Detached, returns 0 once it runs; attached, waits and
+     * returns its exit status (128+N for signal N).
+     */
+    public int exec(String id, ExecOptions options) throws IOException, LaunchException {
+        ContainerState state = store.load(id);
+        if (state.status(store.directory(id)) != ContainerState.Status.RUNNING) {
+            throw new IllegalArgumentException("cannot exec in a container that is not running");
+        }
+        OciSpec spec = savedSpec(id);
+        var plan = OciPlans.exec(spec, options.process(), state.pid(), options.consoleSocket(), options.detach(), options.preservedFds());
+        describe(plan);
+        Launcher.OciProcess process = launcher.startOci(plan, options.preservedFds(), new Timings());
+        if (state.cgroupsPath().isPresent()) {
+            try {
+                Cgroup.at(state.cgroupsPath().get(), Limits.NONE).add(process.pid());
+            } catch (IOException | RuntimeException e) {
+                // A short command may be gone already: nothing left to account for.
+                if (ProcessInfo.startTime(process.pid()) >= 0) warn.accept("cgroup " + state.cgroupsPath().get() + ": " + e.getMessage());
+            }
+        }
+        if (options.pidFile().isPresent()) writePidFile(options.pidFile().get(), process.pid());
+        if (options.detach()) {
+            if (process.helper() != process.pid()) reapQuietly(process.helper());
+            return 0;
+        }
+        try {
+            WaitStatus status = new WaitStatus(Posix.waitpid(process.helper()));
+            return status.exited() ? status.exitCode() : 128 + status.signal();
+        } catch (ErrnoException e) {
+            throw new IOException("wait for the process: " + e.getMessage());
+        }
+    }
+
+    /** Waits for an attached container's relay; its exit status, 128+N for signal N. */
+    public static int await(Launcher.OciProcess process) throws IOException {
+        try {
+            WaitStatus status = new WaitStatus(Posix.waitpid(process.helper()));
+            return status.exited() ? status.exitCode() : 128 + status.signal();
+        } catch (ErrnoException e) {
+            throw new IOException("wait for the container: " + e.getMessage());
+        }
+    }
+
+    /** The container's config.json as it was at create. */
+    public OciSpec savedSpec(String id) throws IOException {
+        return OciSpec.read(store.directory(id));
+    }
+
+    private Optional<String> cgroupsPath(OciSpec spec, String id) {
+        if (spec.linux().cgroupsPath().isPresent()) {
+            String path = spec.linux().cgroupsPath().get();
+            // systemd's slice:prefix:name form: without systemd here, the same place as a plain path.
+            if (path.contains(":")) {
+                String[] parts = path.split(":");
+                path = "/" + parts[0] + "/" + parts[1] + "-" + parts[2] + ".scope";
+            }
+            return Optional.of(path);
+        }
+        return Optional.of("/strata-oci/" + id);
+    }
+
+    /**
+     * Makes the container's cgroup with its limits and moves the (not yet started) process into it. Only
+     * real root may; rootless, limits cannot be set on hosts without a delegated cgroup v2 tree, and the
+     * container runs without its own group (as runc and crun do there), unless it asked for limits.
+     */
+    private Cgroup joinCgroup(OciSpec spec, Optional<String> path, long pid) throws IOException {
+        OciSpec.Resources r = spec.linux().resources();
+        OptionalDouble cpus = r.cpuQuota().isPresent() && r.cpuQuota().getAsLong() > 0
+                ? OptionalDouble.of((double) r.cpuQuota().getAsLong() / r.cpuPeriod().orElse(100000))
+                : OptionalDouble.empty();
+        Limits limits = new Limits(positive(r.memoryLimit()), positive(r.pidsLimit()), cpus);
+        if (path.isEmpty()) return null;
+        try {
+            Cgroup cgroup = Cgroup.at(path.get(), limits);
+            cgroup.add(pid);
+            return cgroup;
+        } catch (IOException | RuntimeException e) {
+            if (UserNamespaces.hostRoot()) throw new IOException("cgroup " + path.get() + ": " + e.getMessage(), e);
+            // The container's stderr may be ours: only say so when limits were asked for and are lost.
+            if (!limits.isEmpty()) warn.accept("resource limits ignored: no cgroup for a rootless container here (" + e.getMessage() + ")");
+            else debug.accept("no cgroup (rootless): " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static OptionalLong positive(OptionalLong v) {
+        return v.isPresent() && v.getAsLong() > 0 ? v : OptionalLong.empty();
+    }
+
+    /** The host pids of the container's processes: those in its pid namespace when it has its own, else just its first. */
+    private static List<Long> processes(ContainerState state) throws IOException {
+        String ns = ProcessInfo.namespace(state.pid(), "pid");
+        String ours = ProcessInfo.namespace(Posix.getpid(), "pid");
+        List<Long> pids = new ArrayList<>();
+        if (ns == null || ns.equals(ours)) return pids;
+        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) continue;
+                long pid = Long.parseLong(name);
+                if (ns.equals(ProcessInfo.namespace(pid, "pid"))) pids.add(pid);
+            }
+        }
+        return pids;
+    }
+
+    private static void kill(long pid, int signal) {
+        try {
+            Posix.kill(pid, signal);
+        } catch (ErrnoException e) {
+            // gone already
+        }
+    }
+
+    private static void reapQuietly(long pid) {
+        try {
+            Posix.waitpid(pid);
+        } catch (ErrnoException e) {
+            // not our child (no pid namespace: the helper is the command itself and must run on)
+        }
+    }
+
+    private static void writePidFile(Path file, long pid) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".strata-tmp");
+        Files.writeString(tmp, Long.toString(pid));
+        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void sleepMillis(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
