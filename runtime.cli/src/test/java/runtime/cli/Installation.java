@@ -170,16 +170,18 @@ final class Installation {
                 outText.completeExceptionally(e);
             }
         });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             throw new AssertionError(String.join(" ", cmd) + " did not finish in " + timeoutSeconds + " s");
         }
         try {
-            // A descendant that outlives the command (a daemon it forked) must not keep the test waiting.
-            return new Result(p.exitValue(), outText.get(30, TimeUnit.SECONDS), errText.get(30, TimeUnit.SECONDS));
+            // Descendants may hold the output open a while longer: wait for them, within the same limit.
+            String outString = outText.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return new Result(p.exitValue(), outString, errText.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError(String.join(" ", cmd) + " exited but a descendant kept its output open");
+            throw new AssertionError(String.join(" ", cmd) + " exited but a descendant kept its output open for " + timeoutSeconds + " s");
         }
     }
 
