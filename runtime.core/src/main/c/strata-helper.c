@@ -813,11 +813,12 @@ static void preserve_fds(struct step *s) {
     int count = (int) number(s->argv[0]);
     if (count != kept_fds) fail(EINVAL, 0);
     if (count == 0) return;
-    close(FD_SYNC);
-    int moved = fcntl(status_fd, F_DUPFD_CLOEXEC, 6 + count);
-    if (moved < 0) fail(errno, 0);
-    close(status_fd);
-    status_fd = moved;
+    if (status_fd >= 0) { /* after OP_AWAIT_START it is closed already */
+        int moved = fcntl(status_fd, F_DUPFD_CLOEXEC, 6 + count);
+        if (moved < 0) fail(errno, 0);
+        close(status_fd);
+        status_fd = moved;
+    }
     for (int i = 0; i < count; i++) {
         if (dup2(6 + i, 3 + i) < 0) fail(errno, 0);
     }
@@ -891,6 +892,13 @@ static void exec_command(struct step *s) {
     }
     environ = envp;
     execvp(argv[0], argv);
+    if (status_fd < 0) {
+        /* Nobody hears a report after OP_AWAIT_START: say it on stderr in runc's words, which podman maps to 127/126. */
+        int saved = errno;
+        if (saved == ENOENT) dprintf(2, "exec: \"%s\": executable file not found in $PATH\n", argv[0]);
+        else dprintf(2, "exec: \"%s\": %s\n", argv[0], strerror(saved));
+        _exit(saved == ENOENT ? 127 : 126);
+    }
     fail(errno, -2);
 }
 

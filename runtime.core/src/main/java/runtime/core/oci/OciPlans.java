@@ -40,7 +40,9 @@ public final class OciPlans {
     private OciPlans() {}
 
     /** Where a created container waits and what it was given on the command line. */
-    public record CreateRequest(Path startFifo, Optional<Path> consoleSocket, int preservedFds, boolean detach) {}
+    /** @param cgroupsPath the container's own group, made in every hierarchy, if it has one */
+    public record CreateRequest(Path startFifo, Optional<Path> consoleSocket, int preservedFds, boolean detach,
+                                Optional<String> cgroupsPath) {}
 
     public static List<SetupOp> create(OciSpec spec, CreateRequest request) {
         OciSpec.Linux linux = spec.linux();
@@ -59,7 +61,7 @@ public final class OciPlans {
         // pivot_root needs the new root to be a mount point.
         plan.add(new SetupOp.Bind(root, root, false, false));
         plan.add(new SetupOp.UseRoot(root));
-        for (OciSpec.Mount m : spec.mounts()) mount(plan, m);
+        for (OciSpec.Mount m : spec.mounts()) mount(plan, m, request.cgroupsPath());
         devices(plan, linux);
         if (linux.namespace("uts").isPresent() && !spec.hostname().isEmpty()) plan.add(new SetupOp.SetHostname(spec.hostname()));
         request.consoleSocket().filter(s -> spec.process().terminal()).ifPresent(socket -> {
@@ -145,7 +147,7 @@ public final class OciPlans {
         return new SetupOp.EnterUserNamespace(otherNamespaces, uids, gids, Path.of("/usr/bin/newuidmap"), Path.of("/usr/bin/newgidmap"));
     }
 
-    private static void mount(List<SetupOp> plan, OciSpec.Mount m) {
+    private static void mount(List<SetupOp> plan, OciSpec.Mount m, Optional<String> cgroupsPath) {
         Path target = Path.of(relative(m.destination()));
         MountOptions o = MountOptions.parse(m.type(), m.options());
         if (o.bind()) {
@@ -154,7 +156,7 @@ public final class OciPlans {
                 plan.add(new SetupOp.Mount(null, target, null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | o.flags(), null));
             }
         } else if (m.type().equals("cgroup")) {
-            cgroupMount(plan, target, o);
+            cgroupMount(plan, target, o, cgroupsPath);
         } else {
             plan.add(new SetupOp.MakeDirectories(target, 0755));
             switch (m.type()) {
@@ -173,10 +175,11 @@ public final class OciPlans {
      * runc leaves it: it is the container's own) with a bind per hierarchy and the host's symlinks
      * (cpu -> cpu,cpuacct).
      */
-    private static void cgroupMount(List<SetupOp> plan, Path target, MountOptions o) {
+    private static void cgroupMount(List<SetupOp> plan, Path target, MountOptions o, Optional<String> cgroupsPath) {
         Path host = Path.of("/sys/fs/cgroup");
+        long secure = MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC | (o.flags() & MountFlags.MS_RDONLY);
         if (Files.exists(host.resolve("cgroup.controllers"))) {
-            plan.add(new SetupOp.Bind(host, target, o.readOnly(), true));
+            bindHierarchy(plan, own(host, cgroupsPath), target, secure);
             return;
         }
         plan.add(new SetupOp.MakeDirectories(target, 0755));
@@ -189,12 +192,24 @@ public final class OciPlans {
                 if (Files.isSymbolicLink(entry)) {
                     plan.add(new SetupOp.Symlink(Files.readSymbolicLink(entry).toString(), inside));
                 } else if (Files.isDirectory(entry)) {
-                    plan.add(new SetupOp.Bind(entry, inside, o.readOnly(), true));
+                    bindHierarchy(plan, own(entry, cgroupsPath), inside, secure);
                 }
             }
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot list " + host + ": " + e.getMessage());
         }
+    }
+
+    /** The container's own group in a hierarchy when it has one there (the host's whole tree otherwise, as rootless). */
+    private static Path own(Path hierarchy, Optional<String> cgroupsPath) {
+        if (cgroupsPath.isEmpty()) return hierarchy;
+        Path group = hierarchy.resolve(relative(cgroupsPath.get()));
+        return Files.isDirectory(group) ? group : hierarchy;
+    }
+
+    private static void bindHierarchy(List<SetupOp> plan, Path source, Path target, long flags) {
+        plan.add(new SetupOp.Bind(source, target, false, false));
+        plan.add(new SetupOp.Mount(null, target, null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | flags, null));
     }
 
     private static void devices(List<SetupOp> plan, OciSpec.Linux linux) {

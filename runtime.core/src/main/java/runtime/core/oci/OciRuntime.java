@@ -57,20 +57,23 @@ public final class OciRuntime {
     public Launcher.OciProcess create(String id, CreateOptions options) throws IOException, LaunchException {
         Path bundle = options.bundle().toAbsolutePath().normalize();
         OciSpec spec = OciSpec.read(bundle);
+        CommandLookup.check(spec);
         Path dir = store.reserve(id);
         long pid = -1;
         Launcher.OciProcess process = null;
         Cgroup cgroup = null;
         try {
             Files.copy(bundle.resolve("config.json"), dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+            Optional<String> cgroupsPath = cgroupsPath(spec, id);
+            // Made before the plan runs: the container's cgroup mount shows its own group.
+            cgroup = makeCgroup(spec, cgroupsPath);
             var plan = OciPlans.create(spec, new OciPlans.CreateRequest(dir.resolve(StateStore.START_FIFO), options.consoleSocket(),
-                    options.preservedFds(), !options.attached()));
+                    options.preservedFds(), !options.attached(), cgroup == null ? Optional.empty() : cgroupsPath));
             describe(plan);
             process = launcher.startOci(plan, options.preservedFds(), new Timings());
             pid = process.pid();
             if (process.helper() != pid && !options.attached()) reapQuietly(process.helper());
-            Optional<String> cgroupsPath = cgroupsPath(spec, id);
-            cgroup = joinCgroup(spec, cgroupsPath, pid);
+            if (cgroup != null) cgroup.add(pid);
             ContainerState state = new ContainerState(id, pid, ProcessInfo.startTime(pid), bundle, spec.rootPath(), Instant.now(),
                     cgroup == null ? Optional.empty() : cgroupsPath, spec.annotations(), spec.ociVersion());
             store.save(state);
@@ -267,11 +270,11 @@ public final class OciRuntime {
     }
 
     /**
-     * Makes the container's cgroup with its limits and moves the (not yet started) process into it. Only
+     * Makes the container's cgroup with its limits (the process joins it once it exists). Only
      * real root may; rootless, limits cannot be set on hosts without a delegated cgroup v2 tree, and the
      * container runs without its own group (as runc and crun do there), unless it asked for limits.
      */
-    private Cgroup joinCgroup(OciSpec spec, Optional<String> path, long pid) throws IOException {
+    private Cgroup makeCgroup(OciSpec spec, Optional<String> path) throws IOException {
         OciSpec.Resources r = spec.linux().resources();
         OptionalDouble cpus = r.cpuQuota().isPresent() && r.cpuQuota().getAsLong() > 0
                 ? OptionalDouble.of((double) r.cpuQuota().getAsLong() / r.cpuPeriod().orElse(100000))
@@ -279,9 +282,7 @@ public final class OciRuntime {
         Limits limits = new Limits(positive(r.memoryLimit()), positive(r.pidsLimit()), cpus);
         if (path.isEmpty()) return null;
         try {
-            Cgroup cgroup = Cgroup.at(path.get(), limits);
-            cgroup.add(pid);
-            return cgroup;
+            return Cgroup.at(path.get(), limits);
         } catch (IOException | RuntimeException e) {
             if (UserNamespaces.hostRoot()) throw new IOException("cgroup " + path.get() + ": " + e.getMessage(), e);
             // The container's stderr may be ours: only say so when limits were asked for and are lost.

@@ -1,0 +1,272 @@
+package runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import runtime.cli.Installation.Mode;
+import runtime.cli.Installation.Result;
+
+/**
+ * {@code strata oci} against runc on the same bundles (busybox root filesystem, config.json from
+ * {@code runc spec}, rootless from {@code runc spec --rootless}), as root and as the test user: the
+ * exit code, stdout and stderr, the mounts the container sees (target, type, read-only; normalised as
+ * {@link #mounts} explains), id maps and hostname must be the same; so must the states a container goes
+ * through from create to delete. crun is no reference here: it refuses this machine's hybrid cgroups.
+ */
+class OciRuntimeDifferentialIT {
+    private static final String PROBE = "echo out; echo err >&2; id -u; id -g; hostname; pwd; ulimit -n; echo \"FOO=$FOO\";"
+            + " cat /proc/self/uid_map /proc/self/gid_map; grep -E '^Cap(Eff|Bnd)' /proc/self/status; cat /data/file 2>&1;"
+            + " touch /data/new 2>&1; touch /new 2>&1; echo MOUNTS; cat /proc/self/mountinfo; exit 7";
+
+    static Installation strata;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        strata = Installation.get();
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/runc")) || Files.isExecutable(Path.of("/usr/sbin/runc")), "needs runc");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void runcSpecBundleBehavesAlike(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            ArrayNode args = process.putArray("args");
+            args.add("sh").add("-c").add(PROBE);
+        });
+        assertSameRun(mode, work, bundle);
+    }
+
+    /** The config fields podman sets beyond runc's defaults: binds with options, tmpfs, cwd, env, rlimits, user, hostname. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void customisedBundleBehavesAlike(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path data = work.resolve("data");
+        as(mode, "mkdir", data.toString());
+        write(mode, data.resolve("file"), "from-host\n");
+        Path bundle = bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            process.putArray("args").add("sh").add("-c").add(PROBE);
+            process.put("cwd", "/scratch/sub");
+            ((ArrayNode) process.path("env")).add("FOO=bar baz");
+            ObjectNode rlimit = ((ArrayNode) process.path("rlimits")).addObject();
+            rlimit.put("type", "RLIMIT_NOFILE");
+            rlimit.put("soft", 512);
+            rlimit.put("hard", 512);
+            if (mode == Mode.ROOT) {
+                ((ObjectNode) process.path("user")).put("uid", 65534).put("gid", 65534);
+            }
+            spec.put("hostname", "differential");
+            ((ObjectNode) spec.path("root")).put("readonly", false);
+            ArrayNode mounts = (ArrayNode) spec.path("mounts");
+            ObjectNode bind = mounts.addObject();
+            bind.put("destination", "/data");
+            bind.put("type", "bind");
+            bind.put("source", data.toString());
+            bind.putArray("options").add("rbind").add("ro").add("nosuid").add("nodev").add("rprivate");
+            ObjectNode tmpfs = mounts.addObject();
+            tmpfs.put("destination", "/scratch");
+            tmpfs.put("type", "tmpfs");
+            tmpfs.put("source", "tmpfs");
+            tmpfs.putArray("options").add("nosuid").add("size=1m").add("mode=1777");
+        });
+        assertSameRun(mode, work, bundle);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void lifecycleStatesMatch(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            process.putArray("args").add("sleep").add("100");
+        });
+        List<String> runc = lifecycle(mode, runc(mode, work), bundle);
+        List<String> ours = lifecycle(mode, strataOci(mode, work), bundle);
+        assertEquals(List.of("created", "running", "stopped", "gone"), runc, "runc's states here");
+        assertEquals(runc, ours);
+    }
+
+    /** create, state, start, state, kill -9 (by name), state, delete, state: the statuses seen. */
+    private List<String> lifecycle(Mode mode, List<String> runtime, Path bundle) throws Exception {
+        String id = "life-" + mode.name().toLowerCase();
+        List<String> seen = new ArrayList<>();
+        Path pidFile = bundle.resolve("pid");
+        // The container keeps create's stdout and stderr: they go to a file, or reading them would never end.
+        assertEquals(0, create(mode, concat(runtime, "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id),
+                bundle.resolve("create.log")), () -> readQuietly(bundle.resolve("create.log")));
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        JsonNode created = new ObjectMapper().readTree(ok(run(mode, concat(runtime, "state", id))).out());
+        assertEquals(pid, created.path("pid").asLong(), "state's pid is the pid file's");
+        assertTrue(Files.exists(Path.of("/proc", Long.toString(pid))), "the pid is a host pid");
+        assertEquals(bundle.toString(), created.path("bundle").asText());
+        seen.add(created.path("status").asText());
+        ok(run(mode, concat(runtime, "start", id)));
+        seen.add(status(mode, runtime, id));
+        ok(run(mode, concat(runtime, "kill", id, "KILL")));
+        for (int i = 0; i < 200 && status(mode, runtime, id).equals("running"); i++) Thread.sleep(10);
+        seen.add(status(mode, runtime, id));
+        ok(run(mode, concat(runtime, "delete", id)));
+        Result after = run(mode, concat(runtime, "state", id));
+        assertNotEquals(0, after.exitCode(), "state of a deleted container fails");
+        seen.add("gone");
+        return seen;
+    }
+
+    private int create(Mode mode, List<String> cmd, Path log) throws Exception {
+        Process p = new ProcessBuilder(command(mode, cmd)).directory(strata.home.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(log.toFile()).redirectErrorStream(true).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " did not finish");
+        }
+        return p.exitValue();
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    private String status(Mode mode, List<String> runtime, String id) throws Exception {
+        return new ObjectMapper().readTree(ok(run(mode, concat(runtime, "state", id))).out()).path("status").asText();
+    }
+
+    private void assertSameRun(Mode mode, Path work, Path bundle) throws Exception {
+        Result expected = run(mode, concat(runc(mode, work), "run", "--bundle", bundle.toString(), "diff-" + mode.name().toLowerCase()));
+        Result actual = run(mode, concat(strataOci(mode, work), "run", "--bundle", bundle.toString(), "diff-" + mode.name().toLowerCase()));
+        assertEquals(7, expected.exitCode(), "runc: " + expected.err());
+        assertEquals(expected.exitCode(), actual.exitCode(), actual.err());
+        assertEquals(expected.err(), actual.err());
+        String[] e = expected.out().split("MOUNTS\n", 2), a = actual.out().split("MOUNTS\n", 2);
+        assertEquals(e[0], a[0]);
+        assertEquals(mounts(e[1]), mounts(a[1]));
+    }
+
+    /**
+     * Mount points as "target type ro|rw", sorted. Device nodes are left out: as root runc makes them
+     * with mknod inside /dev, strata binds the host's (same device, no mknod rootless); a path masked with
+     * /dev/null shows the type of whichever /dev/null was bound, so it reads "device".
+     */
+    static List<String> mounts(String mountinfo) {
+        List<String> out = new ArrayList<>();
+        for (String line : mountinfo.lines().toList()) {
+            String[] f = line.split(" ");
+            int dash = List.of(f).indexOf("-");
+            boolean ro = List.of(f[5].split(",")).contains("ro");
+            boolean deviceNode = f[3].matches("/(null|zero|full|random|urandom|tty)");
+            if (deviceNode && f[4].startsWith("/dev/")) continue;
+            out.add(f[4] + " " + (deviceNode ? "device" : f[dash + 1]) + " " + (ro ? "ro" : "rw"));
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** A bundle in {@code work}: the busybox root filesystem and runc's default config (rootless one rootless), edited. */
+    private Path bundle(Mode mode, Path work, Consumer<ObjectNode> edit) throws Exception {
+        Path bundle = work.resolve("bundle");
+        as(mode, "mkdir", "-p", bundle.resolve("rootfs").toString());
+        as(mode, "tar", "-C", bundle.resolve("rootfs").toString(), "-xf", strata.rootfsTar.toString());
+        if (mode == Mode.ROOT) {
+            as(mode, "runc", "spec", "--bundle", bundle.toString());
+        } else {
+            as(mode, "runc", "spec", "--rootless", "--bundle", bundle.toString());
+        }
+        ObjectNode spec = (ObjectNode) new ObjectMapper().readTree(bundle.resolve("config.json").toFile());
+        edit.accept(spec);
+        write(mode, bundle.resolve("config.json"), spec.toPrettyString());
+        return bundle;
+    }
+
+    private List<String> runc(Mode mode, Path work) {
+        return List.of("runc", "--root", work.resolve("runc-state").toString());
+    }
+
+    private List<String> strataOci(Mode mode, Path work) {
+        return List.of(strata.launcher.toString(), "oci", "--root", work.resolve("strata-state").toString());
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
+    private static Result ok(Result r) {
+        assertEquals(0, r.exitCode(), r.err());
+        return r;
+    }
+
+    private void as(Mode mode, String... cmd) throws Exception {
+        ok(run(mode, List.of(cmd)));
+    }
+
+    /** Writes {@code text} to {@code file} as the mode's user. */
+    private void write(Mode mode, Path file, String text) throws Exception {
+        ok(run(mode, List.of("sh", "-c", "cat > \"$0\"", file.toString()), text));
+    }
+
+    private Result run(Mode mode, List<String> cmd) throws Exception {
+        return run(mode, cmd, null);
+    }
+
+    /** Runs {@code cmd} as the mode's user with a small fixed environment (the same for both runtimes). */
+    private Result run(Mode mode, List<String> cmd, String stdin) throws Exception {
+        Process p = new ProcessBuilder(command(mode, cmd)).directory(strata.home.toFile()).start();
+        if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        var err = new java.util.concurrent.CompletableFuture<String>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (java.io.IOException e) {
+                err.completeExceptionally(e);
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " did not finish");
+        }
+        return new Result(p.exitValue(), out, err.get());
+    }
+
+    private List<String> command(Mode mode, List<String> cmd) {
+        List<String> full = new ArrayList<>();
+        if (mode == Mode.ROOTLESS && strata.runningAsRoot) full.addAll(List.of("runuser", "-u", Installation.TEST_USER, "--"));
+        full.addAll(List.of("env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "STRATA_NO_BUILD=1", "LANG=C.UTF-8",
+                "HOME=" + (mode == Mode.ROOTLESS && strata.runningAsRoot ? "/home/" + Installation.TEST_USER : System.getProperty("user.home"))));
+        full.addAll(cmd);
+        return full;
+    }
+}
