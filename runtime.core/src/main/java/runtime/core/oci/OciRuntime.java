@@ -108,16 +108,11 @@ public final class OciRuntime {
             throw new IOException("open " + fifo + ": " + e.getMessage());
         }
         try {
-            byte[] one = new byte[1];
-            while (true) {
-                int n;
-                try {
-                    n = Posix.read(fd, one, 1);
-                } catch (ErrnoException e) {
-                    n = 0; // EAGAIN: the process has the fifo open but has not written yet
+            while (!readStartByte(fd)) {
+                // A short command may write, exec and end between the read above and this check: read once more.
+                if (!ProcessInfo.alive(state.pid(), state.startTime()) && !readStartByte(fd)) {
+                    throw new IllegalArgumentException("container " + id + " stopped before it started");
                 }
-                if (n == 1) break;
-                if (!ProcessInfo.alive(state.pid(), state.startTime())) throw new IllegalArgumentException("container " + id + " stopped before it started");
                 sleepMillis(1);
             }
         } finally {
@@ -125,6 +120,14 @@ public final class OciRuntime {
         }
         Files.deleteIfExists(fifo);
         Hooks.run(savedSpec(id), "poststart", state.json(ContainerState.Status.RUNNING).toString());
+    }
+
+    private static boolean readStartByte(int fd) {
+        try {
+            return Posix.read(fd, new byte[1], 1) == 1;
+        } catch (ErrnoException e) {
+            return false; // EAGAIN: the process has the fifo open but has not written yet
+        }
     }
 
     /** The runtime spec's state of {@code id}. */
