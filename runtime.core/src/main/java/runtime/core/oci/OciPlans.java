@@ -74,13 +74,18 @@ public final class OciPlans {
         if (spec.rootReadonly()) {
             plan.add(new SetupOp.Mount(null, Path.of("."), null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | MountFlags.MS_RDONLY, null));
         }
+        // createContainer hooks: in the container's namespaces, paths still the runtime's (before pivot_root, as runc).
+        containerHooks(plan, spec, "createContainer");
         plan.add(new SetupOp.PivotRoot(root));
         for (String path : linux.maskedPaths()) plan.add(new SetupOp.MaskPath(Path.of(path)));
         for (String path : linux.readonlyPaths()) plan.add(new SetupOp.Bind(Path.of(path), Path.of(path), true, true));
         linux.sysctl().forEach((key, value) ->
                 plan.add(new SetupOp.WriteFile(Path.of("/proc/sys", key.replace('.', '/')), value)));
         plan.add(new SetupOp.ChangeDirectory(Path.of(spec.process().cwd()), Path.of(spec.process().cwd())));
+        // startContainer hooks run in the container, resolved in its root (their stdin is /dev/null here,
+        // not the state JSON: the helper has no Java to write it).
         plan.add(new SetupOp.AwaitStart());
+        containerHooks(plan, spec, "startContainer");
         process(plan, spec.process(), linux, request.preservedFds());
         return plan;
     }
@@ -111,6 +116,15 @@ public final class OciPlans {
         plan.add(new SetupOp.ChangeDirectory(Path.of(process.cwd()), Path.of("/")));
         process(plan, process, linux, preservedFds);
         return plan;
+    }
+
+    private static void containerHooks(List<SetupOp> plan, OciSpec spec, String kind) {
+        for (OciSpec.Hook hook : spec.hooks().getOrDefault(kind, List.of())) {
+            List<String> argv = new ArrayList<>();
+            argv.add(hook.path());
+            if (hook.args().size() > 1) argv.addAll(hook.args().subList(1, hook.args().size()));
+            plan.add(new SetupOp.RunProgram(argv));
+        }
     }
 
     private static void enterNamespaces(List<SetupOp> plan, OciSpec.Linux linux, boolean detach) {

@@ -77,10 +77,10 @@ public final class OciRuntime {
             ContainerState state = new ContainerState(id, pid, ProcessInfo.startTime(pid), bundle, spec.rootPath(), Instant.now(),
                     cgroup == null ? Optional.empty() : cgroupsPath, spec.annotations(), spec.ociVersion());
             store.save(state);
-            String json = state.json(ContainerState.Status.CREATED).toString();
+            // The runtime spec's state while these hooks run is "creating" (runc says so too).
+            String json = state.json(ContainerState.Status.CREATED).put("status", "creating").toString();
             Hooks.run(spec, "prestart", json);
             Hooks.run(spec, "createRuntime", json);
-            Hooks.run(spec, "createContainer", json);
             if (options.pidFile().isPresent()) writePidFile(options.pidFile().get(), pid);
             return process;
         } catch (IOException | LaunchException | RuntimeException e) {
@@ -100,34 +100,41 @@ public final class OciRuntime {
             throw new IllegalArgumentException("cannot start a container that is " + status.text() + " (only a created one)");
         }
         Path fifo = dir.resolve(StateStore.START_FIFO);
-        int fd;
-        try {
-            // Non-blocking: if the process died meanwhile, a blocking open would wait for a writer forever.
-            fd = Posix.open(fifo.toString(), O_RDONLY_NONBLOCK | Posix.O_CLOEXEC, 0);
-        } catch (ErrnoException e) {
-            throw new IOException("open " + fifo + ": " + e.getMessage());
-        }
-        try {
-            while (!readStartByte(fd)) {
-                // A short command may write, exec and end between the read above and this check: read once more.
-                if (!ProcessInfo.alive(state.pid(), state.startTime()) && !readStartByte(fd)) {
-                    throw new IllegalArgumentException("container " + id + " stopped before it started");
-                }
-                sleepMillis(1);
+        // As runc: a blocking open meets the process's own (it waits opening for writing), then a blocking
+        // read takes its byte. Another thread watches the process: if it dies before opening its end, the
+        // open would wait forever, so the watcher opens the write end itself to release it.
+        java.util.concurrent.CompletableFuture<Boolean> started = new java.util.concurrent.CompletableFuture<>();
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+            try (var in = Files.newInputStream(fifo)) {
+                started.complete(in.read() == '0');
+            } catch (IOException e) {
+                started.completeExceptionally(e);
             }
-        } finally {
-            Posix.close(fd);
+        });
+        while (!started.isDone()) {
+            if (!ProcessInfo.alive(state.pid(), state.startTime())) {
+                try {
+                    int w = Posix.open(fifo.toString(), Posix.O_WRONLY | O_RDONLY_NONBLOCK, 0);
+                    Posix.close(w);
+                } catch (ErrnoException e) {
+                    // ENXIO: no reader waiting (it got the process's end already)
+                }
+                break;
+            }
+            sleepMillis(1);
         }
+        boolean ok;
+        try {
+            ok = started.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("read " + fifo + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        if (!ok) throw new IllegalArgumentException("container " + id + " stopped before it started");
         Files.deleteIfExists(fifo);
         Hooks.run(savedSpec(id), "poststart", state.json(ContainerState.Status.RUNNING).toString());
-    }
-
-    private static boolean readStartByte(int fd) {
-        try {
-            return Posix.read(fd, new byte[1], 1) == 1;
-        } catch (ErrnoException e) {
-            return false; // EAGAIN: the process has the fifo open but has not written yet
-        }
     }
 
     /** The runtime spec's state of {@code id}. */

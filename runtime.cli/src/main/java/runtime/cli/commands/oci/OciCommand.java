@@ -3,7 +3,6 @@ package runtime.cli.commands.oci;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 import runtime.cli.Command;
@@ -21,7 +20,7 @@ public final class OciCommand implements Command {
     private static final Map<String, Supplier<OciSubcommand>> SUBCOMMANDS = Map.ofEntries(
             Map.entry("create", OciCreate::new), Map.entry("start", OciStart::new), Map.entry("state", OciState::new),
             Map.entry("kill", OciKill::new), Map.entry("delete", OciDelete::new), Map.entry("list", OciList::new),
-            Map.entry("ps", OciList::new), Map.entry("exec", OciExec::new), Map.entry("run", OciRun::new),
+            Map.entry("exec", OciExec::new), Map.entry("run", OciRun::new),
             Map.entry("features", OciFeatures::new), Map.entry("spec", OciSpecCommand::new));
 
     private static final List<OciArguments.Flag> GLOBAL = List.of(OciArguments.Flag.value("root"), OciArguments.Flag.value("log"),
@@ -91,10 +90,5 @@ public final class OciCommand implements Command {
             log.error(e.getMessage() == null ? e.toString() : e.getMessage());
             return 1;
         }
-    }
-
-    /** For tests and `strata help`: the subcommands. */
-    static Optional<String> describe() {
-        return Optional.of(String.join(", ", SUBCOMMANDS.keySet()));
     }
 }

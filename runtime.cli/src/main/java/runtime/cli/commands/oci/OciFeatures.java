@@ -18,7 +18,7 @@ final class OciFeatures implements OciSubcommand {
         ObjectNode f = new ObjectMapper().createObjectNode();
         f.put("ociVersionMin", "1.0.0");
         f.put("ociVersionMax", "1.1.0");
-        strings(f.putArray("hooks"), "prestart", "createRuntime", "createContainer", "poststart", "poststop");
+        strings(f.putArray("hooks"), "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop");
         strings(f.putArray("mountOptions"), "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "bind", "rbind",
                 "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable", "noatime", "relatime",
                 "strictatime", "nodiratime", "sync", "dirsync", "mand");

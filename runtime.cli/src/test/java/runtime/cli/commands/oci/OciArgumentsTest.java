@@ -1,0 +1,49 @@
+package runtime.cli.commands.oci;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class OciArgumentsTest {
+    private static final List<OciArguments.Flag> CREATE = OciCreate.FLAGS;
+
+    @Test
+    void conmonsCreateLine() {
+        OciArguments a = OciArguments.parse(List.of("--bundle", "/b", "--pid-file=/p", "-console-socket", "/s", "--no-new-keyring", "ID"),
+                CREATE, false);
+        assertEquals("/b", a.value("bundle").orElseThrow());
+        assertEquals("/p", a.value("pid-file").orElseThrow());
+        assertEquals("/s", a.value("console-socket").orElseThrow());
+        assertTrue(a.flag("no-new-keyring"));
+        assertEquals("ID", a.id());
+    }
+
+    @Test
+    void globalOptionsStopAtTheCommand() {
+        OciArguments global = OciArguments.parse(List.of("--root", "/r", "--log", "/l", "--log-format", "json", "exec", "-p", "x", "ID"),
+                List.of(OciArguments.Flag.value("root"), OciArguments.Flag.value("log"), OciArguments.Flag.value("log-format")), true);
+        assertEquals(List.of("exec", "-p", "x", "ID"), global.positional());
+    }
+
+    @Test
+    void mistakesAreOneLine() {
+        assertThrows(IllegalArgumentException.class, () -> OciArguments.parse(List.of("--bogus", "ID"), CREATE, false));
+        assertThrows(IllegalArgumentException.class, () -> OciArguments.parse(List.of("ID", "--bundle"), CREATE, false));
+        assertThrows(IllegalArgumentException.class, () -> OciArguments.parse(List.of(), CREATE, false).id());
+    }
+
+    @Test
+    void signalsByNameAndNumber() {
+        assertEquals(15, Signals.parse("TERM"));
+        assertEquals(9, Signals.parse("SIGKILL"));
+        assertEquals(9, Signals.parse("9"));
+        assertEquals(10, Signals.parse("usr1"));
+        assertEquals(34, Signals.parse("RTMIN"));
+        assertThrows(IllegalArgumentException.class, () -> Signals.parse("NOPE"));
+        assertThrows(IllegalArgumentException.class, () -> Signals.parse("0"));
+    }
+}
