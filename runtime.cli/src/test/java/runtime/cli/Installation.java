@@ -59,6 +59,8 @@ final class Installation {
         // The AOT cache names the jars by path: the copy records its own on first use.
         exec(List.of("rm", "-rf", home.resolve("runtime.cli/target/dist/aot").toString()));
         exec(List.of("cp", "-a", repo.resolve("strata").toString(), home.toString()));
+        // The OCI runtime launcher (podman --runtime .../strata-oci), driven by PodmanIT.
+        if (Files.exists(repo.resolve("strata-oci"))) exec(List.of("cp", "-a", repo.resolve("strata-oci").toString(), home.toString()));
         exec(List.of("cp", "-a", repo.resolve("scripts/find-jdk").toString(), home.resolve("scripts").toString()));
         exec(List.of("sh", "-c", repo.resolve("scripts/busybox-rootfs") + " > " + home.resolve("busybox.tar")));
         exec(List.of("chmod", "-R", "a+rX", home.toString()));
@@ -141,27 +143,45 @@ final class Installation {
     }
 
     Result strata(Mode mode, Path data, Path cwd, Map<String, String> env, String stdin, String... args) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command(mode, data, env, List.of(args))).directory(cwd.toFile());
-        Process p = pb.start();
+        return run(command(mode, data, env, List.of(args)), cwd, stdin, 120);
+    }
+
+    /** Runs a command to its end (at most {@code timeoutSeconds}), feeding it {@code stdin} (null: none). */
+    static Result run(List<String> cmd, Path cwd, String stdin, long timeoutSeconds) throws Exception {
+        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).start();
         if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         var out = p.getInputStream();
         var err = p.getErrorStream();
         var errText = new java.util.concurrent.CompletableFuture<String>();
-        Thread t = Thread.ofVirtual().start(() -> {
+        Thread.ofVirtual().start(() -> {
             try {
                 errText.complete(new String(err.readAllBytes(), StandardCharsets.UTF_8));
             } catch (IOException e) {
                 errText.completeExceptionally(e);
             }
         });
-        String outText = new String(out.readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        var outText = new java.util.concurrent.CompletableFuture<String>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                outText.complete(new String(out.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                outText.completeExceptionally(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("strata " + String.join(" ", args) + " did not finish");
+            throw new AssertionError(String.join(" ", cmd) + " did not finish in " + timeoutSeconds + " s");
         }
-        t.join();
-        return new Result(p.exitValue(), outText, errText.get());
+        try {
+            // Descendants may hold the output open a while longer: wait for them, within the same limit.
+            String outString = outText.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return new Result(p.exitValue(), outString, errText.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(String.join(" ", cmd) + " exited but a descendant kept its output open for " + timeoutSeconds + " s");
+        }
     }
 
     Result strata(Mode mode, Path data, String... args) throws Exception {
