@@ -133,9 +133,17 @@ final class Podman implements AutoCloseable {
         return Installation.run(cmd, dir, null, 120);
     }
 
-    /** Removes the storage (the tests remove their containers themselves, each with its runtime). */
+    /**
+     * Stops rootless podman's pause process (it keeps the user namespace alive and would outlive the
+     * test) and removes the storage (the tests remove their containers themselves, each with its runtime).
+     */
     @Override
     public void close() throws Exception {
+        Path pausePid = dir.resolve("tmp/pause.pid");
+        if (Files.exists(pausePid)) {
+            long pid = Long.parseLong(Files.readString(pausePid).strip());
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
         if (strata.runningAsRoot) {
             Installation.run(List.of("rm", "-rf", dir.toString()), Path.of("/"), null, 120);
         } else {
