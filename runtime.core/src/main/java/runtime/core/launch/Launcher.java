@@ -90,7 +90,7 @@ public final class Launcher {
             Posix.writeAll(planPipe[1], encoded);
             Posix.close(planPipe[1]);
             planPipe[1] = -1;
-            readReports(pid, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], network, new long[1]);
+            readReports(pid, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], ready(network), new long[1]);
         } catch (ErrnoException e) {
             reap(pid);
             throw new LaunchException("talking to strata-helper: " + e.getMessage(), 125, e);
@@ -109,17 +109,35 @@ public final class Launcher {
      */
     public record OciProcess(long helper, long pid) {}
 
+    /** What the host does at a {@link SetupOp.SyncWithParent} step, given the host pid of the process there. */
+    @FunctionalInterface
+    public interface ReadyHandler {
+        void ready(long pid) throws LaunchException;
+    }
+
+    private static ReadyHandler ready(NetworkAttachment network) {
+        return pid -> {
+            try {
+                network.started(pid);
+            } catch (RuntimeException e) {
+                throw new LaunchException("network setup: " + e.getMessage(), 125, e);
+            }
+        };
+    }
+
     /**
      * Starts an OCI plan and returns once it is set up: when it reports {@link SetupOp.AwaitStart} (the
      * command waits for {@code strata oci start}) or has exec'd. {@code preservedFds} of this process's
-     * descriptors from 3 on reach the command (the plan must have a {@link SetupOp.PreserveFds} step).
+     * descriptors from 3 on reach the command (the plan must have a {@link SetupOp.PreserveFds} step);
+     * {@code ready} runs at the plan's {@link SetupOp.SyncWithParent} step, if it has one.
      */
-    public OciProcess startOci(List<SetupOp> plan, int preservedFds, Timings timings) throws LaunchException {
+    public OciProcess startOci(List<SetupOp> plan, int preservedFds, ReadyHandler ready, Timings timings) throws LaunchException {
         if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
             throw new IllegalArgumentException("a plan ends with Exec");
         }
+        boolean sync = plan.stream().anyMatch(op -> op instanceof SetupOp.SyncWithParent);
         byte[] encoded = PlanEncoder.encode(plan);
-        int[] planPipe = null, statusPipe = null;
+        int[] planPipe = null, statusPipe = null, syncPipe = null;
         long pid;
         try {
             planPipe = Posix.pipe();
@@ -128,32 +146,38 @@ public final class Launcher {
             for (int i = 0; i < preservedFds; i++) fds.put(6 + i, 3 + i);
             fds.put(3, planPipe[0]);
             fds.put(4, statusPipe[1]);
+            if (sync) {
+                syncPipe = Posix.pipe();
+                fds.put(5, syncPipe[0]);
+            }
             pid = Spawn.spawn(helper.toString(), List.of("strata-helper", Integer.toString(preservedFds)), List.of(), fds);
         } catch (ErrnoException e) {
-            closeAll(planPipe, statusPipe);
+            closeAll(planPipe, statusPipe, syncPipe);
             throw new LaunchException(e.getMessage(), 125, e);
         }
         timings.mark("spawn");
         Posix.close(planPipe[0]);
         Posix.close(statusPipe[1]);
+        if (syncPipe != null) Posix.close(syncPipe[0]);
         long[] commandPid = {pid};
         try {
             Posix.writeAll(planPipe[1], encoded);
             Posix.close(planPipe[1]);
             planPipe[1] = -1;
-            readReports(pid, plan, statusPipe[0], -1, null, commandPid);
+            readReports(pid, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], ready, commandPid);
         } catch (ErrnoException e) {
             reap(pid);
             throw new LaunchException("talking to strata-helper: " + e.getMessage(), 125, e);
         } finally {
             Posix.close(planPipe[1]);
             Posix.close(statusPipe[0]);
+            if (syncPipe != null) Posix.close(syncPipe[1]);
         }
         timings.mark("setup");
         return new OciProcess(pid, commandPid[0]);
     }
 
-    private void readReports(long pid, List<SetupOp> plan, int statusFd, int syncFd, NetworkAttachment network, long[] commandPid)
+    private void readReports(long pid, List<SetupOp> plan, int statusFd, int syncFd, ReadyHandler ready, long[] commandPid)
             throws ErrnoException, LaunchException {
         byte[] record = new byte[REPORT_SIZE];
         while (true) {
@@ -179,10 +203,13 @@ public final class Launcher {
             if (kind == REPORT_CREATED) return;
             if (kind == REPORT_READY) {
                 try {
-                    network.started(detail);
-                } catch (RuntimeException e) {
+                    ready.ready(detail);
+                } catch (LaunchException e) {
+                    // The process waits on the sync pipe (and a relay on it): neither would end by itself.
+                    Posix.kill(detail, Posix.SIGKILL);
+                    if (detail != pid) Posix.kill(pid, Posix.SIGKILL);
                     reap(pid);
-                    throw new LaunchException("network setup: " + e.getMessage(), 125, e);
+                    throw e;
                 }
                 Posix.writeAll(syncFd, new byte[] {1});
                 continue;

@@ -74,6 +74,8 @@ public final class OciPlans {
         if (spec.rootReadonly()) {
             plan.add(new SetupOp.Mount(null, Path.of("."), null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | MountFlags.MS_RDONLY, null));
         }
+        // The runtime's prestart and createRuntime hooks come first: the host runs them while this waits.
+        if (hasHooks(spec, "prestart") || hasHooks(spec, "createRuntime")) plan.add(new SetupOp.SyncWithParent());
         // createContainer hooks: in the container's namespaces, paths still the runtime's (before pivot_root, as runc).
         containerHooks(plan, spec, "createContainer");
         plan.add(new SetupOp.PivotRoot(root));
@@ -116,6 +118,10 @@ public final class OciPlans {
         plan.add(new SetupOp.ChangeDirectory(Path.of(process.cwd()), Path.of("/")));
         process(plan, process, linux, preservedFds);
         return plan;
+    }
+
+    private static boolean hasHooks(OciSpec spec, String kind) {
+        return !spec.hooks().getOrDefault(kind, List.of()).isEmpty();
     }
 
     private static void containerHooks(List<SetupOp> plan, OciSpec spec, String kind) {

@@ -70,17 +70,29 @@ public final class OciRuntime {
             var plan = OciPlans.create(spec, new OciPlans.CreateRequest(dir.resolve(StateStore.START_FIFO), options.consoleSocket(),
                     options.preservedFds(), !options.attached(), cgroup == null ? Optional.empty() : cgroupsPath));
             describe(plan);
-            process = launcher.startOci(plan, options.preservedFds(), new Timings());
+            Optional<String> groupPath = cgroup == null ? Optional.empty() : cgroupsPath;
+            Instant created = Instant.now();
+            // prestart and createRuntime hooks run while the process waits at its sync step: its namespaces
+            // exist, pivot_root and the createContainer hooks have not happened yet (the spec's order). The
+            // state they see is "creating" (runc says so too).
+            Launcher.ReadyHandler runtimeHooks = hostPid -> {
+                ContainerState creating = new ContainerState(id, hostPid, ProcessInfo.startTime(hostPid), bundle, spec.rootPath(),
+                        created, groupPath, spec.annotations(), spec.ociVersion());
+                String json = creating.json(ContainerState.Status.CREATED).put("status", "creating").toString();
+                try {
+                    Hooks.run(spec, "prestart", json);
+                    Hooks.run(spec, "createRuntime", json);
+                } catch (IOException e) {
+                    throw new LaunchException(e.getMessage(), 125, e);
+                }
+            };
+            process = launcher.startOci(plan, options.preservedFds(), runtimeHooks, new Timings());
             pid = process.pid();
             if (process.helper() != pid && !options.attached()) reapQuietly(process.helper());
             if (cgroup != null) cgroup.add(pid);
-            ContainerState state = new ContainerState(id, pid, ProcessInfo.startTime(pid), bundle, spec.rootPath(), Instant.now(),
-                    cgroup == null ? Optional.empty() : cgroupsPath, spec.annotations(), spec.ociVersion());
+            ContainerState state = new ContainerState(id, pid, ProcessInfo.startTime(pid), bundle, spec.rootPath(), created,
+                    groupPath, spec.annotations(), spec.ociVersion());
             store.save(state);
-            // The runtime spec's state while these hooks run is "creating" (runc says so too).
-            String json = state.json(ContainerState.Status.CREATED).put("status", "creating").toString();
-            Hooks.run(spec, "prestart", json);
-            Hooks.run(spec, "createRuntime", json);
             if (options.pidFile().isPresent()) writePidFile(options.pidFile().get(), pid);
             return process;
         } catch (IOException | LaunchException | RuntimeException e) {
@@ -229,7 +241,7 @@ public final class OciRuntime {
         OciSpec spec = savedSpec(id);
         var plan = OciPlans.exec(spec, options.process(), state.pid(), options.consoleSocket(), options.detach(), options.preservedFds());
         describe(plan);
-        Launcher.OciProcess process = launcher.startOci(plan, options.preservedFds(), new Timings());
+        Launcher.OciProcess process = launcher.startOci(plan, options.preservedFds(), hostPid -> {}, new Timings());
         if (state.cgroupsPath().isPresent()) {
             try {
                 Cgroup.at(state.cgroupsPath().get(), Limits.NONE).add(process.pid());
