@@ -55,52 +55,11 @@ public final class Launcher {
     public Container start(List<SetupOp> plan, NetworkAttachment network, Timings timings, Map<Integer, Integer> stdio)
             throws LaunchException {
         for (int target : stdio.keySet()) {
-            if (target < 0 || target > 2) throw new IllegalArgumentException("stdio maps only descriptors 0, 1 and 2");
-        }
-        if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
-            throw new IllegalArgumentException("a plan ends with Exec");
-        }
-        for (int target : stdio.keySet()) {
             if (target < 0 || target > 2) throw new IllegalArgumentException("stdio maps only descriptors 0, 1 and 2: " + target);
         }
-        boolean sync = plan.stream().anyMatch(op -> op instanceof SetupOp.SyncWithParent);
-        byte[] encoded = PlanEncoder.encode(plan);
-        int[] planPipe = null, statusPipe = null, syncPipe = null;
-        long pid;
-        try {
-            planPipe = Posix.pipe();
-            statusPipe = Posix.pipe();
-            Map<Integer, Integer> fds = new HashMap<>(stdio);
-            fds.put(3, planPipe[0]);
-            fds.put(4, statusPipe[1]);
-            if (sync) {
-                syncPipe = Posix.pipe();
-                fds.put(5, syncPipe[0]);
-            }
-            pid = Spawn.spawn(helper.toString(), List.of("strata-helper"), List.of(), fds);
-        } catch (ErrnoException e) {
-            closeAll(planPipe, statusPipe, syncPipe);
-            throw new LaunchException(e.getMessage(), 125, e);
-        }
-        timings.mark("spawn");
-        Posix.close(planPipe[0]);
-        Posix.close(statusPipe[1]);
-        if (syncPipe != null) Posix.close(syncPipe[0]);
-        try {
-            Posix.writeAll(planPipe[1], encoded);
-            Posix.close(planPipe[1]);
-            planPipe[1] = -1;
-            readReports(pid, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], ready(network), new long[1]);
-        } catch (ErrnoException e) {
-            reap(pid);
-            throw new LaunchException("talking to strata-helper: " + e.getMessage(), 125, e);
-        } finally {
-            Posix.close(planPipe[1]);
-            Posix.close(statusPipe[0]);
-            if (syncPipe != null) Posix.close(syncPipe[1]);
-        }
+        long[] pids = execute(plan, new HashMap<>(stdio), List.of("strata-helper"), ready(network), timings);
         timings.mark("setup+exec");
-        return new Container(pid, network, timings);
+        return new Container(pids[0], network, timings);
     }
 
     /**
@@ -132,6 +91,20 @@ public final class Launcher {
      * {@code ready} runs at the plan's {@link SetupOp.SyncWithParent} step, if it has one.
      */
     public OciProcess startOci(List<SetupOp> plan, int preservedFds, ReadyHandler ready, Timings timings) throws LaunchException {
+        Map<Integer, Integer> fds = new HashMap<>();
+        for (int i = 0; i < preservedFds; i++) fds.put(6 + i, 3 + i);
+        long[] pids = execute(plan, fds, List.of("strata-helper", Integer.toString(preservedFds)), ready, timings);
+        timings.mark("setup");
+        return new OciProcess(pids[0], pids[1]);
+    }
+
+    /**
+     * Spawns the helper with {@code fds} (child descriptor to one of ours) plus its plan, status and, when
+     * the plan has a sync step, sync channels; sends the plan and follows the reports until the helper
+     * has exec'd or reported that it waits for {@code start}. Returns the helper's pid and the command's.
+     */
+    private long[] execute(List<SetupOp> plan, Map<Integer, Integer> fds, List<String> argv, ReadyHandler ready, Timings timings)
+            throws LaunchException {
         if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
             throw new IllegalArgumentException("a plan ends with Exec");
         }
@@ -142,15 +115,13 @@ public final class Launcher {
         try {
             planPipe = Posix.pipe();
             statusPipe = Posix.pipe();
-            Map<Integer, Integer> fds = new HashMap<>();
-            for (int i = 0; i < preservedFds; i++) fds.put(6 + i, 3 + i);
             fds.put(3, planPipe[0]);
             fds.put(4, statusPipe[1]);
             if (sync) {
                 syncPipe = Posix.pipe();
                 fds.put(5, syncPipe[0]);
             }
-            pid = Spawn.spawn(helper.toString(), List.of("strata-helper", Integer.toString(preservedFds)), List.of(), fds);
+            pid = Spawn.spawn(helper.toString(), argv, List.of(), fds);
         } catch (ErrnoException e) {
             closeAll(planPipe, statusPipe, syncPipe);
             throw new LaunchException(e.getMessage(), 125, e);
@@ -173,8 +144,7 @@ public final class Launcher {
             Posix.close(statusPipe[0]);
             if (syncPipe != null) Posix.close(syncPipe[1]);
         }
-        timings.mark("setup");
-        return new OciProcess(pid, commandPid[0]);
+        return new long[] {pid, commandPid[0]};
     }
 
     private void readReports(long pid, List<SetupOp> plan, int statusFd, int syncFd, ReadyHandler ready, long[] commandPid)
