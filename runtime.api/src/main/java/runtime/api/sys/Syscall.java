@@ -15,9 +15,10 @@ import java.lang.invoke.MethodHandle;
  * start links once instead of once per call.
  */
 final class Syscall {
-    private static final boolean AARCH64 = System.getProperty("os.arch").equals("aarch64");
+    /** aarch64 and riscv64 number their calls by the generic table; x86_64 has its own; others: refuse. */
+    private static final boolean AARCH64 = genericTable(System.getProperty("os.arch"));
 
-    // Numbers from <asm/unistd_64.h> (x86_64) and <asm-generic/unistd.h> (aarch64).
+    // Numbers from <asm/unistd_64.h> (x86_64) and <asm-generic/unistd.h> (aarch64, riscv64).
     static final long READ = AARCH64 ? 63 : 0;
     static final long WRITE = AARCH64 ? 64 : 1;
     static final long CLOSE = AARCH64 ? 57 : 3;
@@ -37,6 +38,16 @@ final class Syscall {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
 
     private Syscall() {}
+
+    private static boolean genericTable(String arch) {
+        return switch (arch) {
+            case "amd64", "x86_64" -> false;
+            case "aarch64", "riscv64" -> true;
+            // A wrong table would make every call another system call: fail clearly instead.
+            default -> throw new UnsupportedOperationException("no system call numbers for os.arch " + arch
+                    + " (strata knows x86_64, aarch64 and riscv64)");
+        };
+    }
 
     /** The raw result: -1 with errno in {@code state} on failure. */
     static long call(MemorySegment state, long number, long a, long b, long c, long d) {
