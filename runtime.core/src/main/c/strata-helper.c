@@ -755,11 +755,8 @@ static uint64_t capability_set(const char *list) {
     return set;
 }
 
-/* OP_SET_CAPS: bounding, effective, permitted, inheritable, ambient (comma-separated numbers each). */
-static void set_capabilities(struct step *s) {
-    uint64_t bounding = capability_set(s->argv[0]), effective = capability_set(s->argv[1]);
-    uint64_t permitted = capability_set(s->argv[2]), inheritable = capability_set(s->argv[3]);
-    uint64_t ambient = capability_set(s->argv[4]);
+/* Drops every capability not in keep from the bounding set; returns the kernel's last capability. */
+static int drop_bounding_except(uint64_t keep) {
     int last = 40;
     FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
     if (f) {
@@ -767,8 +764,17 @@ static void set_capabilities(struct step *s) {
         fclose(f);
     }
     for (int cap = 0; cap <= last; cap++) {
-        if (!(bounding & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) fail(errno, cap);
+        if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) fail(errno, cap);
     }
+    return last;
+}
+
+/* OP_SET_CAPS: bounding, effective, permitted, inheritable, ambient (comma-separated numbers each). */
+static void set_capabilities(struct step *s) {
+    uint64_t bounding = capability_set(s->argv[0]), effective = capability_set(s->argv[1]);
+    uint64_t permitted = capability_set(s->argv[2]), inheritable = capability_set(s->argv[3]);
+    uint64_t ambient = capability_set(s->argv[4]);
+    int last = drop_bounding_except(bounding);
     struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
     for (int i = 0; i < 2; i++) {
@@ -855,15 +861,7 @@ static void make_symlink(const char *target, const char *link) {
 static void drop_capabilities(struct step *s) {
     uint64_t keep = 0;
     for (uint32_t i = 0; i < s->argc; i++) keep |= 1ULL << number(s->argv[i]);
-    int last = 40;
-    FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-    if (f) {
-        if (fscanf(f, "%d", &last) != 1) last = 40;
-        fclose(f);
-    }
-    for (int cap = 0; cap <= last; cap++) {
-        if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) fail(errno, cap);
-    }
+    drop_bounding_except(keep);
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
     struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
