@@ -158,17 +158,27 @@ public final class ManifestParser {
                 problem(key, "entry " + i + " must be a table");
                 continue;
             }
-            String source = t.getString("source");
-            String target = t.getString("target");
-            if (source == null) problemAt(t, at, "source is required");
-            if (target == null) problemAt(t, at, "target is required");
+            String source = stringIn(t, at, "source");
+            String target = stringIn(t, at, "target");
+            if (source == null && !t.contains("source")) problemAt(t, at, "source is required");
+            if (target == null && !t.contains("target")) problemAt(t, at, "target is required");
             else if (!target.startsWith("/")) problemAt(t, at, "target must be an absolute path");
             if (source == null || target == null) continue;
             Path src = directory.resolve(source).normalize();
             if (!Files.exists(src)) problemAt(t, at, "source " + src + " does not exist");
-            boolean ro = alwaysReadOnly || Boolean.TRUE.equals(t.getBoolean("read_only"));
+            Object readOnly = t.get("read_only");
+            if (readOnly != null && !(readOnly instanceof Boolean)) problemAt(t, at, "read_only must be true or false");
+            boolean ro = alwaysReadOnly || Boolean.TRUE.equals(readOnly);
             into.add(new Manifest.Mount(src.toString(), target, ro));
         }
+    }
+
+    /** The string at {@code field} of a mount entry; a value of another type is a problem (and null). */
+    private String stringIn(TomlTable t, String at, String field) {
+        Object value = t.get(field);
+        if (value == null || value instanceof String) return (String) value;
+        problemAt(t, at, field + " must be a string");
+        return null;
     }
 
     private void problemAt(TomlTable t, String key, String message) {

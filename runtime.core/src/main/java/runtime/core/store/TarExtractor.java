@@ -136,6 +136,10 @@ public final class TarExtractor {
                 throw new StoreException("tar: more than " + limits.maxEntries() + " entries (the limit is "
                         + Limits.ENTRIES_VARIABLE + ")");
             }
+            // No file name can hold a NUL: an archive that says otherwise is damaged or hostile.
+            if (entry.getName().indexOf('\0') >= 0 || entry.getLinkName().indexOf('\0') >= 0) {
+                throw new StoreException("tar entry " + entry.getName().replace('\0', '?') + ": a NUL character in a name");
+            }
             List<String> parts = normalise(entry.getName());
             if (parts.isEmpty()) {
                 if (entry.isDirectory()) applyMetadata(root, entry, true);
