@@ -96,9 +96,13 @@ public final class Main {
 
     static final Map<String, String> ALIASES = Map.of("ls", "images", "shrink", "gc", "--version", "version");
 
+    /** Commands that start a container, so surely call native code: they link it ahead (Posix.linkAhead). */
+    private static final java.util.Set<String> STARTS_CONTAINERS = java.util.Set.of("run", "b", "exec", "create", "start", "with-mount", "sudo");
+
     private Main() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && STARTS_CONTAINERS.contains(args[0])) runtime.api.sys.Posix.linkAhead();
         // No command on a terminal: the interactive shell. Without one (a pipe, a script), usage and 2 as before.
         if (args.length == 0 && runtime.api.sys.Posix.isatty(0) && runtime.api.sys.Posix.isatty(1)) args = new String[] {"shell"};
         int code = run(args, System.out, System.err, System.getenv());

@@ -1,42 +1,36 @@
 package runtime.api.sys;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.invoke.MethodHandle;
+import java.lang.foreign.MemorySegment;
 
 /**
- * A libc function linked on first call. Linking a downcall spins code, a few milliseconds each at
- * start-up; a command calls only a handful of the bindings, so it should link only those.
+ * A libc function by name, looked up on its first call and called through {@link LibC}'s one linked
+ * shape: word arguments (pointers as {@link MemorySegment#address()}, ints widened), a word result.
  */
 final class Downcall {
     private final String name;
-    private final FunctionDescriptor descriptor;
-    private final boolean captureErrno;
-    private final Linker.Option[] options;
-    private volatile MethodHandle handle;
+    private volatile MemorySegment address;
 
-    private Downcall(String name, FunctionDescriptor descriptor, boolean captureErrno, Linker.Option... options) {
+    private Downcall(String name) {
         this.name = name;
-        this.descriptor = descriptor;
-        this.captureErrno = captureErrno;
-        this.options = options;
     }
 
-    /** A function whose handle takes the errno capture segment as its first argument. */
-    static Downcall withErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        return new Downcall(name, descriptor, true, options);
+    static Downcall of(String name) {
+        return new Downcall(name);
     }
 
-    static Downcall plain(String name, FunctionDescriptor descriptor) {
-        return new Downcall(name, descriptor, false);
+    /** Calls the function with up to six word arguments; errno lands in {@code state}. */
+    long call(MemorySegment state, long... args) {
+        if (args.length > LibC.MAX_ARGUMENTS) throw new IllegalArgumentException(name + ": more than " + LibC.MAX_ARGUMENTS + " arguments");
+        long[] a = args.length == LibC.MAX_ARGUMENTS ? args : java.util.Arrays.copyOf(args, LibC.MAX_ARGUMENTS);
+        return LibC.call(address(), state, a[0], a[1], a[2], a[3], a[4], a[5]);
     }
 
-    MethodHandle handle() {
-        MethodHandle h = handle;
-        if (h == null) {
-            h = captureErrno ? LibC.withErrno(name, descriptor, options) : LibC.plain(name, descriptor);
-            handle = h;
+    private MemorySegment address() {
+        MemorySegment a = address;
+        if (a == null) {
+            a = LibC.find(name);
+            address = a;
         }
-        return h;
+        return a;
     }
 }

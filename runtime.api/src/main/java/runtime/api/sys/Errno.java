@@ -1,9 +1,6 @@
 package runtime.api.sys;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
-import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** errno values strata tests for, and their text as libc gives it. */
@@ -21,16 +18,16 @@ public final class Errno {
     public static final int ECHILD = 10;
     public static final int ETIMEDOUT = 110;
 
-    private static final Downcall STRERROR = Downcall.plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final Downcall STRERROR = Downcall.of("strerror");
 
     private Errno() {}
 
     /** {@code strerror(errno)}, e.g. "Permission denied". */
     public static String describe(int errno) {
-        try {
-            MemorySegment text = (MemorySegment) STRERROR.handle().invokeExact(errno);
-            return text.reinterpret(256).getString(0);
-        } catch (Throwable t) {
+        try (Arena arena = Arena.ofConfined()) {
+            long text = STRERROR.call(LibC.captureState(arena), errno);
+            return MemorySegment.ofAddress(text).reinterpret(256).getString(0);
+        } catch (RuntimeException e) {
             return "errno " + errno;
         }
     }

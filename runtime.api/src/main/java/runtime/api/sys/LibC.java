@@ -1,5 +1,7 @@
 package runtime.api.sys;
 
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -11,29 +13,56 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Looks up libc functions for the typed binding classes of this package. Every binding that can fail
- * captures {@code errno} right after the call (the JVM may clobber it before Java code could read it).
+ * Calls libc functions for the typed binding classes of this package, all through one linked shape.
+ *
+ * <p>Why one shape: on a cold JVM the first downcall link costs ~30 ms and every further function shape
+ * ~5-8 ms (the linker spins method handles and a stub class, and the AOT cache does not keep them), while
+ * a second function of an already linked shape costs ~0.2 ms. A cold {@code strata run} is dominated by
+ * that, so every libc function strata calls goes through {@code long f(long, long, long, long, long, long)}:
+ * the function's address is an argument of the one handle, arguments and results are machine words
+ * (pointers as addresses, ints widened; a function that returns an int has its result narrowed by the
+ * caller), passed in registers on the supported ABIs (x86_64 System V, aarch64 and riscv64 Linux), where
+ * a function ignores the registers of arguments it does not have.
+ *
+ * <p>The shape is not declared variadic (that costs another ~10 ms to link). The one variadic function
+ * called through it is {@code syscall}: the variadic convention differs only on x86_64, in {@code %al}
+ * (the count of vector registers used), which glibc's {@code syscall}, written in assembly, never reads;
+ * on aarch64 and riscv64 Linux word-sized variadic arguments travel exactly as named ones. Other variadic
+ * functions ({@code open}, {@code ioctl}, {@code fcntl}) are made as system calls instead.
+ *
+ * <p>Every call captures {@code errno} right after it returns (the JVM may clobber it before Java code could
+ * read it).
  */
 final class LibC {
     static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     // An offset, not a VarHandle: building a layout path's VarHandle costs milliseconds on a cold start.
     private static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+    /** Word arguments per call; all are passed in registers on the supported ABIs. */
+    static final int MAX_ARGUMENTS = 6;
 
     private LibC() {}
 
-    /** A downcall whose first argument is the errno capture segment. */
-    static MethodHandle withErrno(String name, FunctionDescriptor descriptor, Linker.Option... more) {
-        Linker.Option[] options = new Linker.Option[more.length + 1];
-        options[0] = CAPTURE_ERRNO;
-        System.arraycopy(more, 0, options, 1, more.length);
-        return LINKER.downcallHandle(find(name), descriptor, options);
+    /** The linked shape, in a class of its own: linked by the first call (or {@link #link}), not by loading LibC. */
+    private static final class Shape {
+        static final MethodHandle CALL = LINKER.downcallHandle(
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.captureCallState("errno"));
     }
 
-    static MethodHandle plain(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(find(name), descriptor);
+    /** Links the shape now (e.g. on a background thread while a cold command does other work). */
+    static void link() {
+        MethodHandle ignored = Shape.CALL;
+    }
+
+    /** Calls {@code function} with six word arguments (unused ones 0); errno lands in {@code state}. */
+    static long call(MemorySegment function, MemorySegment state, long a0, long a1, long a2, long a3, long a4, long a5) {
+        try {
+            return (long) Shape.CALL.invokeExact(function, state, a0, a1, a2, a3, a4, a5);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static MemorySegment find(String name) {

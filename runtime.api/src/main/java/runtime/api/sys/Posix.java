@@ -1,12 +1,10 @@
 package runtime.api.sys;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 
 /** Process, descriptor and file-node calls of {@code <unistd.h>}, {@code <signal.h>} and friends. */
@@ -35,38 +33,34 @@ public final class Posix {
     /** {@code tv_nsec} value of {@code utimensat}: leave this time as it is. */
     private static final long UTIME_OMIT = (1L << 30) - 2;
 
-    // The calls of a cold strata run go through Syscall (one linked shape); the rest are libc functions.
-    /**
-     * The libc functions, in a class of their own: describing them builds memory layouts, which costs on a
-     * cold JVM, and commands that call none of them (a cached build asks only for its ids) should not pay.
-     */
-    private static final class Functions {
-        private static final Downcall MKNOD = Downcall.withErrno("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-        private static final Downcall RENAMEAT2 = Downcall.withErrno("renameat2",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-        private static final Downcall CHMOD = Downcall.withErrno("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        private static final Downcall LSETXATTR = Downcall.withErrno("lsetxattr",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-        private static final Downcall LGETXATTR = Downcall.withErrno("lgetxattr",
-                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-        private static final Downcall LREMOVEXATTR = Downcall.withErrno("lremovexattr",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        private static final Downcall OPEN = Downcall.withErrno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        private static final Downcall UMOUNT2 = Downcall.withErrno("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        private static final Downcall LCHOWN = Downcall.withErrno("lchown", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        private static final Downcall UTIMENSAT = Downcall.withErrno("utimensat",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-        private static final Downcall UMASK = Downcall.plain("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    }
+    // Simple system calls go through Syscall; these are libc functions (all called through LibC's one shape).
+    private static final Downcall MKNOD = Downcall.of("mknod");
+    private static final Downcall RENAMEAT2 = Downcall.of("renameat2");
+    private static final Downcall CHMOD = Downcall.of("chmod");
+    private static final Downcall LSETXATTR = Downcall.of("lsetxattr");
+    private static final Downcall LGETXATTR = Downcall.of("lgetxattr");
+    private static final Downcall LREMOVEXATTR = Downcall.of("lremovexattr");
+    private static final Downcall UMOUNT2 = Downcall.of("umount2");
+    private static final Downcall LCHOWN = Downcall.of("lchown");
+    private static final Downcall UTIMENSAT = Downcall.of("utimensat");
+    private static final Downcall UMASK = Downcall.of("umask");
 
     private Posix() {}
 
+    /**
+     * Links the native-call shape on a daemon thread now. A command that will surely call native code (one
+     * that starts a container) calls this first thing: the link is the biggest single cost of a cold start
+     * (~30 ms, see LibC), and on a second core it overlaps the command's own start-up work; the first
+     * native call waits for it to finish.
+     */
+    public static void linkAhead() {
+        Thread.ofPlatform().daemon().name("strata-link-ahead").start(LibC::link);
+    }
+
     /** {@code umask(2)}: sets the process's file creation mask and returns the previous one. */
     public static int umask(int mask) {
-        try {
-            return (int) Functions.UMASK.handle().invokeExact(mask);
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) UMASK.call(LibC.captureState(arena), mask);
         }
     }
 
@@ -75,14 +69,10 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment v = arena.allocateFrom(JAVA_BYTE, value);
-            if ((int) Functions.LSETXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name), v,
-                    (long) value.length, 0) != 0) {
+            if ((int) LSETXATTR.call(state, arena.allocateFrom(path).address(), arena.allocateFrom(name).address(), v.address(),
+                    value.length, 0) != 0) {
                 throw new ErrnoException("setxattr " + name + " on " + path, LibC.errno(state));
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -91,17 +81,13 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
             MemorySegment buf = arena.allocate(4096);
-            long n = (long) Functions.LGETXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name), buf, 4096L);
+            long n = LGETXATTR.call(state, arena.allocateFrom(path).address(), arena.allocateFrom(name).address(), buf.address(), 4096L);
             if (n < 0) {
                 int errno = LibC.errno(state);
                 if (errno == ENODATA || errno == 95 /* EOPNOTSUPP */) return null;
                 throw new ErrnoException("getxattr " + name + " on " + path, errno);
             }
             return buf.asSlice(0, n).toArray(JAVA_BYTE);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -109,14 +95,10 @@ public final class Posix {
     public static void removexattr(String path, String name) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) Functions.LREMOVEXATTR.handle().invokeExact(state, arena.allocateFrom(path), arena.allocateFrom(name)) != 0) {
+            if ((int) LREMOVEXATTR.call(state, arena.allocateFrom(path).address(), arena.allocateFrom(name).address()) != 0) {
                 int errno = LibC.errno(state);
                 if (errno != ENODATA) throw new ErrnoException("removexattr " + name + " on " + path, errno);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -127,13 +109,9 @@ public final class Posix {
     public static void chmod(String path, int mode) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) Functions.CHMOD.handle().invokeExact(state, arena.allocateFrom(path), mode) != 0) {
+            if ((int) CHMOD.call(state, arena.allocateFrom(path).address(), mode) != 0) {
                 throw new ErrnoException("chmod " + path, LibC.errno(state));
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -141,13 +119,9 @@ public final class Posix {
     public static void lchown(String path, int uid, int gid) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) Functions.LCHOWN.handle().invokeExact(state, arena.allocateFrom(path), uid, gid) != 0) {
+            if ((int) LCHOWN.call(state, arena.allocateFrom(path).address(), uid, gid) != 0) {
                 throw new ErrnoException("lchown " + path, LibC.errno(state));
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -163,13 +137,9 @@ public final class Posix {
             times.setAtIndex(JAVA_LONG, 1, UTIME_OMIT);
             times.setAtIndex(JAVA_LONG, 2, epochSecond);
             times.setAtIndex(JAVA_LONG, 3, nanos);
-            if ((int) Functions.UTIMENSAT.handle().invokeExact(state, AT_FDCWD, arena.allocateFrom(path), times, AT_SYMLINK_NOFOLLOW) != 0) {
+            if ((int) UTIMENSAT.call(state, AT_FDCWD, arena.allocateFrom(path).address(), times.address(), AT_SYMLINK_NOFOLLOW) != 0) {
                 throw new ErrnoException("utimensat " + path, LibC.errno(state));
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -177,13 +147,9 @@ public final class Posix {
     public static void renameExchange(String a, String b) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            int rc = (int) Functions.RENAMEAT2.handle().invokeExact(state, AT_FDCWD, arena.allocateFrom(a), AT_FDCWD, arena.allocateFrom(b),
-                    RENAME_EXCHANGE);
+            int rc = (int) RENAMEAT2.call(state, AT_FDCWD, arena.allocateFrom(a).address(), AT_FDCWD,
+                    arena.allocateFrom(b).address(), RENAME_EXCHANGE);
             if (rc != 0) throw new ErrnoException("exchange " + a + " and " + b, LibC.errno(state));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -234,10 +200,6 @@ public final class Posix {
                 throw new ErrnoException("pipe2", LibC.errno(state));
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -262,10 +224,6 @@ public final class Posix {
                 int errno = LibC.errno(state);
                 if (errno != Errno.EINTR) throw new ErrnoException("read", errno);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -285,10 +243,6 @@ public final class Posix {
                 }
                 done += n;
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -300,10 +254,6 @@ public final class Posix {
             int errno = LibC.errno(state);
             if (errno == Errno.ESRCH) return false;
             throw new ErrnoException("kill " + pid, errno);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -318,10 +268,6 @@ public final class Posix {
                 int errno = LibC.errno(state);
                 if (errno != Errno.EINTR) throw new ErrnoException("waitpid " + pid, errno);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -331,13 +277,9 @@ public final class Posix {
                 | ((long) (minor & 0xffffff00) << 12) | (minor & 0xff);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) Functions.MKNOD.handle().invokeExact(state, arena.allocateFrom(path), mode, dev) != 0) {
+            if ((int) MKNOD.call(state, arena.allocateFrom(path).address(), mode, dev) != 0) {
                 throw new ErrnoException("mknod " + path, LibC.errno(state));
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -350,15 +292,11 @@ public final class Posix {
             MemorySegment state = LibC.captureState(arena);
             while (true) {
                 // Close-on-exec: only the spawn that maps it (dup2 clears the flag) may inherit it.
-                int fd = (int) Functions.OPEN.handle().invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, mode);
+                int fd = (int) Syscall.call(state, Syscall.OPENAT, AT_FDCWD, arena.allocateFrom(path).address(), flags | O_CLOEXEC, mode);
                 if (fd >= 0) return fd;
                 int errno = LibC.errno(state);
                 if (errno != Errno.EINTR) throw new ErrnoException(path, errno);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
@@ -366,13 +304,9 @@ public final class Posix {
     public static void umount2(String path, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LibC.captureState(arena);
-            if ((int) Functions.UMOUNT2.handle().invokeExact(state, arena.allocateFrom(path), flags) != 0) {
+            if ((int) UMOUNT2.call(state, arena.allocateFrom(path).address(), flags) != 0) {
                 throw new ErrnoException("unmount " + path, LibC.errno(state));
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 }

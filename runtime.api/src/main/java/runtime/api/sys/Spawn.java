@@ -2,9 +2,9 @@ package runtime.api.sys;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +18,12 @@ public final class Spawn {
     // Generous size for glibc's opaque posix_spawn_file_actions_t (80 bytes on x86_64 and aarch64).
     private static final long FILE_ACTIONS_SIZE = 256;
 
-    private static final Downcall SPAWN = Downcall.plain("posix_spawn",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final Downcall FA_INIT = Downcall.plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final Downcall FA_DESTROY = Downcall.plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final Downcall FA_DUP2 = Downcall.plain("posix_spawn_file_actions_adddup2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final Downcall FA_CLOSE = Downcall.plain("posix_spawn_file_actions_addclose", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    // These return an error number rather than setting errno; the captured errno is not read.
+    private static final Downcall SPAWN = Downcall.of("posix_spawn");
+    private static final Downcall FA_INIT = Downcall.of("posix_spawn_file_actions_init");
+    private static final Downcall FA_DESTROY = Downcall.of("posix_spawn_file_actions_destroy");
+    private static final Downcall FA_DUP2 = Downcall.of("posix_spawn_file_actions_adddup2");
+    private static final Downcall FA_CLOSE = Downcall.of("posix_spawn_file_actions_addclose");
 
     private Spawn() {}
 
@@ -36,19 +36,20 @@ public final class Spawn {
     public static long spawn(String program, List<String> argv, List<String> envp, Map<Integer, Integer> fdMap)
             throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
             MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
-            check("posix_spawn_file_actions_init", (int) FA_INIT.handle().invokeExact(actions));
+            long fa = actions.address();
+            check("posix_spawn_file_actions_init", (int) FA_INIT.call(state, fa));
             try {
                 // The child performs the dup2s in order, so a source that is also another entry's target
                 // (file fd 4 -> 1 while the status pipe goes -> 4) could be overwritten first. Park every
                 // source above all numbers involved, then move each to its target, then close the parking.
-                // Without such a clash (the usual case) each source goes straight to its target, which
-                // leaves one libc function fewer to link on a cold start.
+                // Without such a clash (the usual case) each source goes straight to its target.
                 if (java.util.Collections.disjoint(fdMap.keySet(), fdMap.values())) {
                     for (Map.Entry<Integer, Integer> e : fdMap.entrySet()) {
-                        check("posix_spawn_file_actions_adddup2", (int) FA_DUP2.handle().invokeExact(actions, (int) e.getValue(), (int) e.getKey()));
+                        check("posix_spawn_file_actions_adddup2", (int) FA_DUP2.call(state, fa, e.getValue(), e.getKey()));
                     }
-                    return start(arena, program, actions, argv, envp);
+                    return start(arena, state, program, fa, argv, envp);
                 }
                 int park = 0;
                 for (Map.Entry<Integer, Integer> e : fdMap.entrySet()) park = Math.max(park, Math.max(e.getKey(), e.getValue()));
@@ -56,29 +57,25 @@ public final class Spawn {
                 List<Map.Entry<Integer, Integer>> entries = List.copyOf(fdMap.entrySet());
                 for (int i = 0; i < entries.size(); i++) {
                     check("posix_spawn_file_actions_adddup2",
-                            (int) FA_DUP2.handle().invokeExact(actions, (int) entries.get(i).getValue(), park + i));
+                            (int) FA_DUP2.call(state, fa, entries.get(i).getValue(), park + i));
                 }
                 for (int i = 0; i < entries.size(); i++) {
                     check("posix_spawn_file_actions_adddup2",
-                            (int) FA_DUP2.handle().invokeExact(actions, park + i, (int) entries.get(i).getKey()));
-                    check("posix_spawn_file_actions_addclose", (int) FA_CLOSE.handle().invokeExact(actions, park + i));
+                            (int) FA_DUP2.call(state, fa, park + i, entries.get(i).getKey()));
+                    check("posix_spawn_file_actions_addclose", (int) FA_CLOSE.call(state, fa, park + i));
                 }
-                return start(arena, program, actions, argv, envp);
+                return start(arena, state, program, fa, argv, envp);
             } finally {
-                int ignored = (int) FA_DESTROY.handle().invokeExact(actions);
+                FA_DESTROY.call(state, fa);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
         }
     }
 
-    private static long start(Arena arena, String program, MemorySegment actions, List<String> argv, List<String> envp)
-            throws Throwable {
+    private static long start(Arena arena, MemorySegment state, String program, long actions, List<String> argv, List<String> envp)
+            throws ErrnoException {
         MemorySegment pid = arena.allocate(JAVA_INT);
-        int rc = (int) SPAWN.handle().invokeExact(pid, arena.allocateFrom(program), actions, MemorySegment.NULL,
-                strings(arena, argv), strings(arena, envp));
+        int rc = (int) SPAWN.call(state, pid.address(), arena.allocateFrom(program).address(), actions, 0,
+                strings(arena, argv).address(), strings(arena, envp).address());
         if (rc != 0) {
             throw new ErrnoException("start " + program, rc);
         }
@@ -89,13 +86,16 @@ public final class Spawn {
         if (rc != 0) throw new ErrnoException(what, rc);
     }
 
-    /** A NULL-terminated {@code char *[]}. */
+    /**
+     * A NULL-terminated {@code char *[]}, filled by one bulk copy of the addresses: storing them one by one
+     * through the ADDRESS layout would build its var handle, milliseconds on a cold start (pointers are
+     * 64-bit on every architecture strata supports).
+     */
     private static MemorySegment strings(Arena arena, List<String> values) {
-        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
-        for (int i = 0; i < values.size(); i++) {
-            array.setAtIndex(ADDRESS, i, arena.allocateFrom(values.get(i)));
-        }
-        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
+        long[] addresses = new long[values.size() + 1];
+        for (int i = 0; i < values.size(); i++) addresses[i] = arena.allocateFrom(values.get(i)).address();
+        MemorySegment array = arena.allocate(ADDRESS, addresses.length);
+        MemorySegment.copy(addresses, 0, array, JAVA_LONG, 0, addresses.length);
         return array;
     }
 }

@@ -1,18 +1,11 @@
 package runtime.api.sys;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
- * libc's variadic {@code long syscall(long number, ...)}, always called with four word-sized arguments.
- * Linking a downcall costs milliseconds per distinct function shape on a cold JVM (the method handles and
- * stub class are generated then, and the AOT cache does not keep them); the simple system calls of a
- * {@code strata run} (ids, pipe, close, read, write, wait, kill, isatty) all share this one shape, so a cold
- * start links once instead of once per call.
+ * libc's variadic {@code long syscall(long number, ...)}, for the simple system calls (ids, pipe, open, close,
+ * read, write, wait, kill, isatty): one libc symbol instead of one per call, through the shape every libc call
+ * shares (see {@link LibC} for why calling it with that non-variadic shape is sound).
  */
 final class Syscall {
     /** aarch64 and riscv64 number their calls by the generic table; x86_64 has its own; others: refuse. */
@@ -30,12 +23,12 @@ final class Syscall {
     static final long GETGID = AARCH64 ? 176 : 104;
     static final long GETEUID = AARCH64 ? 175 : 107;
     static final long PIPE2 = AARCH64 ? 59 : 293;
+    static final long OPENAT = AARCH64 ? 56 : 257;
 
     /** {@code ioctl} request that reads a terminal's settings (what isatty(3) asks); same on both. */
     static final long TCGETS = 0x5401;
 
-    private static final Downcall SYSCALL = Downcall.withErrno("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    private static final Downcall SYSCALL = Downcall.of("syscall");
 
     private Syscall() {}
 
@@ -51,11 +44,6 @@ final class Syscall {
 
     /** The raw result: -1 with errno in {@code state} on failure. */
     static long call(MemorySegment state, long number, long a, long b, long c, long d) {
-        MethodHandle h = SYSCALL.handle();
-        try {
-            return (long) h.invokeExact(state, number, a, b, c, d);
-        } catch (Throwable t) {
-            throw LibC.rethrow(t);
-        }
+        return SYSCALL.call(state, number, a, b, c, d);
     }
 }

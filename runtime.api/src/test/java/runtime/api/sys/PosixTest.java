@@ -140,6 +140,35 @@ class PosixTest {
         assertEquals(Errno.EEXIST, again.errno());
     }
 
+    /**
+     * The libc functions all go through one linked shape with word arguments: each must still see its own
+     * arguments (ints, pointers, a 64-bit dev_t) and report its own errno.
+     */
+    @Test
+    void libcFunctionsGetTheirArgumentsAndErrnoThroughTheSharedShape(@TempDir Path dir) throws Exception {
+        Path a = Files.writeString(dir.resolve("a"), "a");
+        Path b = Files.writeString(dir.resolve("b"), "b");
+        Posix.chmod(a.toString(), 0640);
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(a)));
+        Posix.setModificationTime(a.toString(), 1_000_000_000L, 5);
+        assertEquals(java.time.Instant.ofEpochSecond(1_000_000_000L, 5), Files.getLastModifiedTime(a).toInstant());
+        Posix.renameExchange(a.toString(), b.toString());
+        assertEquals("b", Files.readString(a));
+        assertEquals("a", Files.readString(b));
+        int fd = Posix.open(dir.resolve("c").toString(), Posix.O_WRONLY | Posix.O_CREAT, 0600);
+        Posix.writeAll(fd, "written".getBytes(StandardCharsets.UTF_8));
+        Posix.close(fd);
+        assertEquals("written", Files.readString(dir.resolve("c")));
+        int previous = Posix.umask(022);
+        assertEquals(022, Posix.umask(previous));
+        assertEquals(null, Posix.getxattr(a.toString(), "user.strata.absent"));
+        ErrnoException missing = assertThrows(ErrnoException.class, () -> Posix.open(dir.resolve("none").toString(), 0, 0));
+        assertEquals(Errno.ENOENT, missing.errno());
+        ErrnoException busy = assertThrows(ErrnoException.class, () -> Posix.umount2(dir.toString(), 0));
+        assertEquals(Posix.getuid() == 0 ? Errno.EINVAL : Errno.EPERM, busy.errno(), "not a mount point, or not root");
+        assertEquals("Permission denied", Errno.describe(Errno.EACCES));
+    }
+
     @Test
     void waitStatusDecodesLikeAShell() {
         assertEquals(3, new WaitStatus(3 << 8).shellCode());

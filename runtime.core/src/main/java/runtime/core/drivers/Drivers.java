@@ -32,8 +32,15 @@ public final class Drivers {
     private Drivers(ServiceLoader<FilesystemDriver> fs, ServiceLoader<NetworkDriver> net) {
         load(fs, filesystems, FilesystemDriver::spiVersion, FilesystemDriver::name, null);
         load(net, networks, NetworkDriver::spiVersion, NetworkDriver::name, null);
-        filesystems.sort(Comparator.comparingInt(FilesystemDriver::priority).thenComparing(FilesystemDriver::name));
+        filesystems.sort(BY_PRIORITY);
     }
+
+    // One lambda of ours, not Comparator.comparingInt(..).thenComparing(..): the JDK's combinators spin three
+    // classes on every cold start (the AOT cache does not keep them).
+    private static final Comparator<FilesystemDriver> BY_PRIORITY = (a, b) -> {
+        int c = Integer.compare(a.priority(), b.priority());
+        return c != 0 ? c : a.name().compareTo(b.name());
+    };
 
     /** strata's own drivers plus those of the plugins that loaded; broken plugins are listed as broken. */
     public static Drivers with(runtime.core.plugins.Plugins plugins) {
@@ -45,7 +52,7 @@ public final class Drivers {
             d.load(ServiceLoader.load(layer, NetworkDriver.class), d.networks, NetworkDriver::spiVersion, NetworkDriver::name, layer);
         }
         for (var p : plugins.broken()) d.broken(new Broken("plugin " + p.name(), p.problem().orElse("")));
-        d.filesystems.sort(Comparator.comparingInt(FilesystemDriver::priority).thenComparing(FilesystemDriver::name));
+        d.filesystems.sort(BY_PRIORITY);
         return d;
     }
 

@@ -29,10 +29,11 @@ public final class SignalForwarding {
     /** Starts catching SIGTERM, SIGHUP and SIGINT for a container that is about to start. */
     public static SignalForwarding install() {
         SignalForwarding f = new SignalForwarding();
-        boolean terminal = Posix.isatty(0);
-        f.handle("TERM", true);
-        f.handle("HUP", true);
-        f.handle("INT", !terminal);
+        f.handle("TERM", () -> true);
+        f.handle("HUP", () -> true);
+        // Asked when a SIGINT arrives, not now: the first native call of a cold start should come as late as
+        // possible (see Posix.linkAhead), and most runs never get a SIGINT.
+        f.handle("INT", () -> !Posix.isatty(0));
         return f;
     }
 
@@ -69,11 +70,11 @@ public final class SignalForwarding {
         previous.clear();
     }
 
-    private void handle(String name, boolean forward) {
+    private void handle(String name, java.util.function.BooleanSupplier forward) {
         try {
             Signal sig = new Signal(name);
             sun.misc.SignalHandler old = Signal.handle(sig, signal -> {
-                if (!forward) return;
+                if (!forward.getAsBoolean()) return;
                 Container c;
                 synchronized (this) {
                     c = container;

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -131,10 +132,18 @@ public final class ImageStore {
             Optional<Layer> exact = layer(reference);
             if (exact.isPresent()) return exact.get();
         }
-        if (reference.length() >= 4 && reference.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+        if (reference.length() >= 4 && isHex(reference)) {
+            // Plain loops: on a cold start each lambda or stream stage of this lookup costs a spun class.
             List<String> matches = new ArrayList<>();
-            try (Stream<Path> ids = listLayerDirectories()) {
-                ids.map(p -> p.getFileName().toString()).filter(id -> id.startsWith(reference)).forEach(matches::add);
+            Path dir = layersDirectory();
+            if (Files.isDirectory(dir)) {
+                try (DirectoryStream<Path> ids = Files.newDirectoryStream(dir, reference + "*")) {
+                    for (Path p : ids) {
+                        if (p.getFileName().toString().length() == 64) matches.add(p.getFileName().toString());
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
             if (matches.size() == 1) {
                 return layer(matches.getFirst()).orElseThrow();
@@ -144,6 +153,13 @@ public final class ImageStore {
             }
         }
         throw new StoreException("no image '" + reference + "' (strata images lists them)");
+    }
+
+    private static boolean isHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.digit(s.charAt(i), 16) < 0) return false;
+        }
+        return true;
     }
 
     private Stream<Path> listLayerDirectories() {
