@@ -50,6 +50,19 @@ class ImageStoreTest {
         }
     }
 
+    /** Layer ids must stay what they were (the JDK's SHA-256 of "PARENT\nINSTRUCTION"): stores on disk depend on it. */
+    @Test
+    void layerIdIsTheSha256OfParentAndInstruction() throws Exception {
+        for (String text : List.of("", "abc", "x".repeat(1000))) {
+            for (Optional<String> parent : List.of(Optional.<String>empty(), Optional.of("d0857ddfb3b1de27"))) {
+                byte[] expected = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest((parent.orElse("") + "\n" + text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                assertEquals(java.util.HexFormat.of().formatHex(expected), ImageStore.layerId(parent, text));
+            }
+        }
+        assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", ImageStore.sha256Hex("abc".getBytes()));
+    }
+
     @Test
     void importingTheSameArchiveTwiceGivesTheSameImage() throws Exception {
         Layer a = store.importTar(new ByteArrayInputStream(rootfs()), "a");
