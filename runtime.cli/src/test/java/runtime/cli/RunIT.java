@@ -191,4 +191,25 @@ class RunIT {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.err().matches("(?s)strata: started pid \\d+: .*spawn [0-9.]+ ms, setup\\+exec [0-9.]+ ms.*"), r.err());
     }
+
+    /**
+     * The launcher records run's and build's AOT caches from these exact commands on the training image: they
+     * must succeed, or the cache holds the error path (logging, exit) instead of what a real run does.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aotTrainingCommandsSucceed(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        Result sample = strata.strata(mode, data, "__aot-sample");
+        assertEquals(0, sample.exitCode(), sample.err());
+        String image = sample.line();
+        Result run = strata.strata(mode, data, "run", image.substring(0, 12), "/usr/bin/true");
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("", run.err());
+        Result build = strata.strata(mode, data, "build", "--from", image, "--run", "true");
+        assertEquals(0, build.exitCode(), build.err());
+        assertTrue(build.line().matches("[0-9a-f]{64}"), build.out());
+        assertTrue(!build.err().contains("step 1/1"), "the training build step is cached: " + build.err());
+    }
 }

@@ -21,7 +21,7 @@ import runtime.core.store.Layer;
 
 /**
  * The image the AOT cache's training runs use: made from nothing on the host but strata's own static helper
- * binary (as {@code /usr/bin/true}; without a plan it exits at once), so training works on any machine.
+ * binary (as {@code /usr/bin/true}; without a plan descriptor it exits 0 at once), so training works on any machine.
  */
 final class TrainingImage {
     /** The build step whose layer {@link #cacheBuildStep} makes: {@code strata build --from IMAGE --run true}. */
