@@ -89,14 +89,14 @@ public final class Builder {
 
     private Layer step(Layer parent, Step step, int index, int total) throws IOException, LaunchException {
         String instruction = step.instruction();
-        String id = ImageStore.layerId(Optional.of(parent.id()), instruction);
         if (!options.noCache()) {
-            Optional<Layer> hit = store.layer(id);
+            Optional<Layer> hit = store.child(parent, instruction);
             if (hit.isPresent()) {
                 cached++;
                 return hit.get();
             }
         }
+        String id = ImageStore.layerId(Optional.of(parent.id()), instruction);
         try (AutoCloseable lock = store.lock(id)) {
             if (!options.noCache()) {
                 Optional<Layer> madeMeanwhile = store.layer(id);

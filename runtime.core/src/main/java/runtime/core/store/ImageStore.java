@@ -13,6 +13,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -93,6 +94,52 @@ public final class ImageStore {
         return mnt;
     }
 
+    /**
+     * The layer that {@code instruction} made on {@code parent}, if the store has it: a build step's cache
+     * lookup. The parent's index of its children ({@link #CHILDREN}) answers first, so a cache hit computes no
+     * SHA-256 (on a cold JVM the JDK's provider lookup alone is ~10 ms, most of a fully cached build). An index
+     * entry counts only when its layer exists and names this parent; without one (a store made before the
+     * index, an append lost in a crash) the id is computed as always, and the entry is added for next time.
+     */
+    public Optional<Layer> child(Layer parent, String instruction) {
+        String key = childKey(instruction);
+        Path index = parent.directory().resolve(CHILDREN);
+        try {
+            if (Files.exists(index)) {
+                for (String line : Files.readAllLines(index, StandardCharsets.US_ASCII)) {
+                    if (line.length() != 65 + key.length() || line.charAt(64) != ' ' || !line.endsWith(key)) continue;
+                    Optional<Layer> indexed = layer(line.substring(0, 64));
+                    if (indexed.isPresent() && indexed.get().parent().equals(Optional.of(parent.id()))) return indexed;
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // an unreadable index (or not ASCII) is no index: compute the id
+        }
+        Optional<Layer> found = layer(layerId(Optional.of(parent.id()), instruction));
+        if (found.isPresent()) indexChild(parent.directory(), found.get().id(), instruction);
+        return found;
+    }
+
+    /**
+     * {@code DATA/layers/PARENT/children}: a line "ID BASE64(INSTRUCTION)" per child layer, appended when the
+     * child is committed (one small O_APPEND write, so concurrent builds do not interleave lines). Only an
+     * index: entries are checked against the layers, and it may lack or repeat some.
+     */
+    static final String CHILDREN = "children";
+
+    private static String childKey(String instruction) {
+        return java.util.Base64.getEncoder().encodeToString(instruction.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void indexChild(Path parentDirectory, String id, String instruction) {
+        try {
+            Files.write(parentDirectory.resolve(CHILDREN), (id + " " + childKey(instruction) + "\n").getBytes(StandardCharsets.US_ASCII),
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        } catch (IOException | UncheckedIOException e) {
+            // a store another user owns, a full disk: lookups compute the id instead
+        }
+    }
+
     public static String layerId(Optional<String> parent, String instruction) {
         return sha256Hex((parent.orElse("") + "\n" + instruction).getBytes(StandardCharsets.UTF_8));
     }
@@ -136,9 +183,10 @@ public final class ImageStore {
             List<String> matches = new ArrayList<>();
             Path dir = layersDirectory();
             if (Files.isDirectory(dir)) {
-                try (DirectoryStream<Path> ids = Files.newDirectoryStream(dir, reference + "*")) {
+                try (DirectoryStream<Path> ids = Files.newDirectoryStream(dir)) {
                     for (Path p : ids) {
-                        if (p.getFileName().toString().length() == 64) matches.add(p.getFileName().toString());
+                        String id = p.getFileName().toString();
+                        if (id.length() == 64 && id.startsWith(reference)) matches.add(id);
                     }
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
@@ -306,6 +354,7 @@ public final class ImageStore {
         }
         StagingCleanup.unregister(staging);
         if (!Files.exists(staging)) TmpDirectories.release(staging); // moved: nothing left to guard
+        if (parent.isPresent()) indexChild(layersDirectory().resolve(parent.get()), id, instruction);
         return layer(id).orElseThrow(() -> new StoreException("layer " + id + " vanished after commit"));
     }
 

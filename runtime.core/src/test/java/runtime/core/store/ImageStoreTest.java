@@ -110,6 +110,34 @@ class ImageStoreTest {
         assertEquals(List.of(child.id(), base.id()), store.chain(child).stream().map(Layer::id).toList());
     }
 
+    /** A build step's cache lookup: through the parent's index of children, and without it as before. */
+    @Test
+    void childLookupUsesTheIndexAndFallsBackToTheId() throws Exception {
+        Layer base = store.importTar(new ByteArrayInputStream(rootfs()), "a");
+        String instruction = "run printf 'a\\nb'\n  echo two lines";
+        assertTrue(store.child(base, instruction).isEmpty());
+        Path staging = store.newStaging();
+        Files.createDirectories(staging.resolve("root"));
+        Layer child = store.commit(staging, Optional.of(base.id()), instruction);
+        Path index = base.directory().resolve(ImageStore.CHILDREN);
+        assertEquals(1, Files.readAllLines(index).size(), "the commit indexed the child");
+        assertEquals(Optional.of(child), store.child(base, instruction));
+        assertTrue(store.child(base, instruction + " ").isEmpty(), "another instruction is another step");
+
+        // Damaged, foreign and stale entries are skipped; a store without the index still finds the child
+        // by its id, and the lookup adds the entry back.
+        Layer other = store.importTar(new ByteArrayInputStream(gzip(rootfs())), "b");
+        String key = java.util.Base64.getEncoder().encodeToString(instruction.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Files.writeString(index, "garbage\n" + other.id() + " " + key + "\n" + "f".repeat(64) + " " + key + "\n");
+        assertEquals(Optional.of(child), store.child(base, instruction));
+        Files.delete(index);
+        assertEquals(Optional.of(child), store.child(base, instruction));
+        assertTrue(Files.readString(index).startsWith(child.id() + " "), "the fallback indexed the child again");
+
+        Files.writeString(index, "\u00e9\n");
+        assertEquals(Optional.of(child), store.child(base, instruction), "a non-ASCII index is ignored");
+    }
+
     @Test
     void aTruncatedArchiveLeavesNothingBehind() throws Exception {
         byte[] whole = gzip(rootfs());
