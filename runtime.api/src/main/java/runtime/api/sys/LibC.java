@@ -38,18 +38,39 @@ final class LibC {
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
     static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     // An offset, not a VarHandle: building a layout path's VarHandle costs milliseconds on a cold start.
-    private static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+    private static final long ERRNO_OFFSET = offsetOf(CAPTURE_LAYOUT, "errno");
     /** Word arguments per call; all are passed in registers on the supported ABIs. */
     static final int MAX_ARGUMENTS = 6;
 
     private LibC() {}
+
+    /**
+     * The offset of a struct's member, summed over the members before it (a struct's members include its
+     * padding). Not {@code byteOffset(PathElement...)}: initialising the layout-path machinery spins method
+     * handles, ~3 ms of the first native call of a cold command.
+     */
+    static long offsetOf(StructLayout struct, String name) {
+        long offset = 0;
+        for (MemoryLayout member : struct.memberLayouts()) {
+            if (member.name().filter(name::equals).isPresent()) return offset;
+            offset += member.byteSize();
+        }
+        throw new IllegalArgumentException(struct + " has no member " + name);
+    }
 
     /** The linked shape, in a class of its own: linked by the first call (or {@link #link}), not by loading LibC. */
     private static final class Shape {
         static final MethodHandle CALL = LINKER.downcallHandle(
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.captureCallState("errno"));
+
+        static {
+            linked = true;
+        }
     }
+
+    /** Set once the shape is linked; until then a first call has time for {@link #prepareMemoryAccess}. */
+    private static volatile boolean linked;
 
     /** Links the shape now (e.g. on a background thread while a cold command does other work). */
     static void link() {
@@ -58,10 +79,30 @@ final class LibC {
 
     /** Calls {@code function} with six word arguments (unused ones 0); errno lands in {@code state}. */
     static long call(MemorySegment function, MemorySegment state, long a0, long a1, long a2, long a3, long a4, long a5) {
+        if (!linked) prepareMemoryAccess();
         try {
             return (long) Shape.CALL.invokeExact(function, state, a0, a1, a2, a3, a4, a5);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+    }
+
+    /**
+     * The memory access around every call (a confined arena, C strings, byte arrays, int and long reads, a bulk copy) has a
+     * first-use cost of its own: ~8 ms of JDK classes and method handles on a cold start. Done by the first
+     * call before it waits for the link (which Posix.linkAhead runs on another thread), it overlaps the link
+     * instead of following it.
+     */
+    private static void prepareMemoryAccess() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment words = arena.allocate(JAVA_LONG, 2);
+            MemorySegment.copy(new long[] {1, 2}, 0, words, JAVA_LONG, 0, 2);
+            words.set(ValueLayout.JAVA_INT, 0, errno(captureState(arena)));
+            MemorySegment bytes = arena.allocateFrom(ValueLayout.JAVA_BYTE, new byte[] {1});
+            if (words.getAtIndex(ValueLayout.JAVA_INT, 1) + words.get(JAVA_LONG, 8) + bytes.get(ValueLayout.JAVA_BYTE, 0) < 0
+                    || arena.allocateFrom("").getString(0).length() != 0) {
+                throw new AssertionError("memory access is broken");
+            }
         }
     }
 
