@@ -170,8 +170,11 @@ public final class ImageStore {
         if (isMapName(reference)) {
             Optional<String> named = mapped(reference);
             if (named.isPresent()) {
-                return layer(named.get()).orElseThrow(() -> new StoreException(
-                        "image name '" + reference + "' points to missing layer " + named.get().substring(0, 12)));
+                // Not orElseThrow(lambda): the AOT caches are trained on an id prefix, so a lambda here would be
+                // a class spun on every cold run by name.
+                Optional<Layer> layer = layer(named.get());
+                if (layer.isPresent()) return layer.get();
+                throw new StoreException("image name '" + reference + "' points to missing layer " + named.get().substring(0, 12));
             }
         }
         if (reference.length() == 64) {
