@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,17 +120,6 @@ class PosixTest {
         assertEquals(Posix.SIGTERM, status.signal());
         assertEquals(128 + 15, status.shellCode());
         assertFalse(Posix.kill(pid, 0), "a reaped child no longer exists");
-    }
-
-    @Test
-    void memberOffsetsMatchTheLayoutPaths() {
-        var padded = MemoryLayout.structLayout(ValueLayout.JAVA_BYTE.withName("a"),
-                MemoryLayout.paddingLayout(7), ValueLayout.JAVA_LONG.withName("b"));
-        assertEquals(8, LibC.offsetOf(padded, "b"));
-        assertEquals(0, LibC.offsetOf(padded, "a"));
-        assertEquals(LibC.CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno")),
-                LibC.offsetOf(LibC.CAPTURE_LAYOUT, "errno"));
-        assertThrows(IllegalArgumentException.class, () -> LibC.offsetOf(padded, "c"));
     }
 
     @Test

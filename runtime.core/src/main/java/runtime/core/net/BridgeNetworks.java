@@ -1,8 +1,6 @@
 package runtime.core.net;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -24,6 +22,7 @@ import runtime.core.launch.IdMaps;
 import runtime.core.launch.LaunchException;
 import runtime.core.launch.Launcher;
 import runtime.core.launch.Timings;
+import runtime.core.store.PropertiesFiles;
 import runtime.core.store.Trees;
 
 /**
@@ -88,12 +87,7 @@ public final class BridgeNetworks {
         } finally {
             Posix.close(devnull);
         }
-        Properties p = new Properties();
-        p.setProperty("pid", Long.toString(pid));
-        p.setProperty("block", Integer.toString(block));
-        try (OutputStream out = Files.newOutputStream(dir.resolve("state"))) {
-            p.store(out, null);
-        }
+        PropertiesFiles.write(dir.resolve("state"), Map.of("pid", Long.toString(pid), "block", Integer.toString(block)));
         Files.writeString(dir.resolve("hosts"), "127.0.0.1 localhost\n");
         return new Network(name, pid, block, dir);
     }
@@ -114,9 +108,9 @@ public final class BridgeNetworks {
         if (!Files.isDirectory(directory)) return result;
         try (Stream<Path> dirs = Files.list(directory)) {
             for (Path dir : dirs.toList()) {
-                Properties p = new Properties();
-                try (InputStream in = Files.newInputStream(dir.resolve("state"))) {
-                    p.load(in);
+                Properties p;
+                try {
+                    p = PropertiesFiles.read(dir.resolve("state"));
                 } catch (IOException e) {
                     continue;
                 }

@@ -1,12 +1,10 @@
 package runtime.core.store;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,9 +65,9 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
 
     /** Reads a layer directory's config; a layer without one has the empty config. */
     public static ImageConfig read(Path layerDirectory) throws IOException {
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(layerDirectory.resolve(FILE))) {
-            p.load(in);
+        Properties p;
+        try {
+            p = PropertiesFiles.read(layerDirectory.resolve(FILE));
         } catch (NoSuchFileException e) {
             return EMPTY;
         }
@@ -92,15 +90,13 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
     /** Writes this config into a (staging) layer directory; nothing for the empty config. */
     public void write(Path layerDirectory) throws IOException {
         if (isEmpty()) return;
-        Properties p = new Properties();
+        Map<String, String> p = new HashMap<>();
         List<String> e = envList();
-        for (int i = 0; i < e.size(); i++) p.setProperty("env." + i, e.get(i));
-        workdir.ifPresent(w -> p.setProperty("workdir", w));
-        for (int i = 0; i < entrypoint.size(); i++) p.setProperty("entrypoint." + i, entrypoint.get(i));
-        for (int i = 0; i < cmd.size(); i++) p.setProperty("cmd." + i, cmd.get(i));
-        user.ifPresent(u -> p.setProperty("user", u));
-        try (OutputStream out = Files.newOutputStream(layerDirectory.resolve(FILE))) {
-            p.store(out, null);
-        }
+        for (int i = 0; i < e.size(); i++) p.put("env." + i, e.get(i));
+        workdir.ifPresent(w -> p.put("workdir", w));
+        for (int i = 0; i < entrypoint.size(); i++) p.put("entrypoint." + i, entrypoint.get(i));
+        for (int i = 0; i < cmd.size(); i++) p.put("cmd." + i, cmd.get(i));
+        user.ifPresent(u -> p.put("user", u));
+        PropertiesFiles.write(layerDirectory.resolve(FILE), p);
     }
 }
