@@ -114,6 +114,9 @@ static pid_t initial_parent; /* strata's pid, for OP_DIE_WITH_PARENT */
 static int root_fd = -1; /* set by OP_ROOT: relative targets resolve inside it */
 static int in_pid_namespace; /* set by OP_PID_NAMESPACE: exec forks and this process stays as init */
 static int status_fd = FD_STATUS; /* moved by OP_PRESERVE_FDS; -1 once strata stopped listening */
+/* -1 once used, or from the start when the plan has no sync step: descriptor 5 is then not ours (nothing,
+ * or one the JVM leaked), and its number may be reused by a pipe of our own that must not be closed as it. */
+static int sync_fd = FD_SYNC;
 static int start_dir_fd = -1;     /* OP_OPEN_START_FIFO: the directory holding the start fifo */
 static const char *start_fifo_name;
 static int kept_fds;              /* descriptors 6.. passed for OP_PRESERVE_FDS */
@@ -522,10 +525,11 @@ static void wait_for_parent(void) {
     report(REPORT_READY, 0, (int32_t) host_pid());
     char go;
     ssize_t n;
-    do n = read(FD_SYNC, &go, 1);
+    do n = read(sync_fd, &go, 1);
     while (n < 0 && errno == EINTR);
     if (n != 1) fail(n < 0 ? errno : ECANCELED, 0);
-    close(FD_SYNC);
+    close(sync_fd);
+    sync_fd = -1;
 }
 
 static void loopback_up(void) {
@@ -548,7 +552,8 @@ static void loopback_up(void) {
  */
 static _Noreturn void supervise(pid_t child) {
     close(status_fd);
-    close(FD_SYNC);
+    if (sync_fd >= 0) close(sync_fd);
+    sync_fd = -1;
     sigset_t all;
     sigfillset(&all);
     for (;;) {
@@ -946,6 +951,12 @@ int main(int argc, char **argv) {
 
     uint32_t count;
     struct step *steps = read_plan(&count);
+    int syncs = 0;
+    for (uint32_t i = 0; i < count; i++) syncs += steps[i].opcode == OP_SYNC;
+    if (!syncs) {
+        close(FD_SYNC);
+        sync_fd = -1;
+    }
     for (uint32_t i = 0; i < count; i++) {
         struct step *s = &steps[i];
         current_step = (int) i;
