@@ -75,6 +75,7 @@ public final class Main {
         COMMANDS.put("check-driver", runtime.cli.commands.CheckDriverCommand::new);
         COMMANDS.put("__aot-train", AotTrainCommand::new);
         COMMANDS.put("__aot-sample", runtime.cli.commands.AotSampleCommand::new);
+        COMMANDS.put("__aot-train-run", runtime.cli.commands.AotTrainRunCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);
         COMMANDS.put("parent", ParentCommand::new);

@@ -204,7 +204,7 @@ class RunIT {
         Result sample = strata.strata(mode, data, "__aot-sample");
         assertEquals(0, sample.exitCode(), sample.err());
         String image = sample.line();
-        Result run = strata.strata(mode, data, "run", image.substring(0, 12), "/usr/bin/true");
+        Result run = strata.strata(mode, data, "__aot-train-run", image.substring(0, 12));
         assertEquals(0, run.exitCode(), run.err());
         assertEquals("", run.err());
         Result build = strata.strata(mode, data, "build", "--from", image, "--run", "true");
