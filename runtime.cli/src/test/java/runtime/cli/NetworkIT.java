@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -31,24 +30,9 @@ class NetworkIT {
         strata = Installation.get();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     /** The reply of the container's toy HTTP server on host port {@code port}, or null if nothing answers. */
     private static String fetch(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            s.setSoTimeout(5000);
-            s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            InputStream in = s.getInputStream();
-            String reply = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-            return reply.isEmpty() ? null : reply;
-        } catch (IOException e) {
-            return null;
-        }
+        return HttpProbe.get(port, "/");
     }
 
     private static String fetchEventually(int port) throws InterruptedException {
@@ -65,8 +49,8 @@ class NetworkIT {
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
         Path wd = strata.newWorkDirectory(mode);
-        int first = freePort();
-        int second = freePort();
+        int first = HttpProbe.freePort();
+        int second = HttpProbe.freePort();
         String name = "web" + first;
         Process server = strata.start(mode, data, wd, Map.of(), "run", "--isolate", "--name", name, "--net", "slirp4netns",
                 "-p", "127.0.0.1:" + first + ":80", id, "sh", "-c",

@@ -5,12 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -223,25 +217,11 @@ class PodmanIT {
         assertEquals(List.of("lo"), interfaces);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     /** The body the container's httpd serves on host port {@code port}, or null if nothing answers yet. */
     private static String fetch(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            s.setSoTimeout(5000);
-            s.getOutputStream().write("GET /index.html HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            InputStream in = s.getInputStream();
-            String reply = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-            int body = reply.indexOf("\r\n\r\n");
-            return body < 0 ? null : reply.substring(body + 4);
-        } catch (IOException e) {
-            return null;
-        }
+        String reply = HttpProbe.get(port, "/index.html");
+        int body = reply == null ? -1 : reply.indexOf("\r\n\r\n");
+        return body < 0 ? null : reply.substring(body + 4);
     }
 
     record Published(String body, List<String> interfaces) {}
@@ -252,7 +232,7 @@ class PodmanIT {
         Podman podman = podman(runtime, mode);
         Published published = observe("published-port", podman, runtime, (p, rt) -> {
             String container = name("http", rt, p);
-            int port = freePort();
+            int port = HttpProbe.freePort();
             try {
                 ok(podman(p, rt, "run", "-d", "--name", container, "--network", "slirp4netns", "-p", port + ":8080", Podman.IMAGE,
                         "sh", "-c", "mkdir /www && echo served > /www/index.html && exec httpd -f -p 8080 -h /www"));
