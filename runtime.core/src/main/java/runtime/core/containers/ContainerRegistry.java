@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -18,6 +17,7 @@ import java.util.Properties;
 import java.util.stream.Stream;
 
 import runtime.core.store.PropertiesFiles;
+import runtime.core.store.Timestamps;
 import runtime.core.store.Trees;
 
 /**
@@ -56,7 +56,7 @@ public final class ContainerRegistry {
         }
         String id = HexFormat.of().formatHex(randomBytes(6));
         Path dir = Files.createDirectory(directory.resolve(id));
-        return new ContainerRecord(id, name.orElse(id), image, network, -1, timestamp(Instant.now()), command, dir);
+        return new ContainerRecord(id, name.orElse(id), image, network, -1, Timestamps.now(), command, dir);
     }
 
     /**
@@ -67,30 +67,6 @@ public final class ContainerRegistry {
         try (InputStream in = Files.newInputStream(Path.of("/dev/urandom"))) {
             return in.readNBytes(count);
         }
-    }
-
-    /**
-     * ISO-8601 in UTC with milliseconds ("2026-12-02T16:50:16.123Z"): what {@link Instant#parse} reads, and
-     * of one length, so records sort by it as text. Not Instant.toString, whose DateTimeFormatter costs
-     * ~6 ms of a cold {@code run -i}.
-     */
-    static String timestamp(Instant t) {
-        LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(t.getEpochSecond(), 86400));
-        int second = (int) Math.floorMod(t.getEpochSecond(), 86400);
-        StringBuilder b = new StringBuilder(24);
-        digits(b, day.getYear(), 4).append('-');
-        digits(b, day.getMonthValue(), 2).append('-');
-        digits(b, day.getDayOfMonth(), 2).append('T');
-        digits(b, second / 3600, 2).append(':');
-        digits(b, second / 60 % 60, 2).append(':');
-        digits(b, second % 60, 2).append('.');
-        return digits(b, t.getNano() / 1_000_000, 3).append('Z').toString();
-    }
-
-    private static StringBuilder digits(StringBuilder b, int value, int width) {
-        String s = Integer.toString(value);
-        b.repeat('0', Math.max(0, width - s.length()));
-        return b.append(s);
     }
 
     /** Records the container's pid once it runs. */

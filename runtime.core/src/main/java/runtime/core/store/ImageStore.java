@@ -16,7 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -335,7 +334,7 @@ public final class ImageStore {
         if (parent.isPresent()) {
             Files.writeString(staging.resolve("parent"), parent.get() + "\n");
         }
-        LayerInfo info = new LayerInfo(id, parent.orElse(null), instruction, Instant.now().toString(),
+        LayerInfo info = new LayerInfo(id, parent.orElse(null), instruction, Timestamps.now(),
                 size >= 0 ? size : Trees.size(staging.resolve("root")));
         Json.MAPPER.writeValue(staging.resolve("layer.json").toFile(), info);
         Files.createDirectories(layersDirectory());

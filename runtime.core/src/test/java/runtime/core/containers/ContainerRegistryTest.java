@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,20 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ContainerRegistryTest {
-    @Test
-    void timestampsAreIsoInstantsOfOneLengthThatSortAsText() {
-        for (Instant t : List.of(Instant.parse("2026-12-02T16:50:16.123456789Z"), Instant.parse("2026-01-01T00:00:00Z"),
-                Instant.parse("1969-12-31T23:59:59.999Z"), Instant.parse("2024-02-29T12:05:09.007Z"), Instant.now())) {
-            String text = ContainerRegistry.timestamp(t);
-            assertEquals(24, text.length(), text);
-            assertEquals(t.truncatedTo(ChronoUnit.MILLIS), Instant.parse(text), text);
-        }
-        assertEquals("2026-01-01T00:00:00.000Z", ContainerRegistry.timestamp(Instant.parse("2026-01-01T00:00:00Z")));
-        Instant a = Instant.parse("2026-12-02T16:50:16Z");
-        Instant b = a.plusMillis(5);
-        assertTrue(ContainerRegistry.timestamp(a).compareTo(ContainerRegistry.timestamp(b)) < 0);
-    }
-
     @Test
     void aStartedContainerIsListedWithWhatWasRecorded(@TempDir Path runtime) throws Exception {
         ContainerRegistry registry = new ContainerRegistry(runtime);
