@@ -161,8 +161,12 @@ public final class ManifestParser {
             String source = stringIn(t, at, "source");
             String target = stringIn(t, at, "target");
             if (source == null && !t.contains("source")) problemAt(t, at, "source is required");
-            if (target == null && !t.contains("target")) problemAt(t, at, "target is required");
-            else if (!target.startsWith("/")) problemAt(t, at, "target must be an absolute path");
+            // A target of another type was reported by stringIn and is null here: not "required", not "relative".
+            if (target == null) {
+                if (!t.contains("target")) problemAt(t, at, "target is required");
+            } else if (!target.startsWith("/")) {
+                problemAt(t, at, "target must be an absolute path");
+            }
             if (source == null || target == null) continue;
             Path src = directory.resolve(source).normalize();
             if (!Files.exists(src)) problemAt(t, at, "source " + src + " does not exist");

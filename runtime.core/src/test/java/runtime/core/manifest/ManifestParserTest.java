@@ -90,4 +90,12 @@ class ManifestParserTest {
         assertTrue(e.problems().getFirst().startsWith("f.toml:1:"), e.getMessage());
         assertTrue(e.problems().getFirst().contains("Invalid escape sequence"), e.getMessage());
     }
+
+    @Test
+    void aMountFieldOfTheWrongTypeIsOneProblemNotACrash() {
+        // Found by the fuzzer in CI: a non-string target was reported and then dereferenced.
+        ManifestParser.InvalidManifestException e = assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("image = \"x\"\n[[mount]]\nsource = \".\"\ntarget = 5\n", "t.toml", dir));
+        assertEquals(List.of("t.toml:3:1: mount[0]: target must be a string"), e.problems());
+    }
 }
