@@ -200,9 +200,7 @@ public final class ManifestParser {
             problem("limits", "must be a table: [limits]");
             return new Manifest.Limits(memory, pids, cpus);
         }
-        for (String k : toml.getTable("limits").keySet()) {
-            if (!Set.of("memory", "pids", "cpus").contains(k)) problem("limits." + k, "unknown limit (memory, pids, cpus)");
-        }
+        unknownKeys("limits", Set.of("memory", "pids", "cpus"), "limit");
         try {
             Object m = toml.get("limits.memory");
             if (m != null) memory = OptionalLong.of(m instanceof Long l ? l : Limits.parseBytes(String.valueOf(m)));
@@ -224,8 +222,22 @@ public final class ManifestParser {
         return new Manifest.Limits(memory, pids, cpus);
     }
 
+    /** Reports each key of {@code table} that is not one of {@code known}: a typo must not silently mean "default". */
+    private void unknownKeys(String table, Set<String> known, String what) {
+        for (String k : toml.getTable(table).keySet()) {
+            if (!known.contains(k)) problem(table + "." + k, "unknown " + what + " (" + String.join(", ", sorted(known)) + ")");
+        }
+    }
+
     private Manifest.Security security() {
-        String seccomp = toml.contains("security.seccomp") ? String.valueOf(toml.get("security.seccomp")) : "default";
+        if (toml.contains("security")) {
+            if (!toml.isTable("security")) {
+                problem("security", "must be a table: [security]");
+                return new Manifest.Security("default", List.of(), List.of());
+            }
+            unknownKeys("security", Set.of("seccomp", "cap_add", "cap_drop"), "security option");
+        }
+        String seccomp = string("security.seccomp").orElse("default");
         if (!seccomp.equals("default") && !seccomp.equals("unconfined")) {
             Path profile = directory.resolve(seccomp).normalize();
             if (!Files.isRegularFile(profile)) problem("security.seccomp", "profile " + profile + " does not exist");

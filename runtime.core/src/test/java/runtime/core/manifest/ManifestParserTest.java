@@ -98,4 +98,22 @@ class ManifestParserTest {
                 () -> ManifestParser.parse("image = \"x\"\n[[mount]]\nsource = \".\"\ntarget = 5\n", "t.toml", dir));
         assertEquals(List.of("t.toml:3:1: mount[0]: target must be a string"), e.problems());
     }
+
+    @Test
+    void securityOptionsAreCheckedLikeLimits() {
+        List<String> p = assertThrows(ManifestParser.InvalidManifestException.class, () -> ManifestParser.parse("""
+                image = "x"
+                [security]
+                seccom = "unconfined"
+                seccomp = 5
+                [limits]
+                memroy = "1g"
+                """, "s.toml", dir)).problems();
+        assertEquals(List.of("s.toml:3:1: security.seccom: unknown security option (cap_add, cap_drop, seccomp)",
+                "s.toml:4:1: security.seccomp: must be a string",
+                "s.toml:6:1: limits.memroy: unknown limit (cpus, memory, pids)"), p);
+        assertEquals(List.of("s.toml:2:1: security: must be a table: [security]"), assertThrows(
+                ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("image = \"x\"\nsecurity = 5\n", "s.toml", dir)).problems());
+    }
 }
