@@ -20,6 +20,7 @@ import org.tomlj.TomlPosition;
 import org.tomlj.TomlTable;
 
 import runtime.core.cgroups.Limits;
+import runtime.core.security.Capabilities;
 
 /**
  * Reads and checks a {@link Manifest}. Every problem is reported with its line and column
@@ -243,7 +244,21 @@ public final class ManifestParser {
             if (!Files.isRegularFile(profile)) problem("security.seccomp", "profile " + profile + " does not exist");
             seccomp = profile.toString();
         }
-        return new Manifest.Security(seccomp, strings("security.cap_add"), strings("security.cap_drop"));
+        return new Manifest.Security(seccomp, capabilities("security.cap_add"), capabilities("security.cap_drop"));
+    }
+
+    /** A list of capability names, each checked now: a misspelt one is a problem at validate time, not at start. */
+    private List<String> capabilities(String key) {
+        List<String> names = strings(key);
+        for (String name : names) {
+            if (name.equalsIgnoreCase("ALL")) continue;
+            try {
+                Capabilities.number(name);
+            } catch (IllegalArgumentException e) {
+                problem(key, e.getMessage());
+            }
+        }
+        return names;
     }
 
     private Optional<String> string(String key) {

@@ -106,12 +106,14 @@ class ManifestParserTest {
                 [security]
                 seccom = "unconfined"
                 seccomp = 5
+                cap_add = ["net_raw", "ALL", "NET_BIND_SERVIC"]
                 [limits]
                 memroy = "1g"
                 """, "s.toml", dir)).problems();
         assertEquals(List.of("s.toml:3:1: security.seccom: unknown security option (cap_add, cap_drop, seccomp)",
                 "s.toml:4:1: security.seccomp: must be a string",
-                "s.toml:6:1: limits.memroy: unknown limit (cpus, memory, pids)"), p);
+                "s.toml:5:1: security.cap_add: unknown capability NET_BIND_SERVIC",
+                "s.toml:7:1: limits.memroy: unknown limit (cpus, memory, pids)"), p);
         assertEquals(List.of("s.toml:2:1: security: must be a table: [security]"), assertThrows(
                 ManifestParser.InvalidManifestException.class,
                 () -> ManifestParser.parse("image = \"x\"\nsecurity = 5\n", "s.toml", dir)).problems());
