@@ -251,9 +251,8 @@ public final class ManifestParser {
     private List<String> capabilities(String key) {
         List<String> names = strings(key);
         for (String name : names) {
-            if (name.equalsIgnoreCase("ALL")) continue;
             try {
-                Capabilities.number(name);
+                Capabilities.check(name);
             } catch (IllegalArgumentException e) {
                 problem(key, e.getMessage());
             }

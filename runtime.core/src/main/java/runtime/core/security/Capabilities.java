@@ -28,14 +28,23 @@ public final class Capabilities {
         return i;
     }
 
+    /** Throws IllegalArgumentException ("unknown capability X") unless {@code name} is ALL or one {@link #number} knows. */
+    public static void check(String name) {
+        if (!isAll(name)) number(name);
+    }
+
+    private static boolean isAll(String name) {
+        return name.equalsIgnoreCase("ALL");
+    }
+
     /** The default set plus {@code add}, minus {@code drop} ("ALL" drops everything), as numbers. */
     public static List<Integer> keep(List<String> add, List<String> drop) {
         List<Integer> keep = new ArrayList<>();
-        boolean dropAll = drop.stream().anyMatch(d -> d.equalsIgnoreCase("ALL"));
+        boolean dropAll = drop.stream().anyMatch(Capabilities::isAll);
         if (!dropAll) for (String c : DEFAULT) keep.add(number(c));
-        for (String d : drop) if (!d.equalsIgnoreCase("ALL")) keep.remove(Integer.valueOf(number(d)));
+        for (String d : drop) if (!isAll(d)) keep.remove(Integer.valueOf(number(d)));
         for (String a : add) {
-            if (a.equalsIgnoreCase("ALL")) {
+            if (isAll(a)) {
                 keep.clear();
                 for (int i = 0; i < NAMES.size(); i++) keep.add(i);
             } else if (!keep.contains(number(a))) {
