@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,9 +80,7 @@ public final class ContainerRegistry {
         p.put("pid", Long.toString(pid));
         p.put("created", r.created());
         for (int i = 0; i < r.command().size(); i++) p.put("command." + i, r.command().get(i));
-        Path tmp = r.directory().resolve("state.tmp");
-        PropertiesFiles.write(tmp, p);
-        Files.move(tmp, r.directory().resolve("state"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        PropertiesFiles.write(r.directory().resolve("state"), p);
         return r;
     }
 

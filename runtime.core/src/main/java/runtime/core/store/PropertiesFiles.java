@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -18,7 +19,11 @@ import java.util.TreeMap;
 public final class PropertiesFiles {
     private PropertiesFiles() {}
 
-    /** Writes {@code values} to {@code file} (replacing it), keys sorted, ISO-8859-1 with escapes as store does. */
+    /**
+     * Writes {@code values} to {@code file}, keys sorted, ISO-8859-1 with escapes as store does. The file is
+     * replaced whole (written beside it, then renamed): a reader listing containers or networks meanwhile
+     * sees the old record or the new one, never half of one.
+     */
     public static void write(Path file, Map<String, String> values) throws IOException {
         StringBuilder text = new StringBuilder();
         for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
@@ -27,7 +32,9 @@ public final class PropertiesFiles {
             escape(text, e.getValue(), false);
             text.append('\n');
         }
-        Files.writeString(file, text, StandardCharsets.ISO_8859_1);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.ISO_8859_1);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Reads a file written by {@link #write} (or by Properties.store). */

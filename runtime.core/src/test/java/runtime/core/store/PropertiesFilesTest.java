@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -43,6 +44,17 @@ class PropertiesFilesTest {
         assertEquals("a=1\nb=2\nc=3\n", text);
         assertFalse(text.contains("#"));
         assertEquals(text, Files.readString(dir.resolve("two"), StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void aRewriteReplacesTheWholeFileAndLeavesNothingBeside(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("state");
+        PropertiesFiles.write(file, Map.of("pid", "-1", "command.0", "a long command line"));
+        PropertiesFiles.write(file, Map.of("pid", "42"));
+        assertEquals("pid=42\n", Files.readString(file, StandardCharsets.ISO_8859_1));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList());
+        }
     }
 
     @Test
