@@ -76,6 +76,8 @@ public final class Main {
         COMMANDS.put("__aot-train", AotTrainCommand::new);
         COMMANDS.put("__aot-sample", runtime.cli.commands.AotSampleCommand::new);
         COMMANDS.put("__aot-train-run", runtime.cli.commands.AotTrainRunCommand::new);
+        COMMANDS.put("__gen-docs", GenDocsCommand::new);
+        COMMANDS.put("__complete", CompleteCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);
         COMMANDS.put("parent", ParentCommand::new);
@@ -222,7 +224,10 @@ public final class Main {
     static void help(Command c, PrintStream out) {
         PrintWriter w = new PrintWriter(out);
         HelpFormatter f = HelpFormatter.builder().get();
-        f.printHelp(w, 100, "strata " + c.name() + " [OPTIONS] " + c.arguments(), c.summary(), c.options(), 2, 2, null);
+        StringBuilder examples = new StringBuilder();
+        for (Command.Item e : c.examples()) examples.append(examples.isEmpty() ? "examples:\n" : "\n").append("  ").append(e.term()).append("\n      ").append(e.text());
+        f.printHelp(w, 100, "strata " + c.name() + " [OPTIONS] " + c.arguments(), c.summary(), c.options(), 2, 2,
+                examples.isEmpty() ? null : examples + "\n\nman strata-" + c.name() + " says more.");
         w.flush();
     }
 

@@ -2,7 +2,9 @@ package runtime.cli.commands;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -20,34 +22,51 @@ import runtime.core.daemon.DaemonClient;
 public final class ContainerCommand implements Command {
     private final String name;
     private final String summary;
+    /** Each command's own options (built afresh for each parse: commons-cli keeps values in them). */
+    private final Supplier<Options> options;
+    private final List<Item> examples;
 
-    private ContainerCommand(String name, String summary) {
+    private ContainerCommand(String name, String summary, Supplier<Options> options, Item... examples) {
         this.name = name;
         this.summary = summary;
+        this.options = options;
+        this.examples = List.of(examples);
     }
 
     public static ContainerCommand stop() {
-        return new ContainerCommand("stop", "stop a container: SIGTERM, then SIGKILL after --timeout seconds (default 10)");
+        return new ContainerCommand("stop", "stop a container: SIGTERM, then SIGKILL after --timeout seconds (default 10)",
+                () -> new Options().addOption(Option.builder().longOpt("timeout").hasArg().argName("SECONDS")
+                        .desc("seconds between SIGTERM and SIGKILL (default 10)").build()),
+                new Item("strata stop --timeout 2 web", "ask web to end, and kill it after 2 seconds"));
     }
 
     public static ContainerCommand kill() {
-        return new ContainerCommand("kill", "send a signal to a container (--signal N, default 15)");
+        return new ContainerCommand("kill", "send a signal to a container (--signal N, default 15)",
+                () -> new Options().addOption(Option.builder().longOpt("signal").hasArg().argName("N")
+                        .desc("the signal's number (default 15, SIGTERM)").build()),
+                new Item("strata kill --signal 9 web", "SIGKILL to web's first process"));
     }
 
     public static ContainerCommand logs() {
-        return new ContainerCommand("logs", "print a started container's output (-f follows it)");
+        return new ContainerCommand("logs", "print a started container's output (-f follows it)",
+                () -> new Options().addOption(Option.builder("f").longOpt("follow").desc("keep printing until the container ends").build()),
+                new Item("strata logs -f web", "web's output so far, then as it comes"));
     }
 
     public static ContainerCommand await() {
-        return new ContainerCommand("wait", "wait for a container to end and exit with its code");
+        return new ContainerCommand("wait", "wait for a container to end and exit with its code", Options::new,
+                new Item("strata wait web; echo $?", "the exit code of web once it ends (through the daemon)"));
     }
 
     public static ContainerCommand inspect() {
-        return new ContainerCommand("inspect", "show a container's state, pid, ports and limits (JSON)");
+        return new ContainerCommand("inspect", "show a container's state, pid, ports and limits (JSON)", Options::new,
+                new Item("strata inspect web", "web's record as one JSON object"));
     }
 
     public static ContainerCommand delete() {
-        return new ContainerCommand("delete", "forget an exited container started through the daemon (--force kills it first)");
+        return new ContainerCommand("delete", "forget an exited container started through the daemon (--force kills it first)",
+                () -> new Options().addOption(Option.builder().longOpt("force").desc("kill a running container first").build()),
+                new Item("strata delete --force web", "kill web if it runs, then forget it"));
     }
 
     @Override
@@ -67,11 +86,31 @@ public final class ContainerCommand implements Command {
 
     @Override
     public Options options() {
-        return new Options()
-                .addOption(Option.builder().longOpt("timeout").hasArg().argName("SECONDS").desc("stop: grace period").build())
-                .addOption(Option.builder().longOpt("signal").hasArg().argName("N").desc("kill: signal number").build())
-                .addOption(Option.builder("f").longOpt("follow").desc("logs: keep printing until it ends").build())
-                .addOption(Option.builder().longOpt("force").desc("delete: kill a running container first").build());
+        return options.get();
+    }
+
+    @Override
+    public String description() {
+        return Command.super.description() + "\n\nCONTAINER is a container's name or id (strata ps lists them). When strata serve runs, "
+                + "the command goes through the daemon; without it, it acts directly on the containers strata started.";
+    }
+
+    @Override
+    public List<Item> environment() {
+        return List.of(new Item("STRATA_SOCKET", "the daemon's socket (default $XDG_RUNTIME_DIR/strata/strata.sock)"),
+                new Item("XDG_RUNTIME_DIR", "where the daemon's socket and the containers' logs are (strata/)"));
+    }
+
+    @Override
+    public List<Item> exitCodes() {
+        if (!name.equals("wait")) return Command.super.exitCodes();
+        return List.of(new Item("N", "the container's exit code (through the daemon; 0 without it, the code belongs to its starter)"),
+                new Item("2", "wrong usage"), new Item("125", "strata itself failed"));
+    }
+
+    @Override
+    public List<Item> examples() {
+        return examples;
     }
 
     @Override
