@@ -54,15 +54,16 @@ final class Installation {
         Path home = Files.createTempDirectory(Path.of("/tmp"), "strata-it-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-        exec(List.of("mkdir", "-p", home.resolve("runtime.cli/target").toString(), home.resolve("scripts").toString()));
+        exec(List.of("mkdir", "-p", home.resolve("runtime.cli/target").toString()));
         exec(List.of("cp", "-a", dist.toString(), home.resolve("runtime.cli/target/dist").toString()));
         // The AOT cache names the jars by path: the copy records its own on first use.
         exec(List.of("rm", "-rf", home.resolve("runtime.cli/target/dist/aot").toString()));
         exec(List.of("cp", "-a", repo.resolve("strata").toString(), home.toString()));
         // The OCI runtime launcher (podman --runtime .../strata-oci), driven by PodmanIT.
         if (Files.exists(repo.resolve("strata-oci"))) exec(List.of("cp", "-a", repo.resolve("strata-oci").toString(), home.toString()));
-        exec(List.of("cp", "-a", repo.resolve("scripts/find-jdk").toString(), home.resolve("scripts").toString()));
         exec(List.of("sh", "-c", repo.resolve("scripts/busybox-rootfs") + " > " + home.resolve("busybox.tar")));
+        // Every command group's start-up cache now, as scripts/install does: a first use would say so on stderr.
+        exec(List.of(home.resolve("runtime.cli/target/dist/bin/strata").toString(), "__aot-prepare"));
         exec(List.of("chmod", "-R", "a+rX", home.toString()));
         boolean root = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).strip().equals("0");
         instance = new Installation(home, root);
