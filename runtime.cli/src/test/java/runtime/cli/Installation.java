@@ -62,6 +62,9 @@ final class Installation {
         // The OCI runtime launcher (podman --runtime .../strata-oci), driven by PodmanIT.
         if (Files.exists(repo.resolve("strata-oci"))) exec(List.of("cp", "-a", repo.resolve("strata-oci").toString(), home.toString()));
         exec(List.of("sh", "-c", repo.resolve("scripts/busybox-rootfs") + " > " + home.resolve("busybox.tar")));
+        // The install script, for InstallIT: it installs this copy's dist (built, so no build).
+        exec(List.of("mkdir", "-p", home.resolve("scripts").toString()));
+        exec(List.of("cp", "-a", repo.resolve("scripts/install").toString(), home.resolve("scripts").toString()));
         // Every command group's start-up cache now, as scripts/install does: a first use would say so on stderr.
         exec(List.of(home.resolve("runtime.cli/target/dist/bin/strata").toString(), "__aot-prepare"));
         exec(List.of("chmod", "-R", "a+rX", home.toString()));
