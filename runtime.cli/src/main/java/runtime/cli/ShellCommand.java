@@ -41,6 +41,12 @@ public final class ShellCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata shell", "the interactive shell (also strata alone on a terminal)"),
+                new Item("printf 'use busybox\\nls /bin\\n' | strata shell", "a script of shell lines"));
+    }
+
+    @Override
     public String arguments() {
         return "(a script on stdin when it is not a terminal)";
     }

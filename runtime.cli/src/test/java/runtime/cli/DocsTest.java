@@ -54,8 +54,9 @@ class DocsTest {
                 assertTrue(text.contains(name), page + " lacks " + name);
                 assertTrue(help.contains(name), "strata " + c.name() + " --help lacks " + name);
             }
+            assertFalse(c.examples().isEmpty(), c.name() + " has no example");
             for (Command.Item e : c.examples()) assertTrue(help.contains(e.term()), c.name() + " --help lacks its example " + e.term());
-            assertTrue(text.contains("EXIT STATUS") && text.contains("ENVIRONMENT") && text.contains("125"), page.toString());
+            assertTrue(text.contains("EXIT STATUS") && text.contains("ENVIRONMENT") && text.contains("EXAMPLES") && text.contains("125"), page.toString());
         }
         Installation.Result main = man(man.resolve("strata.1"));
         assertEquals("", main.err());

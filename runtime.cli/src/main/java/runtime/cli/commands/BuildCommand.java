@@ -27,6 +27,17 @@ public final class BuildCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata build --from tar:rootfs.tar --run 'echo hi > /etc/motd' -l --env GREETING=hello", "two layers on an imported tar; prints the image id"),
+                new Item("strata build --help-macros", "every macro, one a line"));
+    }
+
+    @Override
+    public java.util.List<Item> environment() {
+        return java.util.List.of(new Item("STRATA_FS", "filesystem driver for the steps"));
+    }
+
+    @Override
     public String arguments() {
         return "[--no-cache] [--fs DRIVER] [--help-macros] MACRO [ARG...] ...";
     }

@@ -25,6 +25,11 @@ public final class BuildThenCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata b run --from busybox --run 'echo built > /etc/motd' -- cat /etc/motd", "build, then run a command on the result"));
+    }
+
+    @Override
     public String arguments() {
         return "COMMAND [--no-cache] MACRO... [-- ARG...]";
     }

@@ -30,6 +30,11 @@ public final class CheckDriverCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata check-driver fuse-overlayfs", "the conformance suite on one driver"));
+    }
+
+    @Override
     public String arguments() {
         return "DRIVER";
     }

@@ -18,6 +18,11 @@ public final class CleanCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata clean", "remove leftovers no running strata holds"));
+    }
+
+    @Override
     public int run(Invocation in) throws Exception {
         if (!in.arguments().isEmpty()) throw new Invocation.UsageException("no arguments expected");
         Engine.CleanReport report = in.engine().clean();

@@ -23,6 +23,11 @@ public final class CreateCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata create busybox sh -c 'echo hi > /etc/motd'", "keep the command's changes as a new image; prints its id"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE [CMD [ARG...]]";
     }

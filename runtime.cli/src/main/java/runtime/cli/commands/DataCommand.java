@@ -15,6 +15,11 @@ public final class DataCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("du -sh \"$(strata data)\"", "the size of the store"));
+    }
+
+    @Override
     public int run(Invocation in) {
         in.out().println(in.engine().store().data());
         return 0;

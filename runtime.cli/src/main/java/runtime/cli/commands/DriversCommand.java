@@ -20,6 +20,11 @@ public final class DriversCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata drivers", "the filesystem and network drivers, and whether each works here"));
+    }
+
+    @Override
     public int run(Invocation in) throws Exception {
         Engine engine = in.engine();
         Drivers drivers = engine.drivers();

@@ -30,6 +30,11 @@ public final class ExecCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata exec ./app.build --version", "build the buildfile's image and run its entrypoint with --version"));
+    }
+
+    @Override
     public String arguments() {
         return "BUILDFILE [ARG...]";
     }

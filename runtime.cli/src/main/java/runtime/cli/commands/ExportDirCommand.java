@@ -17,6 +17,11 @@ public final class ExportDirCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata export-dir busybox ./rootfs", "the merged filesystem as a directory tree"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE DIR";
     }

@@ -23,6 +23,11 @@ public final class ExportDockerCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata export-docker --tag app:1 busybox app.tar", "a docker-archive (docker load reads it)"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE FILE";
     }

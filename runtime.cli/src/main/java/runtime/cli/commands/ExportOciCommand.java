@@ -23,6 +23,11 @@ public final class ExportOciCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata export-oci --tag 1 busybox ./layout", "an OCI image layout; strata pull oci-layout:./layout:1 reads it back"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE DIR";
     }

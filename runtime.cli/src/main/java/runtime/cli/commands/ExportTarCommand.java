@@ -18,6 +18,12 @@ public final class ExportTarCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata export-tar busybox out.tar", "the merged filesystem as a tar"),
+                new Item("strata export-tar busybox | tar -t", "to stdout"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE [FILE|-]";
     }

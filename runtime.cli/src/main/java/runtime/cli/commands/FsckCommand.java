@@ -25,6 +25,11 @@ public final class FsckCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata fsck --repair", "check the store and remove what is broken"));
+    }
+
+    @Override
     public Options options() {
         return new Options().addOption(Option.builder("r").longOpt("repair")
                 .desc("remove broken layers (and the layers built on them), names pointing nowhere and unused leftovers").build());

@@ -18,6 +18,11 @@ public final class GcCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata gc --dry-run", "the layers no name reaches, without removing them"));
+    }
+
+    @Override
     public Options options() {
         return new Options().addOption(Option.builder("n").longOpt("dry-run").desc("only list what would be removed").build());
     }

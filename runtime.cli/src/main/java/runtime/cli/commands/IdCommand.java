@@ -15,6 +15,11 @@ public final class IdCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata id busybox", "the full id of the image named busybox"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE";
     }

@@ -17,6 +17,11 @@ public final class ImagesCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata images", "the layers as a tree with sizes, instructions and names"));
+    }
+
+    @Override
     public int run(Invocation in) {
         ImageStore store = in.engine().store();
         in.out().printf("%-12s  %10s  %s%n", "ID", "SIZE", "INSTRUCTION  [NAMES]");

@@ -20,6 +20,18 @@ public final class ImportTarCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("id=$(strata import-tar rootfs.tar.xz)", "a layer from a compressed tar"),
+                new Item("scripts/busybox-rootfs | strata import-tar -", "from stdin"));
+    }
+
+    @Override
+    public java.util.List<Item> environment() {
+        return java.util.List.of(new Item("STRATA_MAX_LAYER_SIZE", "most bytes a layer may unpack to (default 64g)"),
+                new Item("STRATA_MAX_LAYER_ENTRIES", "most entries of a layer (default 4000000)"));
+    }
+
+    @Override
     public String arguments() {
         return "FILE|-";
     }

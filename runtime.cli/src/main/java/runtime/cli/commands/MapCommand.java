@@ -20,6 +20,13 @@ public final class MapCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata map busybox $id", "name an image"),
+                new Item("strata map", "every name and its id"),
+                new Item("strata map busybox ''", "remove the name"));
+    }
+
+    @Override
     public String arguments() {
         return "[KEY [IMAGE]]";
     }

@@ -18,6 +18,11 @@ public final class MountCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata mount busybox /mnt/x", "mount the image on the host (root); strata umount /mnt/x"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE DIR [CHANGESDIR]";
     }

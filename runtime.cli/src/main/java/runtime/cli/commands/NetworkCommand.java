@@ -17,6 +17,11 @@ public final class NetworkCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata network create backend", "a network whose containers reach each other by name"));
+    }
+
+    @Override
     public String arguments() {
         return "create|rm|ls [NAME]";
     }

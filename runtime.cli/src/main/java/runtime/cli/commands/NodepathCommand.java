@@ -15,6 +15,11 @@ public final class NodepathCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("ls \"$(strata nodepath busybox)\"", "the top layer's directory"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE";
     }

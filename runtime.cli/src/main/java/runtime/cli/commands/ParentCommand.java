@@ -16,6 +16,11 @@ public final class ParentCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata parent $img", "the id of the layer below"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE";
     }

@@ -18,6 +18,11 @@ public final class PortCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata port add web 127.0.0.1:8443:443", "forward a host port to a running container"));
+    }
+
+    @Override
     public String arguments() {
         return "add|rm|ls CONTAINER [[IP:]HOST:CONTAINER[/tcp|udp]]";
     }

@@ -19,6 +19,16 @@ public final class PsCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata ps", "the running containers"));
+    }
+
+    @Override
+    public java.util.List<Item> environment() {
+        return java.util.List.of(new Item("STRATA_SOCKET", "the daemon's socket (default $XDG_RUNTIME_DIR/strata/strata.sock)"));
+    }
+
+    @Override
     public int run(Invocation in) throws Exception {
         var daemon = Daemon.client(in);
         if (daemon.isPresent()) {

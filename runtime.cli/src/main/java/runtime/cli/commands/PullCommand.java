@@ -15,6 +15,19 @@ public final class PullCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata pull oci:alpine:3.20", "from Docker Hub; prints the image id"),
+                new Item("strata pull oci-layout:./layout:1", "from an OCI layout on disk"));
+    }
+
+    @Override
+    public java.util.List<Item> environment() {
+        return java.util.List.of(new Item("STRATA_INSECURE_REGISTRIES", "registries (host[:port], comma separated) spoken to over plain HTTP"),
+                new Item("STRATA_REGISTRY_USER, STRATA_REGISTRY_PASSWORD", "credentials (else ~/.docker/config.json, $DOCKER_CONFIG)"),
+                new Item("STRATA_PLATFORM", "the platform chosen from a manifest list (default: this machine's)"));
+    }
+
+    @Override
     public String arguments() {
         return "SCHEME:REFERENCE";
     }

@@ -18,6 +18,11 @@ public final class PurgeCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata purge --yes", "remove every layer and name"));
+    }
+
+    @Override
     public Options options() {
         return new Options().addOption(Option.builder().longOpt("yes").desc("really remove everything").build());
     }

@@ -20,6 +20,17 @@ public final class PushCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata push busybox localhost:5000/busybox:1", "prints the pushed reference with its digest"));
+    }
+
+    @Override
+    public java.util.List<Item> environment() {
+        return java.util.List.of(new Item("STRATA_PUSH_CHUNK_SIZE", "blobs over this many bytes go up in chunks (default 64 MiB)"),
+                new Item("STRATA_REGISTRY_USER, STRATA_REGISTRY_PASSWORD", "credentials (else ~/.docker/config.json)"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE REGISTRY/REPO[:TAG]";
     }

@@ -18,6 +18,11 @@ public final class RmCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata rm $img", "the layer, every layer built on it, and their names"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE";
     }

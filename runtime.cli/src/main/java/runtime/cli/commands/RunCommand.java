@@ -39,6 +39,20 @@ public final class RunCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata run busybox sh", "a shell in the image, in the current directory"),
+                new Item("strata run --bind \"$PWD:/srv:ro\" busybox ls /srv", "a read-only bind"),
+                new Item("strata run -i --net slirp4netns -p 8080:80 --name web busybox httpd -f -p 80", "an isolated container with a published port"));
+    }
+
+    @Override
+    public java.util.List<Item> environment() {
+        return java.util.List.of(new Item("STRATA_FS", "filesystem driver (as --fs)"),
+                new Item("STRATA_IDMAP", "single or full: the rootless id mapping"),
+                new Item("STRATA_DEFAULT_SOURCE", "the source of bare names like alpine:3.20, e.g. lxc"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE [CMD [ARG...]]";
     }

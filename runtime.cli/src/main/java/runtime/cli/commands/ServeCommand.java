@@ -24,6 +24,11 @@ public final class ServeCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata serve &", "the daemon on $XDG_RUNTIME_DIR/strata/strata.sock"));
+    }
+
+    @Override
     public Options options() {
         return new Options().addOption(Option.builder().longOpt("socket").hasArg().argName("PATH")
                 .desc("socket path (default: RUNTIME/strata.sock)").build());

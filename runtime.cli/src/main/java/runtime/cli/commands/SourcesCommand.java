@@ -17,6 +17,11 @@ public final class SourcesCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata sources", "every image source and its reference form"));
+    }
+
+    @Override
     public int run(Invocation in) {
         Sources sources = in.engine().sources();
         in.out().printf("%-16s %s%n", "SCHEME", "DESCRIPTION");

@@ -32,6 +32,11 @@ public final class StartCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata start web.toml", "the manifest's container in the background; prints its id"));
+    }
+
+    @Override
     public String arguments() {
         return "MANIFEST";
     }

@@ -20,6 +20,11 @@ public final class SudoCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata sudo rm -rf ./dev", "a host command as root over your subordinate ids"));
+    }
+
+    @Override
     public String arguments() {
         return "[CMD [ARG...]]";
     }

@@ -17,6 +17,11 @@ public final class UmountCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata umount /mnt/x", "unmount what strata mount mounted"));
+    }
+
+    @Override
     public String arguments() {
         return "DIR";
     }

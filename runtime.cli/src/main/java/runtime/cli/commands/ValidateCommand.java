@@ -19,6 +19,11 @@ public final class ValidateCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata validate web.toml", "every problem of a manifest, with its line"));
+    }
+
+    @Override
     public String arguments() {
         return "FILE";
     }

@@ -15,6 +15,11 @@ public final class VersionCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata version", "strata's version and the JDK it runs on"));
+    }
+
+    @Override
     public int run(Invocation in) {
         String v = VersionCommand.class.getModule().getDescriptor() == null ? "dev"
                 : VersionCommand.class.getModule().getDescriptor().rawVersion().orElse("dev");

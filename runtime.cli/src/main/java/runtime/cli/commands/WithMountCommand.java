@@ -22,6 +22,11 @@ public final class WithMountCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata with-mount busybox ls", "a host command in the mounted image ($STRATA_MOUNT)"));
+    }
+
+    @Override
     public String arguments() {
         return "IMAGE [CMD [ARG...]]";
     }

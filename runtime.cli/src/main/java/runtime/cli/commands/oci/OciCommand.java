@@ -39,6 +39,12 @@ public final class OciCommand implements Command {
     }
 
     @Override
+    public java.util.List<Item> examples() {
+        return java.util.List.of(new Item("strata oci run --bundle ./bundle box", "create, start, wait and delete a container from an OCI bundle"),
+                new Item("podman --runtime \"$(command -v strata-oci)\" run --rm busybox true", "podman through strata"));
+    }
+
+    @Override
     public String arguments() {
         return "[--root DIR] [--log FILE] [--log-format text|json] COMMAND [OPTIONS] ID (create, start, state, kill, delete, list, exec, run, features, spec)";
     }
