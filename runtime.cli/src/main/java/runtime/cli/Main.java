@@ -104,7 +104,9 @@ public final class Main {
 
     private Main() {}
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        int restarted = NativeAccess.restartWithAccess();
+        if (restarted >= 0) System.exit(restarted);
         if (args.length > 0 && STARTS_CONTAINERS.contains(args[0])) runtime.api.sys.Posix.linkAhead();
         // No command on a terminal: the interactive shell. Without one (a pipe, a script), usage and 2 as before.
         if (args.length == 0 && runtime.api.sys.Posix.isatty(0) && runtime.api.sys.Posix.isatty(1)) args = new String[] {"shell"};

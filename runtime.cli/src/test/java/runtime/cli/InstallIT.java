@@ -73,4 +73,22 @@ class InstallIT {
             assertEquals(List.of(), left.filter(Files::isSymbolicLink).map(Path::toString).toList());
         }
     }
+
+    /** The module form the architecture describes, without a launcher: it runs, and the JVM warns of nothing. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void javaDashMRunsWithoutWarnings(Mode mode) throws Exception {
+        Installation strata = Installation.get();
+        strata.assumeMode(mode);
+        Path home = strata.newWorkDirectory(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Installation.Result r = Installation.run(as(strata, mode, home, "env", "STRATA_DATA=" + data, java, "--enable-native-access=ALL-UNNAMED",
+                "-p", strata.home.resolve("runtime.cli/target/dist/lib").toString(), "-m", "runtime.cli", "run", id, "sh", "-c", "echo ran; exit 3"),
+                home, null, 120);
+        assertEquals(3, r.exitCode(), r.err());
+        assertEquals("ran", r.line());
+        assertEquals("", r.err());
+    }
 }
