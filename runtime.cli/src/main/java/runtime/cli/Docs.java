@@ -59,8 +59,9 @@ final class Docs {
     }
 
     private static String header(String title, String summary) {
-        return ".TH " + title.toUpperCase() + " 1 \"\" \"strata " + Main.class.getModule().getDescriptor().rawVersion().orElse("")
-                + "\" \"strata manual\"\n.SH NAME\n" + roff(title) + " \\- " + roff(summary) + "\n";
+        var module = Main.class.getModule().getDescriptor();
+        String version = module == null ? "" : module.rawVersion().orElse("");
+        return ".TH " + title.toUpperCase() + " 1 \"\" \"strata " + version + "\" \"strata manual\"\n.SH NAME\n" + roff(title) + " \\- " + roff(summary) + "\n";
     }
 
     private static void paragraphs(StringBuilder b, String text) {
@@ -154,24 +155,24 @@ final class Docs {
         return "files";
     }
 
-    static List<String> optionWords(Command c) {
+    /** The command's option words (-x, --long): all of them, or those followed by a value. */
+    static List<String> optionWords(Command c, boolean takingValues) {
         List<String> words = new ArrayList<>();
         for (Option o : c.options().getOptions()) {
+            if (takingValues && !o.hasArg()) continue;
             if (o.getOpt() != null) words.add("-" + o.getOpt());
             if (o.getLongOpt() != null) words.add("--" + o.getLongOpt());
         }
-        words.add("--help");
         return words;
     }
 
-    private static List<String> optionsTakingValues(Command c) {
-        List<String> words = new ArrayList<>();
-        for (Option o : c.options().getOptions()) {
-            if (!o.hasArg()) continue;
-            if (o.getOpt() != null) words.add("-" + o.getOpt());
-            if (o.getLongOpt() != null) words.add("--" + o.getLongOpt());
-        }
-        return words;
+    /** The command's name and its aliases that are words (not --version). */
+    private static List<String> namesOf(Command c) {
+        List<String> names = new ArrayList<>(List.of(c.name()));
+        new TreeMap<>(Main.ALIASES).forEach((alias, name) -> {
+            if (name.equals(c.name()) && !alias.startsWith("-")) names.add(alias);
+        });
+        return names;
     }
 
     static String bash(Map<String, Command> commands) {
@@ -191,12 +192,8 @@ final class Docs {
                     case $command in
                 """.formatted(String.join(" ", names)));
         for (Command c : commands.values()) {
-            List<String> aliases = new ArrayList<>(List.of(c.name()));
-            Main.ALIASES.forEach((alias, name) -> {
-                if (name.equals(c.name()) && !alias.startsWith("-")) aliases.add(alias);
-            });
-            b.append("        ").append(String.join("|", aliases)).append(") options='").append(String.join(" ", optionWords(c)))
-                    .append("' values='").append(String.join(" ", optionsTakingValues(c))).append("' kind=").append(firstArgumentKind(c))
+            b.append("        ").append(String.join("|", namesOf(c))).append(") options='").append(String.join(" ", optionWords(c, false)))
+                    .append(" --help' values='").append(String.join(" ", optionWords(c, true))).append("' kind=").append(firstArgumentKind(c))
                     .append(" ;;\n");
         }
         b.append("""
@@ -261,11 +258,7 @@ final class Docs {
                     case $command in
                 """);
         for (Command c : commands.values()) {
-            List<String> aliases = new ArrayList<>(List.of(c.name()));
-            Main.ALIASES.forEach((alias, name) -> {
-                if (name.equals(c.name()) && !alias.startsWith("-")) aliases.add(alias);
-            });
-            b.append("        ").append(String.join("|", aliases)).append(")\n            _arguments -s");
+            b.append("        ").append(String.join("|", namesOf(c))).append(")\n            _arguments -s");
             for (Option o : c.options().getOptions()) {
                 String desc = "[" + zshText(o.getDescription() == null ? "" : o.getDescription()) + "]"
                         + (o.hasArg() ? ":" + zshText(o.getArgName()) + ":_files" : "");
