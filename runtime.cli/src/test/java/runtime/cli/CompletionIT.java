@@ -31,7 +31,7 @@ class CompletionIT {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
-    void completesCommandsOptionsAndImages(Mode mode) throws Exception {
+    void completesCommandsOptionsImagesAndContainers(Mode mode) throws Exception {
         Installation strata = Installation.get();
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
@@ -53,5 +53,18 @@ class CompletionIT {
         assertTrue(images.contains("busybox") && images.contains(id.substring(0, 12)), images.toString());
         List<String> byPrefix = complete(strata, mode, data, launcher, "run", "--fs", "overlay", "bu");
         assertEquals(List.of("busybox"), byPrefix);
+
+        // A running container's name, for the commands that take a CONTAINER.
+        Path wd = strata.newWorkDirectory(mode);
+        Process web = strata.start(mode, data, wd, java.util.Map.of(), "run", "-i", "--name", "webbox", id, "sh", "-c", "echo started; sleep 60");
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (!java.nio.file.Files.readString(wd.resolve("out")).contains("started") && System.nanoTime() < deadline) Thread.sleep(20);
+            List<String> containers = complete(strata, mode, data, launcher, "stop", "--timeout", "1", "web");
+            assertEquals(List.of("webbox"), containers, java.nio.file.Files.readString(wd.resolve("err")));
+        } finally {
+            Installation.jvm(web).destroy();
+            web.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 }
