@@ -21,9 +21,7 @@ class CompletionIT {
         for (String w : words) array.append(" '").append(w).append("'");
         String script = "source " + file + "; COMP_WORDS=(" + array + "); COMP_CWORD=" + (words.length - 1)
                 + "; _strata; printf '%s\\n' \"${COMPREPLY[@]}\"";
-        List<String> cmd = new java.util.ArrayList<>();
-        if (mode == Mode.ROOTLESS && strata.runningAsRoot) cmd.addAll(List.of("runuser", "-u", Installation.TEST_USER, "--"));
-        cmd.addAll(List.of("env", "STRATA_NO_BUILD=1", "STRATA_DATA=" + data, "HOME=/tmp", "bash", "-c", script));
+        List<String> cmd = strata.as(mode, data, java.util.Map.of(), List.of("bash", "-c", script));
         Installation.Result r = Installation.run(cmd, strata.home, null, 120);
         assertEquals(0, r.exitCode(), r.err());
         return r.out().lines().filter(l -> !l.isEmpty()).toList();

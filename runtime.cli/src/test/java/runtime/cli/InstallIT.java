@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,12 +18,9 @@ import runtime.cli.Installation.Mode;
  * remembered one is gone, has its man pages; the uninstall leaves nothing.
  */
 class InstallIT {
-    private static List<String> as(Installation strata, Mode mode, Path home, String... cmd) {
-        List<String> all = new ArrayList<>();
-        if (mode == Mode.ROOTLESS && strata.runningAsRoot) all.addAll(List.of("runuser", "-u", Installation.TEST_USER, "--"));
-        all.addAll(List.of("env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME=" + home, "LANG=C.UTF-8"));
-        all.addAll(List.of(cmd));
-        return all;
+    /** A command as the mode's user with HOME {@code home} (where a user's install goes). */
+    private static List<String> as(Installation strata, Mode mode, Path home, Path data, String... cmd) {
+        return strata.as(mode, data, java.util.Map.of("HOME", home.toString()), List.of(cmd));
     }
 
     @ParameterizedTest
@@ -33,10 +29,11 @@ class InstallIT {
         Installation strata = Installation.get();
         strata.assumeMode(mode);
         Path home = strata.newWorkDirectory(mode); // the installing user's HOME; the root install goes to HOME/usr
+        Path data = strata.newStore(mode);
         String install = strata.home.resolve("scripts/install").toString();
         Path prefix = mode == Mode.ROOT ? home.resolve("usr") : home.resolve(".local");
-        Installation.Result installed = Installation.run(mode == Mode.ROOT ? as(strata, mode, home, install, prefix.toString())
-                : as(strata, mode, home, install), Path.of("/"), null, 600);
+        Installation.Result installed = Installation.run(mode == Mode.ROOT ? as(strata, mode, home, data, install, prefix.toString())
+                : as(strata, mode, home, data, install), Path.of("/"), null, 600);
         assertEquals(0, installed.exitCode(), installed.err());
         assertTrue(installed.err().contains("installed in " + prefix), installed.err());
 
@@ -46,25 +43,24 @@ class InstallIT {
                 "share/bash-completion/completions/strata", "share/zsh/site-functions/_strata", "lib/strata/libexec/strata-helper")) {
             assertTrue(Files.exists(prefix.resolve(f)), f);
         }
-        Installation.Result man = Installation.run(as(strata, mode, home, "env", "MANPATH=" + prefix.resolve("share/man"), "MANWIDTH=80",
+        Installation.Result man = Installation.run(as(strata, mode, home, data, "env", "MANPATH=" + prefix.resolve("share/man"), "MANWIDTH=80",
                 "man", "--warnings", "strata-run"), Path.of("/"), null, 60);
         assertEquals(0, man.exitCode(), man.err());
         assertTrue(man.out().contains("--isolate"), man.out());
 
         // A JDK remembered at install time that has gone since: looked for again.
         Files.writeString(prefix.resolve("lib/strata/java-home"), "/nonexistent/jdk\n25\n");
-        Path data = strata.newStore(mode);
         String launcher = prefix.resolve("bin/strata").toString();
-        Installation.Result id = Installation.run(as(strata, mode, home, "env", "STRATA_DATA=" + data, launcher, "import-tar",
+        Installation.Result id = Installation.run(as(strata, mode, home, data, launcher, "import-tar",
                 strata.rootfsTar.toString()), Path.of("/"), null, 120);
         assertEquals(0, id.exitCode(), id.err());
-        Installation.Result run = Installation.run(as(strata, mode, home, "env", "STRATA_DATA=" + data, launcher, "run", id.line(),
+        Installation.Result run = Installation.run(as(strata, mode, home, data, launcher, "run", id.line(),
                 "sh", "-c", "echo ran in $PWD"), Path.of("/"), null, 120);
         assertEquals(0, run.exitCode(), run.err());
         assertEquals("ran in /", run.line());
         assertEquals("", run.err(), "the install recorded the start-up caches: a first run says nothing");
 
-        Installation.Result removed = Installation.run(as(strata, mode, home, install, "--uninstall", prefix.toString()), Path.of("/"), null, 60);
+        Installation.Result removed = Installation.run(as(strata, mode, home, data, install, "--uninstall", prefix.toString()), Path.of("/"), null, 60);
         assertEquals(0, removed.exitCode(), removed.err());
         try (var left = Files.walk(prefix)) {
             assertEquals(List.of(), left.filter(Files::isRegularFile).map(Path::toString).toList());
@@ -84,7 +80,7 @@ class InstallIT {
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Installation.Result r = Installation.run(as(strata, mode, home, "env", "STRATA_DATA=" + data, java, "--enable-native-access=ALL-UNNAMED",
+        Installation.Result r = Installation.run(as(strata, mode, home, data, java, "--enable-native-access=ALL-UNNAMED",
                 "-p", strata.home.resolve("runtime.cli/target/dist/lib").toString(), "-m", "runtime.cli", "run", id, "sh", "-c", "echo ran; exit 3"),
                 home, null, 120);
         assertEquals(3, r.exitCode(), r.err());

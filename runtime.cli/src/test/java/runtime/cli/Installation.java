@@ -107,6 +107,13 @@ final class Installation {
     }
 
     List<String> command(Mode mode, Path data, Map<String, String> extraEnv, List<String> args) {
+        List<String> program = new ArrayList<>(List.of(launcher.toString()));
+        program.addAll(args);
+        return as(mode, data, extraEnv, program);
+    }
+
+    /** A program as the mode's user, in the environment strata runs in here (only PATH, STRATA_DATA, LANG, HOME, ...). */
+    List<String> as(Mode mode, Path data, Map<String, String> extraEnv, List<String> program) {
         Map<String, String> env = new TreeMap<>();
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
         env.put("STRATA_NO_BUILD", "1");
@@ -120,8 +127,7 @@ final class Installation {
         cmd.add("env");
         cmd.add("-i");
         env.forEach((k, v) -> cmd.add(k + "=" + v));
-        cmd.add(launcher.toString());
-        cmd.addAll(args);
+        cmd.addAll(program);
         return cmd;
     }
 

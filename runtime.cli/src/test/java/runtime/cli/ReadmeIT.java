@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,10 +56,7 @@ class ReadmeIT {
         if (mode == Mode.ROOTLESS && strata.runningAsRoot) Installation.exec(List.of("chown", "-R", Installation.TEST_USER + ":", work.toString()));
 
         Path data = strata.newStore(mode);
-        List<String> cmd = new ArrayList<>(strata.command(mode, data, java.util.Map.of(), List.of()));
-        // command() ends with the launcher: run bash on the script instead, with the same user and environment.
-        cmd.set(cmd.size() - 1, "bash");
-        cmd.add(work.resolve("readme.sh").toString());
+        List<String> cmd = strata.as(mode, data, java.util.Map.of(), List.of("bash", work.resolve("readme.sh").toString()));
         Installation.Result r = Installation.run(cmd, work, null, 600);
         String[] announced = r.err().lines().filter(l -> l.startsWith("== README.md line")).toArray(String[]::new);
         assertEquals(0, r.exitCode(), "a README example failed after " + (announced.length == 0 ? "none" : announced[announced.length - 1])
