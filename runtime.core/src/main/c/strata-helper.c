@@ -476,6 +476,25 @@ static void do_mount(struct step *s) {
     if (rc != 0) fail(saved, 0);
 }
 
+/*
+ * Makes the recursive bind now at target read-only, with every mount under it: a remount changes only
+ * the top one, and a host /sys bound read-only kept writable cgroup trees below. mount_setattr (Linux
+ * 5.12) does the whole tree at once; before it, the top mount's remount is all there is.
+ */
+static void make_read_only(const char *target) {
+    /* Reopen: a descriptor taken before the bind still names the covered mount point, not the new mount. */
+    int fd = open_target(target, 0);
+    if (fd < 0) fail(errno, 0);
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) {
+        if (errno != ENOSYS) fail(errno, 0);
+        char where[64];
+        snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
+        if (mount(NULL, where, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(where), NULL) != 0) fail(errno, 0);
+    }
+    close(fd);
+}
+
 static void do_bind(struct step *s) {
     const char *source = s->argv[0], *target = s->argv[1];
     int readonly = s->argv[2][0] == '1', optional = s->argv[3][0] == '1';
@@ -490,15 +509,7 @@ static void do_bind(struct step *s) {
     snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
     if (mount(source, where, NULL, MS_BIND | MS_REC, NULL) != 0) fail(errno, 0);
     close(fd);
-    if (readonly) {
-        /* Reopen: the descriptor above still names the covered mount point, not the new mount. */
-        fd = open_target(target, 0);
-        if (fd < 0) fail(errno, 0);
-        snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
-        unsigned long keep = locked_flags(where);
-        if (mount(NULL, where, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) != 0) fail(errno, 0);
-        close(fd);
-    }
+    if (readonly) make_read_only(target);
 }
 
 static void pivot_root_to(const char *newroot) {
@@ -605,6 +616,12 @@ static void enter_pid_namespace(void) {
     struct pollfd gone = {relay_alive[0], POLLIN, 0};
     if (poll(&gone, 1, 0) != 0) _exit(137);
     close(relay_alive[0]);
+    /*
+     * A session of its own, without a controlling terminal: the caller's terminal is then not the
+     * container's, and TIOCSTI on it (typing into the caller's shell) fails with EPERM. A terminal's
+     * signals (Ctrl-C, a resize) reach the relay, in strata's foreground group, which passes them on.
+     */
+    if (setsid() < 0) fail(errno, 0);
     in_pid_namespace = 1;
 }
 
@@ -825,13 +842,7 @@ static void mount_or_bind(struct step *s) {
     if (errno != EPERM && errno != EACCES) fail(errno, 0);
     if (mount(s->argv[5], where, NULL, MS_BIND | MS_REC, NULL) != 0) fail(errno, 0);
     close(fd);
-    if (flags & MS_RDONLY) {
-        fd = open_target(target, 0);
-        if (fd < 0) fail(errno, 0);
-        snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
-        if (mount(NULL, where, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(where), NULL) != 0) fail(errno, 0);
-        close(fd);
-    }
+    if (flags & MS_RDONLY) make_read_only(target);
 }
 
 /*

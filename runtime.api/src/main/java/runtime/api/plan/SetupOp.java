@@ -54,8 +54,9 @@ public sealed interface SetupOp {
     /**
      * Enter a new pid namespace: the helper forks; the parent stays outside as a relay (strata waits for
      * it; it passes signals on and exits as the container does), the child is pid 1 and runs the rest of
-     * the plan. At {@link Exec} it forks once more and stays as init: it reaps orphans, passes signals to
-     * the command and exits with the command's status.
+     * the plan in a session of its own (the caller's terminal is not its controlling terminal, so it
+     * cannot type into the caller's shell with TIOCSTI). At {@link Exec} it forks once more and stays as
+     * init: it reaps orphans, passes signals to the command and exits with the command's status.
      */
     record EnterPidNamespace() implements SetupOp {
         @Override
