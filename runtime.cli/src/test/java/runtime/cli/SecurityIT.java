@@ -39,7 +39,7 @@ class SecurityIT {
      */
     private static boolean allowedInIsolation(String mountPoint) {
         return Set.of("/", "/proc", "/sys", "/dev", "/tmp", "/etc/resolv.conf", "/etc/hosts", "/etc/hostname").contains(mountPoint)
-                || mountPoint.startsWith("/dev/") || runtime.cli.attack.KernelInterfacesIT.HIDDEN.contains(mountPoint);
+                || mountPoint.startsWith("/dev/") || KernelAttackIT.HIDDEN.contains(mountPoint);
     }
 
     @ParameterizedTest
