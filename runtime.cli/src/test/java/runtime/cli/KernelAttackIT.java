@@ -190,6 +190,26 @@ class KernelAttackIT {
         }
     }
 
+    /** Item 1, a manifest's container (`run -f`; the daemon starts manifests through the same plan). */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aManifestsContainerCannotWriteTheHostsKernelSettingsOrReadItsMemory(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        List<String> attempts = kernelInterfaceAttacks();
+        List<String> command = new ArrayList<>(List.of("/p/probe"));
+        command.addAll(attempts);
+        String toml = "image = \"" + id + "\"\ncommand = [" + String.join(", ", command.stream().map(a -> "'" + a + "'").toList()) + "]\n"
+                + "[[mount]]\nsource = \"" + probeDirectory + "\"\ntarget = \"/p\"\nread_only = true\n";
+        Path manifest = wd.resolve("attack.toml");
+        Files.writeString(manifest, toml);
+        Installation.exec(List.of("chmod", "a+r", manifest.toString()));
+        Map<String, String> seen = attackTheHost(() -> strata.strata(mode, data, wd, Map.of(), null, "run", "-f", manifest.toString()));
+        assertAllRefused(seen, attempts, "run -f");
+    }
+
     /** Item 1, the OCI path: podman's maskedPaths and readonlyPaths (and its sysctl) come through strata-oci. */
     @ParameterizedTest
     @EnumSource(Mode.class)
