@@ -192,8 +192,8 @@ public final class OciPlans {
 
     /**
      * The host's cgroup hierarchies, each bound on its own so read-only holds for every one (a recursive
-     * bind is read-only at its top mount only): on cgroup v2 the one tree, on v1 a tmpfs (read-only too
-     * when the mount is, as runc makes it) with a bind per hierarchy and the host's symlinks
+     * bind is read-only at its top mount only): on cgroup v2 the one tree, on v1 a tmpfs (writable, as
+     * runc leaves it: it is the container's own) with a bind per hierarchy and the host's symlinks
      * (cpu -> cpu,cpuacct).
      */
     private static void cgroupMount(List<SetupOp> plan, Path target, MountOptions o, Optional<String> cgroupsPath) {
@@ -218,10 +218,6 @@ public final class OciPlans {
             }
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot list " + host + ": " + e.getMessage());
-        }
-        // Made writable to hold the binds and links; read-only then when asked (podman asks), as runc does.
-        if ((o.flags() & MountFlags.MS_RDONLY) != 0) {
-            plan.add(new SetupOp.Mount(null, target, null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | secure, null));
         }
     }
 
