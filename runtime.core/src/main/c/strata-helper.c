@@ -561,7 +561,7 @@ static void loopback_up(void) {
  * that one) and by init (pid 1) inside, which also reaps orphans: when pid 1 exits the kernel kills the
  * rest of the namespace. Signals must be blocked before the fork that made child.
  */
-static _Noreturn void supervise(pid_t child) {
+static _Noreturn void supervise(pid_t child, int terminal_signals_to_group) {
     close(status_fd);
     if (sync_fd >= 0) close(sync_fd);
     sync_fd = -1;
@@ -572,7 +572,9 @@ static _Noreturn void supervise(pid_t child) {
         int sig = sigwaitinfo(&all, &info);
         if (sig < 0) continue;
         if (sig != SIGCHLD) {
-            kill(child, sig);
+            /* What a terminal sends its foreground group goes to the command's group, its children too. */
+            int group = terminal_signals_to_group && (sig == SIGINT || sig == SIGQUIT || sig == SIGWINCH);
+            if (!group || kill(-child, sig) != 0) kill(child, sig);
             continue;
         }
         int status;
@@ -609,7 +611,7 @@ static void enter_pid_namespace(void) {
     if (child < 0) fail(errno, 0);
     if (child > 0) {
         close(relay_alive[0]);
-        supervise(child);
+        supervise(child, 0);
     }
     close(relay_alive[1]);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno, 0);
@@ -648,7 +650,7 @@ static void oci_pid_namespace(struct step *s) {
     if (child > 0) {
         report(REPORT_PID, 0, (int32_t) child);
         if (detach) _exit(0);
-        supervise(child);
+        supervise(child, 0);
     }
 }
 
@@ -920,7 +922,15 @@ static void exec_command(struct step *s) {
         sigset_t saved;
         pid_t child = fork_supervised(&saved);
         if (child < 0) fail(errno, 0);
-        if (child > 0) supervise(child);
+        /*
+         * The command leads a process group of its own (set on both sides of the fork, so no signal finds
+         * it unset): init's session has no terminal, so Ctrl-C reaches the command's group through us.
+         */
+        if (child > 0) {
+            setpgid(child, child);
+            supervise(child, 1);
+        }
+        setpgid(0, 0);
     }
     environ = envp;
     execvp(argv[0], argv);

@@ -280,6 +280,13 @@ class KernelAttackIT {
         String queued = "stty -icanon min 0 time 0; printf 'queued:[%s]\\n' \"$(dd bs=64 count=1 2>/dev/null)\"";
         assertEquals("queued:[xx]", queuedLine(probe + " tiocsti tiocsti-high; " + queued), "the check sees an injection on the host");
         assertEquals("queued:[]", queuedLine(container + "; " + queued), "nothing typed into the caller's shell");
+        // Without the caller's terminal as its own, Ctrl-C still ends the container's foreground work, children too.
+        List<String> sleeper = strata.command(mode, data, Map.of(), List.of("run", "-i", id, "sh", "-c", "echo ready; sleep 60; echo slept"));
+        List<String> typed = new ArrayList<>(List.of("python3", probeDirectory.resolve("pty-run.py").toString(), "ready", "\u0003", "--"));
+        typed.addAll(sleeper);
+        Result interrupted = Installation.run(typed, strata.home, null, 120);
+        assertEquals(130, interrupted.exitCode(), interrupted.out() + interrupted.err());
+        assertFalse(interrupted.out().contains("slept"), interrupted.out());
     }
 
     private static String queuedLine(String script) throws Exception {
