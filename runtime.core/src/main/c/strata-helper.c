@@ -652,6 +652,8 @@ static void oci_pid_namespace(struct step *s) {
         if (detach) _exit(0);
         supervise(child, 0);
     }
+    /* A session of its own, as runc gives: a terminal it inherits is not its controlling one (no TIOCSTI). */
+    if (setsid() < 0) fail(errno, 0);
 }
 
 /* OP_SETNS: path, CLONE_NEW* flag. Joining a user namespace makes us root in it, as entering one does. */
@@ -737,7 +739,7 @@ static void setup_terminal(struct step *s) {
     if (sendmsg(sock, &msg, 0) < 0) fail(errno, 0);
     close(master);
     close(sock);
-    if (setsid() < 0) fail(errno, 0);
+    if (getsid(0) != getpid() && setsid() < 0) fail(errno, 0);
     if (ioctl(slave, TIOCSCTTY, 0) != 0) fail(errno, 0);
     for (int fd = 0; fd < 3; fd++) {
         if (dup2(slave, fd) < 0) fail(errno, 0);

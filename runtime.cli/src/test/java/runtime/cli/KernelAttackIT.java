@@ -276,10 +276,8 @@ class KernelAttackIT {
         String probe = probeDirectory.resolve("probe").toString();
         String container = String.join(" ", strata.command(mode, data, Map.of(),
                 List.of("run", "-i", "--bind", probeDirectory + ":/p:ro", id, "/p/probe", "tiocsti", "tiocsti-high")));
-        // What the shell would read next: non-canonical, without waiting.
-        String queued = "stty -icanon min 0 time 0; printf 'queued:[%s]\\n' \"$(dd bs=64 count=1 2>/dev/null)\"";
-        assertEquals("queued:[xx]", queuedLine(probe + " tiocsti tiocsti-high; " + queued), "the check sees an injection on the host");
-        assertEquals("queued:[]", queuedLine(container + "; " + queued), "nothing typed into the caller's shell");
+        assertEquals("queued:[xx]", queuedLine(probe + " tiocsti tiocsti-high; " + QUEUED, "ok"), "the check sees an injection on the host");
+        assertEquals("queued:[]", queuedLine(container + "; " + QUEUED, "EPERM"), "nothing typed into the caller's shell");
         // Without the caller's terminal as its own, Ctrl-C still ends the container's foreground work, children too.
         List<String> sleeper = strata.command(mode, data, Map.of(), List.of("run", "-i", id, "sh", "-c", "echo ready; sleep 60; echo slept"));
         List<String> typed = new ArrayList<>(List.of("python3", probeDirectory.resolve("pty-run.py").toString(), "ready", "\u0003", "--"));
@@ -289,11 +287,57 @@ class KernelAttackIT {
         assertFalse(interrupted.out().contains("slept"), interrupted.out());
     }
 
-    private static String queuedLine(String script) throws Exception {
+    /** Item 3, the OCI path: `strata oci run` of a bundle without a terminal of its own, on the caller's terminal. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void anOciContainerCannotTypeIntoTheCallersTerminal(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = work.resolve("bundle");
+        List<String> as = mode == Mode.ROOTLESS && strata.runningAsRoot ? List.of("runuser", "-u", Installation.TEST_USER, "--") : List.of();
+        java.util.function.Function<List<String>, List<String>> asUser = cmd -> {
+            List<String> all = new ArrayList<>(as);
+            all.addAll(cmd);
+            return all;
+        };
+        Installation.exec(asUser.apply(List.of("mkdir", "-p", bundle.resolve("rootfs").toString())));
+        Installation.exec(asUser.apply(List.of("tar", "-C", bundle.resolve("rootfs").toString(), "-xf", strata.rootfsTar.toString())));
+        Installation.exec(asUser.apply(mode == Mode.ROOT ? List.of(runc(), "spec", "--bundle", bundle.toString())
+                : List.of(runc(), "spec", "--rootless", "--bundle", bundle.toString())));
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var spec = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(bundle.resolve("config.json").toFile());
+        var process = (com.fasterxml.jackson.databind.node.ObjectNode) spec.path("process");
+        process.put("terminal", false);
+        process.putArray("args").add("/p/probe").add("tiocsti").add("tiocsti-high");
+        var probeMount = spec.withArray("mounts").addObject();
+        probeMount.put("destination", "/p").put("type", "bind").put("source", probeDirectory.toString());
+        probeMount.putArray("options").add("rbind").add("ro");
+        Path config = work.resolve("config.json");
+        Files.writeString(config, spec.toPrettyString());
+        Installation.exec(List.of("chmod", "a+r", config.toString()));
+        Installation.exec(asUser.apply(List.of("cp", config.toString(), bundle.resolve("config.json").toString())));
+        String container = String.join(" ", strata.command(mode, work, Map.of(), List.of("oci", "--root", work.resolve("state").toString(),
+                "run", "--bundle", bundle.toString(), "tiocsti-" + mode.name().toLowerCase())));
+        assertEquals("queued:[]", queuedLine(container + "; " + QUEUED, "EPERM"), "nothing typed into the caller's shell");
+    }
+
+    /** Prints "queued:[...]" with what the shell would read next from its terminal: non-canonical, without waiting. */
+    private static final String QUEUED = "stty -icanon min 0 time 0; printf 'queued:[%s]\\n' \"$(dd bs=64 count=1 2>/dev/null)\"";
+
+    /**
+     * Runs {@code script} (ending with {@link #QUEUED}) on a new terminal; asserts the probe there reported
+     * both TIOCSTI attempts as {@code result} (so a container that never started cannot pass), and
+     * returns the queued line.
+     */
+    private static String queuedLine(String script, String result) throws Exception {
         Result r = Installation.run(List.of("python3", probeDirectory.resolve("pty-run.py").toString(), "\u0001never-shown", "",
                 "--", "sh", "-c", script), strata.home, null, 120);
         assertEquals(0, r.exitCode(), r.out() + r.err());
-        return r.out().lines().map(String::strip).filter(l -> l.startsWith("queued:")).findFirst()
+        List<String> shown = r.out().lines().map(String::strip).toList();
+        for (String attempt : List.of("tiocsti ", "tiocsti-high ")) {
+            assertTrue(shown.stream().anyMatch(l -> l.endsWith(attempt + result)), "the probe reported " + attempt + result + ": " + r.out());
+        }
+        return shown.stream().filter(l -> l.startsWith("queued:")).findFirst()
                 .orElseThrow(() -> new AssertionError("no queued line: " + r.out()));
     }
 

@@ -310,7 +310,8 @@ public sealed interface SetupOp {
 
     /**
      * Enter a pid namespace (a new one, or the one at {@code join}) the OCI way: the helper forks, the
-     * child becomes the command itself (pid 1 of a new namespace, no init of strata's) and the parent
+     * child becomes the command itself (pid 1 of a new namespace, no init of strata's; in a session of its
+     * own, as runc gives, so an inherited terminal is not its controlling one) and the parent
      * reports the child's host pid, then exits ({@code detach}: the process outlives strata, whose caller
      * reaps it) or stays as a relay that passes signals on and mirrors the command's end.
      */
