@@ -476,6 +476,25 @@ static void do_mount(struct step *s) {
     if (rc != 0) fail(saved, 0);
 }
 
+/*
+ * Makes the recursive bind now at target read-only, with every mount under it: a remount changes only
+ * the top one, and a host /sys bound read-only kept writable cgroup trees below. mount_setattr (Linux
+ * 5.12) does the whole tree at once; before it, the top mount's remount is all there is.
+ */
+static void make_read_only(const char *target) {
+    /* Reopen: a descriptor taken before the bind still names the covered mount point, not the new mount. */
+    int fd = open_target(target, 0);
+    if (fd < 0) fail(errno, 0);
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) {
+        if (errno != ENOSYS) fail(errno, 0);
+        char where[64];
+        snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
+        if (mount(NULL, where, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(where), NULL) != 0) fail(errno, 0);
+    }
+    close(fd);
+}
+
 static void do_bind(struct step *s) {
     const char *source = s->argv[0], *target = s->argv[1];
     int readonly = s->argv[2][0] == '1', optional = s->argv[3][0] == '1';
@@ -490,15 +509,7 @@ static void do_bind(struct step *s) {
     snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
     if (mount(source, where, NULL, MS_BIND | MS_REC, NULL) != 0) fail(errno, 0);
     close(fd);
-    if (readonly) {
-        /* Reopen: the descriptor above still names the covered mount point, not the new mount. */
-        fd = open_target(target, 0);
-        if (fd < 0) fail(errno, 0);
-        snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
-        unsigned long keep = locked_flags(where);
-        if (mount(NULL, where, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) != 0) fail(errno, 0);
-        close(fd);
-    }
+    if (readonly) make_read_only(target);
 }
 
 static void pivot_root_to(const char *newroot) {
@@ -550,7 +561,7 @@ static void loopback_up(void) {
  * that one) and by init (pid 1) inside, which also reaps orphans: when pid 1 exits the kernel kills the
  * rest of the namespace. Signals must be blocked before the fork that made child.
  */
-static _Noreturn void supervise(pid_t child) {
+static _Noreturn void supervise(pid_t child, int terminal_signals_to_group) {
     close(status_fd);
     if (sync_fd >= 0) close(sync_fd);
     sync_fd = -1;
@@ -561,7 +572,9 @@ static _Noreturn void supervise(pid_t child) {
         int sig = sigwaitinfo(&all, &info);
         if (sig < 0) continue;
         if (sig != SIGCHLD) {
-            kill(child, sig);
+            /* What a terminal sends its foreground group goes to the command's group, its children too. */
+            int group = terminal_signals_to_group && (sig == SIGINT || sig == SIGQUIT || sig == SIGWINCH);
+            if (!group || kill(-child, sig) != 0) kill(child, sig);
             continue;
         }
         int status;
@@ -598,13 +611,19 @@ static void enter_pid_namespace(void) {
     if (child < 0) fail(errno, 0);
     if (child > 0) {
         close(relay_alive[0]);
-        supervise(child);
+        supervise(child, 0);
     }
     close(relay_alive[1]);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno, 0);
     struct pollfd gone = {relay_alive[0], POLLIN, 0};
     if (poll(&gone, 1, 0) != 0) _exit(137);
     close(relay_alive[0]);
+    /*
+     * A session of its own, without a controlling terminal: the caller's terminal is then not the
+     * container's, and TIOCSTI on it (typing into the caller's shell) fails with EPERM. A terminal's
+     * signals (Ctrl-C, a resize) reach the relay, in strata's foreground group, which passes them on.
+     */
+    if (setsid() < 0) fail(errno, 0);
     in_pid_namespace = 1;
 }
 
@@ -631,8 +650,10 @@ static void oci_pid_namespace(struct step *s) {
     if (child > 0) {
         report(REPORT_PID, 0, (int32_t) child);
         if (detach) _exit(0);
-        supervise(child);
+        supervise(child, 0);
     }
+    /* A session of its own, as runc gives: a terminal it inherits is not its controlling one (no TIOCSTI). */
+    if (setsid() < 0) fail(errno, 0);
 }
 
 /* OP_SETNS: path, CLONE_NEW* flag. Joining a user namespace makes us root in it, as entering one does. */
@@ -718,7 +739,7 @@ static void setup_terminal(struct step *s) {
     if (sendmsg(sock, &msg, 0) < 0) fail(errno, 0);
     close(master);
     close(sock);
-    if (setsid() < 0) fail(errno, 0);
+    if (getsid(0) != getpid() && setsid() < 0) fail(errno, 0);
     if (ioctl(slave, TIOCSCTTY, 0) != 0) fail(errno, 0);
     for (int fd = 0; fd < 3; fd++) {
         if (dup2(slave, fd) < 0) fail(errno, 0);
@@ -825,13 +846,7 @@ static void mount_or_bind(struct step *s) {
     if (errno != EPERM && errno != EACCES) fail(errno, 0);
     if (mount(s->argv[5], where, NULL, MS_BIND | MS_REC, NULL) != 0) fail(errno, 0);
     close(fd);
-    if (flags & MS_RDONLY) {
-        fd = open_target(target, 0);
-        if (fd < 0) fail(errno, 0);
-        snprintf(where, sizeof where, "/proc/self/fd/%d", fd);
-        if (mount(NULL, where, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(where), NULL) != 0) fail(errno, 0);
-        close(fd);
-    }
+    if (flags & MS_RDONLY) make_read_only(target);
 }
 
 /*
@@ -909,7 +924,15 @@ static void exec_command(struct step *s) {
         sigset_t saved;
         pid_t child = fork_supervised(&saved);
         if (child < 0) fail(errno, 0);
-        if (child > 0) supervise(child);
+        /*
+         * The command leads a process group of its own (set on both sides of the fork, so no signal finds
+         * it unset): init's session has no terminal, so Ctrl-C reaches the command's group through us.
+         */
+        if (child > 0) {
+            setpgid(child, child);
+            supervise(child, 1);
+        }
+        setpgid(0, 0);
     }
     environ = envp;
     execvp(argv[0], argv);

@@ -54,8 +54,9 @@ public sealed interface SetupOp {
     /**
      * Enter a new pid namespace: the helper forks; the parent stays outside as a relay (strata waits for
      * it; it passes signals on and exits as the container does), the child is pid 1 and runs the rest of
-     * the plan. At {@link Exec} it forks once more and stays as init: it reaps orphans, passes signals to
-     * the command and exits with the command's status.
+     * the plan in a session of its own (the caller's terminal is not its controlling terminal, so it
+     * cannot type into the caller's shell with TIOCSTI). At {@link Exec} it forks once more and stays as
+     * init: it reaps orphans, passes signals to the command and exits with the command's status.
      */
     record EnterPidNamespace() implements SetupOp {
         @Override
@@ -309,7 +310,8 @@ public sealed interface SetupOp {
 
     /**
      * Enter a pid namespace (a new one, or the one at {@code join}) the OCI way: the helper forks, the
-     * child becomes the command itself (pid 1 of a new namespace, no init of strata's) and the parent
+     * child becomes the command itself (pid 1 of a new namespace, no init of strata's; in a session of its
+     * own, as runc gives, so an inherited terminal is not its controlling one) and the parent
      * reports the child's host pid, then exits ({@code detach}: the process outlives strata, whose caller
      * reaps it) or stays as a relay that passes signals on and mirrors the command's end.
      */

@@ -129,6 +129,24 @@ public final class ContainerPlans {
         public static final Security NONE = new Security(false, Optional.empty(), Optional.empty());
     }
 
+    /**
+     * Kernel interfaces under /proc and /sys an isolated container must not change: writing
+     * /proc/sys/kernel/core_pattern or /proc/sysrq-trigger acts on the host (a crash would run the
+     * container's program as host root). The union of runc's and podman's defaults; bound read-only on
+     * themselves after pivot_root.
+     */
+    public static final List<String> READ_ONLY_KERNEL_PATHS =
+            List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
+    /**
+     * ... and interfaces it must not read: kernel memory, other users' keys, timers and scheduler state of
+     * the host, firmware and power controls (/dev/null over a file, an empty read-only tmpfs over a
+     * directory). The union of runc's and podman's defaults.
+     */
+    public static final List<String> MASKED_KERNEL_PATHS = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+            "/sys/fs/selinux", "/sys/dev/block", "/sys/devices/virtual/powercap");
+
     /** Device nodes an isolated container gets from the host (bind-mounted: rootless cannot mknod them). */
     static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
@@ -155,6 +173,7 @@ public final class ContainerPlans {
         if ((nets & Namespaces.NET) != 0) {
             plan.add(new SetupOp.Mount("sysfs", Path.of("sys"), "sysfs", secure | MountFlags.MS_RDONLY, null));
         } else {
+            // The host's /sys with everything mounted below it (cgroup trees too), all read-only.
             plan.add(new SetupOp.Bind(Path.of("/sys"), Path.of("sys"), true, false));
         }
         plan.add(new SetupOp.MakeDirectories(Path.of("dev"), 0755));
@@ -183,6 +202,8 @@ public final class ContainerPlans {
             plan.add(new SetupOp.Mount(null, Path.of("."), null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | MountFlags.MS_RDONLY, null));
         }
         plan.add(new SetupOp.PivotRoot(root));
+        for (String path : READ_ONLY_KERNEL_PATHS) plan.add(new SetupOp.Bind(Path.of(path), Path.of(path), true, true));
+        for (String path : MASKED_KERNEL_PATHS) plan.add(new SetupOp.MaskPath(Path.of(path)));
         plan.add(new SetupOp.ChangeDirectory(workdir, Path.of("/")));
         Security security = isolation.security();
         security.capabilities().ifPresent(caps -> plan.add(new SetupOp.DropCapabilities(caps)));

@@ -21,7 +21,7 @@ import runtime.core.security.SyscallTable;
  * Turns an OCI bundle's configuration into the helper's setup plan: {@link #create} for a container's
  * first process (stopped before exec until {@code start}), {@link #exec} for one more process in the
  * namespaces of a running container. The order follows the runtime spec's lifecycle: namespaces, root
- * filesystem and mounts in the listed order, devices, pivot_root, masked and read-only paths, then the
+ * filesystem and mounts in the listed order, devices, pivot_root, sysctls, masked and read-only paths, then the
  * process's limits, user, capabilities, no_new_privs and seccomp filter last before exec.
  */
 public final class OciPlans {
@@ -79,10 +79,11 @@ public final class OciPlans {
         // createContainer hooks: in the container's namespaces, paths still the runtime's (before pivot_root, as runc).
         containerHooks(plan, spec, "createContainer");
         plan.add(new SetupOp.PivotRoot(root));
-        for (String path : linux.maskedPaths()) plan.add(new SetupOp.MaskPath(Path.of(path)));
-        for (String path : linux.readonlyPaths()) plan.add(new SetupOp.Bind(Path.of(path), Path.of(path), true, true));
+        // Sysctls before the read-only paths, as runc: podman's net.ipv4.ping_group_range is under /proc/sys.
         linux.sysctl().forEach((key, value) ->
                 plan.add(new SetupOp.WriteFile(Path.of("/proc/sys", key.replace('.', '/')), value)));
+        for (String path : linux.maskedPaths()) plan.add(new SetupOp.MaskPath(Path.of(path)));
+        for (String path : linux.readonlyPaths()) plan.add(new SetupOp.Bind(Path.of(path), Path.of(path), true, true));
         plan.add(new SetupOp.ChangeDirectory(Path.of(spec.process().cwd()), Path.of(spec.process().cwd())));
         // startContainer hooks run in the container, resolved in its root (their stdin is /dev/null here,
         // not the state JSON: the helper has no Java to write it).

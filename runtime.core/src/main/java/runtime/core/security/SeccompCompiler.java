@@ -80,9 +80,13 @@ public final class SeccompCompiler {
             int hi = lo + 4;
             switch (c.op()) {
                 case "SCMP_CMP_MASKED_EQ" -> {
+                    // Both words: a mask with high bits (or a value there) must not be cut to its low half.
                     body.add(new Insn(LD_W_ABS, 0, 0, lo));
                     body.add(new Insn(AND_K, 0, 0, (int) c.value()));
                     body.add(new Insn(JEQ_K, 0, -1, (int) c.valueTwo()));
+                    body.add(new Insn(LD_W_ABS, 0, 0, hi));
+                    body.add(new Insn(AND_K, 0, 0, (int) (c.value() >>> 32)));
+                    body.add(new Insn(JEQ_K, 0, -1, (int) (c.valueTwo() >>> 32)));
                 }
                 case "SCMP_CMP_EQ" -> {
                     body.add(new Insn(LD_W_ABS, 0, 0, lo));

@@ -96,15 +96,22 @@ public record SeccompProfile(Action defaultAction, List<Rule> rules) {
         return false;
     }
 
+    /** clone(2) flags that make namespaces (CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET). */
+    static final long CLONE_NAMESPACE_FLAGS = 0x00020000L | 0x02000000L | 0x04000000L | 0x08000000L | 0x10000000L
+            | 0x20000000L | 0x40000000L;
+    /** ioctl(2) requests that act on a terminal the container shares with its caller: type input into it, console tricks. */
+    static final long TIOCSTI = 0x5412, TIOCLINUX = 0x541C;
+
     /**
-     * strata's default for isolated containers, in the spirit of the containers/common default: allow
-     * everything but the calls that reach past the container (kernel modules, kexec, reboot, clock and
+     * strata's default for isolated containers, in the spirit of Docker's and containers/common's default:
+     * allow everything but the calls that reach past the container (kernel modules, kexec, reboot, clock and
      * swap changes, keyrings, BPF, perf, handle-based opens, namespaces and mounts of its own), which fail
-     * with EPERM.
+     * with EPERM. Rules are tried in order, the first that matches decides.
      */
     public static SeccompProfile defaults() {
         Action eperm = new Action("SCMP_ACT_ERRNO", 1);
-        List<String> denied = List.of("acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+        Action allow = new Action("SCMP_ACT_ALLOW", 0);
+        List<String> denied = List.of("acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "clone", "create_module",
                 "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick", "get_kernel_syms",
                 "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl",
                 "lookup_dcookie", "mbind", "mount", "mount_setattr", "move_mount", "move_pages", "name_to_handle_at",
@@ -113,12 +120,20 @@ public record SeccompProfile(Action defaultAction, List<Rule> rules) {
                 "set_mempolicy", "setns", "settimeofday", "stime", "swapoff", "swapon", "syslog", "sysfs", "_sysctl",
                 "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vhangup", "vm86", "vm86old");
         List<Rule> rules = new ArrayList<>();
-        rules.add(new Rule(denied, eperm, List.of()));
         // personality(2) is denied except for the harmless queries and settings glibc and tools use.
         for (long persona : new long[] {0x0L, 0x0008L, 0x20000L, 0x20008L, 0xffffffffL}) {
-            rules.add(0, new Rule(List.of("personality"), new Action("SCMP_ACT_ALLOW", 0),
-                    List.of(new Condition(0, "SCMP_CMP_EQ", persona, 0))));
+            rules.add(new Rule(List.of("personality"), allow, List.of(new Condition(0, "SCMP_CMP_EQ", persona, 0))));
         }
-        return new SeccompProfile(new Action("SCMP_ACT_ALLOW", 0), rules);
+        // clone(2) for processes and threads, never for namespaces: a new user namespace would hold every
+        // capability again (as Docker's default, the flags argument masked; "clone" is in the denied list).
+        rules.add(new Rule(List.of("clone"), allow, List.of(new Condition(0, "SCMP_CMP_MASKED_EQ", CLONE_NAMESPACE_FLAGS, 0))));
+        // clone3 passes its flags in memory, which a filter cannot read: ENOSYS makes libc fall back to clone.
+        rules.add(new Rule(List.of("clone3"), new Action("SCMP_ACT_ERRNO", 38), List.of()));
+        // The kernel reads the request as 32 bits: compare only those, so high bits set cannot slip past.
+        for (long request : new long[] {TIOCSTI, TIOCLINUX}) {
+            rules.add(new Rule(List.of("ioctl"), eperm, List.of(new Condition(1, "SCMP_CMP_MASKED_EQ", 0xffffffffL, request))));
+        }
+        rules.add(new Rule(denied, eperm, List.of()));
+        return new SeccompProfile(allow, rules);
     }
 }

@@ -52,7 +52,9 @@ class OciPlansTest {
         assertTrue(index(plan, SetupOp.OpenStartFifo.class) < pivot, "the fifo is opened while its host path is reachable");
         assertTrue(plan.indexOf(new SetupOp.MaskPath(Path.of("/proc/kcore"))) > pivot);
         assertTrue(plan.contains(new SetupOp.Bind(Path.of("/srv"), Path.of("data"), false, false)));
-        assertTrue(plan.contains(new SetupOp.WriteFile(Path.of("/proc/sys/net/ipv4/ip_forward"), "1")));
+        int sysctl = plan.indexOf(new SetupOp.WriteFile(Path.of("/proc/sys/net/ipv4/ip_forward"), "1"));
+        int readOnly = plan.indexOf(new SetupOp.Bind(Path.of("/proc/sys"), Path.of("/proc/sys"), true, true));
+        assertTrue(sysctl > pivot && readOnly > sysctl, "sysctls are written before /proc/sys turns read-only (as runc): " + plan);
         assertTrue(plan.contains(new SetupOp.SetHostname("h")));
         assertTrue(await > pivot);
         assertEquals(new SetupOp.ResourceLimit(7, 512, 1024), plan.get(await + 1));
