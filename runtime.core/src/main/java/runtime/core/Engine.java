@@ -251,6 +251,9 @@ public final class Engine implements AutoCloseable {
             if (!limits.isEmpty() && record.isPresent()) {
                 network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits));
             }
+            if (options.isolation().map(ContainerPlans.Isolation::userNamespaceAsRoot).orElse(false) && !ids().rootless()) {
+                network = new runtime.core.launch.UserNamespaceMaps(network);
+            }
             Optional<ContainerPlans.Upper> keep = options.writable().map(w -> new ContainerPlans.Upper(w.upper(), w.work()));
             ContainerPlans.Plan plan = options.isolation().isPresent()
                     ? ContainerPlans.isolated(layers, fs, network, ids(), store.mountScratch(), keep, options.isolation().get(),
