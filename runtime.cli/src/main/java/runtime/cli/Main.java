@@ -177,11 +177,11 @@ public final class Main {
                     + command.arguments() + ")");
             return 2;
         } catch (LaunchException e) {
-            err.println("strata: " + e.getMessage());
+            err.println("strata: " + bounded(e.getMessage()));
             trace(e, err, env);
             return e.exitCode();
         } catch (Exception | OutOfMemoryError e) {
-            err.println("strata: " + message(e));
+            err.println("strata: " + bounded(message(e)));
             trace(e, err, env);
             return 125;
         } finally {
@@ -204,6 +204,20 @@ public final class Main {
 
     private static void trace(Throwable e, PrintStream err, Map<String, String> env) {
         if (env.get("STRATA_TRACE") != null) e.printStackTrace(err);
+    }
+
+    /** The most characters of an error line printed: a name in hostile input may be megabytes long. */
+    static final int MAX_ERROR_LINE = 400;
+
+    /**
+     * An error message as one line a terminal shows safely: control characters (a newline or escape
+     * sequence in a name from an archive) become '?', and a long one is cut, saying how much was left out.
+     */
+    static String bounded(String message) {
+        String m = String.valueOf(message);
+        String cut = m.length() <= MAX_ERROR_LINE ? m : m.substring(0, MAX_ERROR_LINE);
+        cut = cut.replaceAll("\\p{Cntrl}", "?");
+        return m.length() <= MAX_ERROR_LINE ? cut : cut + "... (" + (m.length() - MAX_ERROR_LINE) + " more characters)";
     }
 
     /** One line for any failure: ours carry a message meant for people; others get their type named. */

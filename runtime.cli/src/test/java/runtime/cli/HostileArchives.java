@@ -296,6 +296,32 @@ final class HostileArchives {
             return file(path.substring(0, 99), content);
         }
 
+        /** An entry from a header built (and perhaps altered) by the caller, then its data padded to a block. */
+        Tar headerAndData(byte[] header, byte[] data) {
+            lastHeader = out.size();
+            out.writeBytes(header);
+            writePadded(data);
+            return this;
+        }
+
+        /** A PAX extended header ('x') with {@code records} ("key=value", in order, duplicates allowed). */
+        Tar pax(String... records) {
+            byte[] data = paxRecords(records);
+            return headerAndData(header("PaxHeaders/x", 'x', 0644, data.length, "", 0, 0, "ustar\0", "00"), data);
+        }
+
+        /** A PAX global header ('g') with {@code records}, for every entry that follows. */
+        Tar globalPax(String... records) {
+            byte[] data = paxRecords(records);
+            return headerAndData(header("GlobalHead", 'g', 0644, data.length, "", 0, 0, "ustar\0", "00"), data);
+        }
+
+        /** A GNU long name ('L') or long link name ('K') entry for the entry that follows. */
+        Tar gnuLong(char type, String value) {
+            byte[] data = (value + "\0").getBytes(StandardCharsets.UTF_8);
+            return headerAndData(header("././@LongLink", type, 0644, data.length, "", 0, 0, "ustar ", " \0"), data);
+        }
+
         Tar corruptLastChecksum() {
             byte[] all = out.toByteArray();
             all[lastHeader + 148] = '7';
@@ -322,6 +348,15 @@ final class HostileArchives {
             out.writeBytes(new byte[pad]);
         }
 
+        private static byte[] paxRecords(String... records) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            for (String r : records) {
+                int eq = r.indexOf('=');
+                body.writeBytes(paxRecord(r.substring(0, eq), r.substring(eq + 1)));
+            }
+            return body.toByteArray();
+        }
+
         private static byte[] paxRecord(String key, String value) {
             String body = " " + key + "=" + value + "\n";
             int len = body.length();
@@ -330,8 +365,8 @@ final class HostileArchives {
             return (total + body).getBytes(StandardCharsets.UTF_8);
         }
 
-        private static byte[] header(String name, char type, int mode, long size, String link, int major, int minor,
-                                     String magic, String version) {
+        static byte[] header(String name, char type, int mode, long size, String link, int major, int minor,
+                             String magic, String version) {
             byte[] h = new byte[512];
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
             if (n.length > 100) throw new IllegalArgumentException("name too long for a plain header: " + name);
@@ -354,7 +389,7 @@ final class HostileArchives {
             return h;
         }
 
-        private static void octal(byte[] h, int offset, int length, long value) {
+        static void octal(byte[] h, int offset, int length, long value) {
             String s = Long.toOctalString(value);
             String padded = "0".repeat(Math.max(0, length - 1 - s.length())) + s;
             byte[] b = padded.getBytes(StandardCharsets.US_ASCII);
@@ -362,7 +397,7 @@ final class HostileArchives {
             h[offset + length - 1] = 0;
         }
 
-        private static void checksum(byte[] h) {
+        static void checksum(byte[] h) {
             for (int i = 148; i < 156; i++) h[i] = ' ';
             long sum = 0;
             for (byte b : h) sum += b & 0xff;
