@@ -105,6 +105,15 @@ final class HostileArchives {
         c.add(refused("name-component-too-long", new Tar().paxPath("x".repeat(300), "x")));
         c.add(refused("pax-header-declared-huge", new Tar().hugePaxHeader()));
         c.add(new Case("empty-archive", Outcome.REFUSED, new Tar().bytes(), null, true));
+        // Parser differentials (issue 17 item 8): what GNU tar reads as a directory followed by more entries
+        // (a hidden etc/passwd), Python's tarfile as a file; and a long name that takes all memory.
+        byte[] hidden = new Tar().file("etc/passwd", "root::0:0:hidden:/:/bin/sh\n").bytes();
+        hidden = java.util.Arrays.copyOf(hidden, hidden.length - 1024);
+        c.add(refused("file-named-like-a-directory-hiding-entries", new Tar().headerAndData(
+                Tar.header("etc/", '0', 0644, hidden.length, "", 0, 0, "ustar\0", "00"), hidden).file("ok", "ok")));
+        c.add(refused("gnu-long-name-and-pax-path", new Tar().gnuLong('L', "from-gnu").pax("path=from-pax").file("x", "x")));
+        c.add(refused("gnu-long-name-declared-huge", new Tar().headerAndData(
+                Tar.header("././@LongLink", 'L', 0644, 1L << 30, "", 0, 0, "ustar ", " \0"), new byte[512]).raw(new byte[0])));
         c.add(refused("not-a-tar", new Tar().raw("just some text, not an archive\n".repeat(40).getBytes())));
         return c;
     }

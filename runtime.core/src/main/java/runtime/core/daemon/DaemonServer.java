@@ -45,7 +45,7 @@ import runtime.core.manifest.ManifestParser;
  * GET    /containers/ID/ports            port forwards; POST {"spec": ...} adds, DELETE ?spec=... removes
  * </pre>
  * Errors are {"error": "one line"} with 400 (bad request), 404 (no such container), 409 (conflict), 413
- * (a body over 1 MiB) or 431 (headers over 16 KiB); a connection silent for 30 s is closed.
+ * (a body over 1 MiB) or 431 (over 100 headers, or 16 KiB of them); a connection silent for 30 s is closed.
  * Bad JSON and clients that disappear mid-request affect only their own request.
  */
 public final class DaemonServer {
@@ -56,6 +56,8 @@ public final class DaemonServer {
     public static final int MAX_BODY_BYTES = 1 << 20;
     /** The most bytes of request line and headers taken. */
     public static final int MAX_HEADER_BYTES = 16 << 10;
+    /** The most request headers taken (their bytes are bounded too, by Jetty, at {@link #MAX_HEADER_BYTES}). */
+    public static final int MAX_HEADERS = 100;
     /** How long a connection may send nothing before it is closed. */
     public static final long IDLE_TIMEOUT_MS = 30_000;
 
@@ -123,6 +125,10 @@ public final class DaemonServer {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
             try {
+                if (request.getHeaders().size() > MAX_HEADERS) {
+                    error(response, callback, 431, "more than " + MAX_HEADERS + " request headers");
+                    return true;
+                }
                 route(request, response, callback);
             } catch (BodyTooLarge e) {
                 error(response, callback, 413, e.getMessage());
