@@ -35,9 +35,7 @@ class DaemonIT {
         Map<String, String> env = Map.of("STRATA_SOCKET", socket.toString());
         Process daemon = strata.start(mode, data, wd, env, "serve", "--socket", socket.toString());
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
-            assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+            awaitListening(socket, wd);
             String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(socket));
             assertEquals("------", perms.substring(3), "only its owner may connect: " + perms);
             Path manifest = Files.writeString(wd.resolve("svc.toml"), """
@@ -70,7 +68,7 @@ class DaemonIT {
             assertEquals(125, badJson.exitCode());
             assertEquals("strata: no container 'no-such-container'\n", badJson.err());
 
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             Result logs;
             do {
                 logs = strata.strata(mode, data, wd, env, null, "logs", "svc");
@@ -88,8 +86,7 @@ class DaemonIT {
             assertEquals(0, strata.strata(mode, data, wd, env, null, "delete", "svc").exitCode());
             assertEquals(1, strata.strata(mode, data, wd, env, null, "ps").out().lines().count());
         } finally {
-            new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
-            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
+            stop(daemon);
         }
         assertTrue(Files.notExists(socket), "and removes its socket");
     }
@@ -108,11 +105,9 @@ class DaemonIT {
         Path wd = strata.newWorkDirectory(mode);
         Path socket = data.resolve("d.sock");
         Process daemon = strata.start(mode, data, wd, Map.of(), "serve", "--socket", socket.toString());
-        long jvm = Installation.jvm(daemon).pid();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
-            assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+            long jvm = Installation.jvm(daemon).pid();
+            awaitListening(socket, wd);
             assertTrue(request(socket, "GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0).startsWith("HTTP/1.1 200"));
             long before = rssKiB(jvm);
 
@@ -137,9 +132,19 @@ class DaemonIT {
             assertTrue(request(socket, "GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0).startsWith("HTTP/1.1 200"),
                     "the daemon goes on");
         } finally {
-            new ProcessBuilder("kill", "-TERM", Long.toString(jvm)).start().waitFor();
-            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
+            stop(daemon);
         }
+    }
+
+    private static void awaitListening(Path socket, Path wd) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
+        assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+    }
+
+    private static void stop(Process daemon) throws Exception {
+        new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
+        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
     }
 
     /**
@@ -147,10 +152,12 @@ class DaemonIT {
      * {@code mib} < 0 as that many raw MiB; stops sending when the server closes. Returns the reply.
      */
     private static String request(Path socket, String head, int mib) throws Exception {
+        Thread sender;
+        String reply;
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
-            Thread sender = Thread.ofPlatform().start(() -> {
+            sender = Thread.ofPlatform().start(() -> {
                 byte[] mibOfJson = new byte[1 << 20];
                 java.util.Arrays.fill(mibOfJson, (byte) ' ');
                 try {
@@ -163,14 +170,15 @@ class DaemonIT {
                     // the server answered and closed: the point
                 }
             });
-            ByteBuffer reply = ByteBuffer.allocate(4096);
-            while (reply.hasRemaining() && ch.read(reply) > 0) {
-                if (new String(reply.array(), 0, reply.position(), StandardCharsets.UTF_8).contains("}")) break;
+            ByteBuffer received = ByteBuffer.allocate(4096);
+            while (received.hasRemaining() && ch.read(received) > 0) {
+                if (new String(received.array(), 0, received.position(), StandardCharsets.UTF_8).contains("}")) break;
             }
-            ch.shutdownOutput();
-            sender.join(TimeUnit.SECONDS.toMillis(60));
-            return new String(reply.array(), 0, reply.position(), StandardCharsets.UTF_8);
+            reply = new String(received.array(), 0, received.position(), StandardCharsets.UTF_8);
         }
+        // Closed: a sender still writing fails now.
+        sender.join();
+        return reply;
     }
 
     private static long rssKiB(long pid) throws Exception {
