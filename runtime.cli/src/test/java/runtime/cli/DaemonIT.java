@@ -121,7 +121,7 @@ class DaemonIT {
             StringBuilder headers = new StringBuilder("GET /version HTTP/1.1\r\nHost: x\r\n");
             for (int i = 0; i < 1000; i++) headers.append("X-Filler-").append(i).append(": ").append("y".repeat(80)).append("\r\n");
             String many = request(socket, headers.append("\r\n").toString(), 0);
-            assertTrue(many.startsWith("HTTP/1.1 431"), many);
+            assertTrue(many.startsWith("HTTP/1.1 431"), "90 KB of headers: " + many);
             StringBuilder small = new StringBuilder("GET /version HTTP/1.1\r\nHost: x\r\n");
             for (int i = 0; i < 500; i++) small.append("X-").append(i).append(": y\r\n");
             String count = request(socket, small.append("Connection: close\r\n\r\n").toString(), 0);
@@ -135,6 +135,9 @@ class DaemonIT {
             stop(daemon);
         }
     }
+
+    /** What {@link #request} appends when the server reset the connection after its answer. */
+    private static final String RESET = "(connection reset)";
 
     private static void awaitListening(Path socket, Path wd) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -171,10 +174,17 @@ class DaemonIT {
                 }
             });
             ByteBuffer received = ByteBuffer.allocate(4096);
-            while (received.hasRemaining() && ch.read(received) > 0) {
-                if (new String(received.array(), 0, received.position(), StandardCharsets.UTF_8).contains("}")) break;
+            String reset = "";
+            try {
+                while (received.hasRemaining() && ch.read(received) > 0) {
+                    if (new String(received.array(), 0, received.position(), StandardCharsets.UTF_8).contains("}")) break;
+                }
+            } catch (java.net.SocketException e) {
+                // The server answered and closed with some of our request unread (too much of it): after its
+                // answer, reading reports the reset.
+                reset = RESET;
             }
-            reply = new String(received.array(), 0, received.position(), StandardCharsets.UTF_8);
+            reply = new String(received.array(), 0, received.position(), StandardCharsets.UTF_8) + reset;
         }
         // Closed: a sender still writing fails now.
         sender.join();

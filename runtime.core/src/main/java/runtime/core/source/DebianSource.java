@@ -97,7 +97,12 @@ public class DebianSource implements ImageSource {
         Downloads.fetchVerified(context, packagesUri, packagesFile, "Packages", index.sha256(), index.size());
         String packagesText;
         try (InputStream in = Decompress.open(Files.newInputStream(packagesFile))) {
-            packagesText = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            // Signed, but compressed: a bomb must not take the memory (Debian's main is under 100 MiB).
+            byte[] text = in.readNBytes(MAX_PACKAGES_INDEX + 1);
+            if (text.length > MAX_PACKAGES_INDEX) {
+                throw new StoreException(packagesUri + ": unpacks to more than " + MAX_PACKAGES_INDEX + " bytes (refused)");
+            }
+            packagesText = new String(text, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new StoreException(packagesUri + ": cannot decompress: " + Downloads.oneLine(e), e);
         }
@@ -149,6 +154,9 @@ public class DebianSource implements ImageSource {
         }
         return DebianArchive.aptMirror(lines, deb822, distribution).orElse(defaultMirror);
     }
+
+    /** The largest Packages index taken, uncompressed. */
+    private static final int MAX_PACKAGES_INDEX = 512 << 20;
 
     /** Set to 1 to accept an archive whose Release cannot be verified (no keyring, no or a bad signature). */
     public static final String INSECURE_VARIABLE = "STRATA_INSECURE_ARCHIVE";
