@@ -181,7 +181,7 @@ public final class Main {
             trace(e, err, env);
             return e.exitCode();
         } catch (Exception | OutOfMemoryError e) {
-            err.println("strata: " + bounded(message(e)));
+            err.println("strata: " + message(e));
             trace(e, err, env);
             return 125;
         } finally {
@@ -220,8 +220,12 @@ public final class Main {
         return m.length() <= MAX_ERROR_LINE ? cut : cut + "... (" + (m.length() - MAX_ERROR_LINE) + " more characters)";
     }
 
-    /** One line for any failure: ours carry a message meant for people; others get their type named. */
+    /** One bounded line for any failure: ours carry a message meant for people; others get their type named. */
     static String message(Throwable t) {
+        return bounded(describe(t));
+    }
+
+    private static String describe(Throwable t) {
         if (t instanceof StoreException || t instanceof IllegalArgumentException || t instanceof IllegalStateException) {
             return t.getMessage();
         }
