@@ -181,7 +181,7 @@ public final class Main {
                     + command.arguments() + ")");
             return 2;
         } catch (LaunchException e) {
-            err.println("strata: " + e.getMessage());
+            err.println("strata: " + bounded(e.getMessage()));
             trace(e, err, env);
             return e.exitCode();
         } catch (Exception | OutOfMemoryError e) {
@@ -210,8 +210,26 @@ public final class Main {
         if (env.get("STRATA_TRACE") != null) e.printStackTrace(err);
     }
 
-    /** One line for any failure: ours carry a message meant for people; others get their type named. */
+    /** The most characters of an error line printed: a name in hostile input may be megabytes long. */
+    static final int MAX_ERROR_LINE = 400;
+
+    /**
+     * An error message as one line a terminal shows safely: control characters (a newline or escape
+     * sequence in a name from an archive) become '?', and a long one is cut, saying how much was left out.
+     */
+    static String bounded(String message) {
+        String m = String.valueOf(message);
+        String cut = m.length() <= MAX_ERROR_LINE ? m : m.substring(0, MAX_ERROR_LINE);
+        cut = cut.replaceAll("\\p{Cntrl}", "?");
+        return m.length() <= MAX_ERROR_LINE ? cut : cut + "... (" + (m.length() - MAX_ERROR_LINE) + " more characters)";
+    }
+
+    /** One bounded line for any failure: ours carry a message meant for people; others get their type named. */
     static String message(Throwable t) {
+        return bounded(describe(t));
+    }
+
+    private static String describe(Throwable t) {
         if (t instanceof StoreException || t instanceof IllegalArgumentException || t instanceof IllegalStateException) {
             return t.getMessage();
         }

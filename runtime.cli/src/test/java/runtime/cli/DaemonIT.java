@@ -35,9 +35,7 @@ class DaemonIT {
         Map<String, String> env = Map.of("STRATA_SOCKET", socket.toString());
         Process daemon = strata.start(mode, data, wd, env, "serve", "--socket", socket.toString());
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
-            assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+            awaitListening(socket, wd);
             String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(socket));
             assertEquals("------", perms.substring(3), "only its owner may connect: " + perms);
             Path manifest = Files.writeString(wd.resolve("svc.toml"), """
@@ -70,7 +68,7 @@ class DaemonIT {
             assertEquals(125, badJson.exitCode());
             assertEquals("strata: no container 'no-such-container'\n", badJson.err());
 
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             Result logs;
             do {
                 logs = strata.strata(mode, data, wd, env, null, "logs", "svc");
@@ -88,9 +86,115 @@ class DaemonIT {
             assertEquals(0, strata.strata(mode, data, wd, env, null, "delete", "svc").exitCode());
             assertEquals(1, strata.strata(mode, data, wd, env, null, "ps").out().lines().count());
         } finally {
-            new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
-            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
+            stop(daemon);
         }
         assertTrue(Files.notExists(socket), "and removes its socket");
+    }
+
+    /**
+     * Attack (issue 17 item 9): a 100 MB request body (chunked, so no Content-Length to refuse it by), one
+     * that declares 100 MB, 1000 headers of 90 bytes and 500 tiny ones. The daemon answers 413 and 431 and its memory stays bounded
+     * (an unbounded read kept the whole body: 600 MB became 2.6 GB of RSS).
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void oversizedRequestsAreRefusedWithBoundedMemory(Mode mode) throws Exception {
+        Installation strata = Installation.get();
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        Path wd = strata.newWorkDirectory(mode);
+        Path socket = data.resolve("d.sock");
+        Process daemon = strata.start(mode, data, wd, Map.of(), "serve", "--socket", socket.toString());
+        try {
+            long jvm = Installation.jvm(daemon).pid();
+            awaitListening(socket, wd);
+            assertTrue(request(socket, "GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0).startsWith("HTTP/1.1 200"));
+            long before = rssKiB(jvm);
+
+            String chunked = request(socket, "POST /containers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                    + "Content-Type: application/json\r\n\r\n", 100);
+            assertTrue(chunked.startsWith("HTTP/1.1 413"), chunked);
+            assertTrue(chunked.contains("larger than 1048576 bytes"), chunked);
+            String declared = request(socket, "POST /containers HTTP/1.1\r\nHost: x\r\nContent-Length: " + (100L << 20)
+                    + "\r\nContent-Type: application/json\r\n\r\n", -100);
+            assertTrue(declared.startsWith("HTTP/1.1 413"), declared);
+            StringBuilder headers = new StringBuilder("GET /version HTTP/1.1\r\nHost: x\r\n");
+            for (int i = 0; i < 1000; i++) headers.append("X-Filler-").append(i).append(": ").append("y".repeat(80)).append("\r\n");
+            String many = request(socket, headers.append("\r\n").toString(), 0);
+            assertTrue(many.startsWith("HTTP/1.1 431"), "90 KB of headers: " + many);
+            StringBuilder small = new StringBuilder("GET /version HTTP/1.1\r\nHost: x\r\n");
+            for (int i = 0; i < 500; i++) small.append("X-").append(i).append(": y\r\n");
+            String count = request(socket, small.append("Connection: close\r\n\r\n").toString(), 0);
+            assertTrue(count.startsWith("HTTP/1.1 431") && count.contains("more than 100 request headers"), count);
+
+            long grown = rssKiB(jvm) - before;
+            assertTrue(grown < 64 * 1024, "the daemon's RSS grew by " + grown + " KiB for a 100 MB body");
+            assertTrue(request(socket, "GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0).startsWith("HTTP/1.1 200"),
+                    "the daemon goes on");
+        } finally {
+            stop(daemon);
+        }
+    }
+
+    /** What {@link #request} appends when the server reset the connection after its answer. */
+    private static final String RESET = "(connection reset)";
+
+    private static void awaitListening(Path socket, Path wd) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
+        assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+    }
+
+    private static void stop(Process daemon) throws Exception {
+        new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
+        assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
+    }
+
+    /**
+     * Sends {@code head}, then MiB of body: {@code mib} > 0 as that many 1 MiB chunks (chunked encoding),
+     * {@code mib} < 0 as that many raw MiB; stops sending when the server closes. Returns the reply.
+     */
+    private static String request(Path socket, String head, int mib) throws Exception {
+        Thread sender;
+        String reply;
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+            sender = Thread.ofPlatform().start(() -> {
+                byte[] mibOfJson = new byte[1 << 20];
+                java.util.Arrays.fill(mibOfJson, (byte) ' ');
+                try {
+                    for (int i = 0; i < Math.abs(mib); i++) {
+                        if (mib > 0) ch.write(ByteBuffer.wrap(("100000\r\n").getBytes(StandardCharsets.US_ASCII)));
+                        ch.write(ByteBuffer.wrap(mibOfJson));
+                        if (mib > 0) ch.write(ByteBuffer.wrap("\r\n".getBytes(StandardCharsets.US_ASCII)));
+                    }
+                } catch (java.io.IOException e) {
+                    // the server answered and closed: the point
+                }
+            });
+            ByteBuffer received = ByteBuffer.allocate(4096);
+            String reset = "";
+            try {
+                while (received.hasRemaining() && ch.read(received) > 0) {
+                    if (new String(received.array(), 0, received.position(), StandardCharsets.UTF_8).contains("}")) break;
+                }
+            } catch (java.net.SocketException e) {
+                // The server answered and closed with some of our request unread (too much of it): after its
+                // answer, reading reports the reset.
+                reset = RESET;
+            }
+            reply = new String(received.array(), 0, received.position(), StandardCharsets.UTF_8) + reset;
+        }
+        // Closed: a sender still writing fails now.
+        sender.join();
+        return reply;
+    }
+
+    private static long rssKiB(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+        throw new IllegalStateException("no VmRSS for " + pid);
     }
 }

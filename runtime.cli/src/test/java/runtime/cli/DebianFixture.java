@@ -17,7 +17,10 @@ import java.util.List;
  *   <li>tinyawk and zawk provide awk-virtual (the first by name is taken); unused is needed by nobody.</li>
  * </ul>
  * {@code deb/} is the good archive, {@code deb-bad/} has a corrupted libtiny.deb, {@code deb-badindex/}
- * a Release whose Packages checksum is wrong.
+ * a Release whose Packages checksum is wrong; these are signed by a throwaway key in {@link #keyring},
+ * {@code deb-inrelease/} is clear-signed only. {@code deb-unsigned/} has no signature, {@code deb-otherkey/}
+ * one by a key not in the keyring, and {@code deb-evil/} (unsigned) adds a package whose postinst attacks
+ * the host.
  */
 final class DebianFixture {
     private DebianFixture() {}
@@ -74,6 +77,68 @@ final class DebianFixture {
         // A Packages index that does not match its Release.
         SourcesIT.sh("cp -a " + srv.resolve("deb") + " " + srv.resolve("deb-badindex"));
         Files.writeString(srv.resolve("deb-badindex/dists/tiny/Release"), release(arch, dists, true));
+
+        // The same archive unsigned, and signed by a key nobody trusts; then the good ones signed (detached,
+        // and clear-signed only) by the key in keyring().
+        SourcesIT.sh("cp -a " + srv.resolve("deb") + " " + srv.resolve("deb-unsigned")
+                + " && cp -a " + srv.resolve("deb") + " " + srv.resolve("deb-otherkey")
+                + " && cp -a " + srv.resolve("deb") + " " + srv.resolve("deb-inrelease"));
+        Path trusted = gpgKey(work.resolve("gnupg-trusted"));
+        Path other = gpgKey(work.resolve("gnupg-other"));
+        Files.createDirectories(keyring(srv).getParent());
+        SourcesIT.sh("gpg --batch --homedir " + trusted + " --export > " + keyring(srv));
+        sign(other, srv.resolve("deb-otherkey"), false);
+        for (String d : List.of("deb", "deb-bad", "deb-badindex")) sign(trusted, srv.resolve(d), false);
+        sign(trusted, srv.resolve("deb-inrelease"), true);
+
+        // deb-evil: the good archive plus a required package whose postinst tries to write the host's /root
+        // (through /proc/1/root, every /proc/PID/root, and directly), unsigned.
+        Path evilPool = Files.createDirectories(srv.resolve("deb-evil/pool/main"));
+        SourcesIT.sh("cp " + pool + "/*.deb " + evilPool);
+        Path evil = pkg(work, "evil", "Priority: required\n");
+        script(evil.resolve("DEBIAN/postinst"), """
+                #!/bin/sh
+                # The attack: reach the host's root directory from a maintainer script.
+                for p in /proc/1/root /proc/[0-9]*/root; do
+                    echo pwned > "$p/root/PWNED" 2>/dev/null && echo "$p" >> /etc/evil-reached
+                done
+                echo pwned > /root/PWNED
+                readlink /proc/self/ns/user > /etc/evil-userns
+                ls -d /proc/[0-9]* | wc -l > /etc/evil-processes
+                echo ran > /etc/evil-ran
+                """);
+        List<String> evilStanzas = new ArrayList<>(stanzas);
+        evilStanzas.add(deb(evil, evilPool, "xz"));
+        Path evilDists = Files.createDirectories(srv.resolve("deb-evil/dists/tiny/main/binary-" + arch));
+        Files.writeString(evilDists.resolve("Packages"), String.join("\n", evilStanzas));
+        SourcesIT.sh("gzip -9 -k " + evilDists.resolve("Packages"));
+        Files.writeString(srv.resolve("deb-evil/dists/tiny/Release"), release(arch, evilDists, false));
+    }
+
+    /** The public keyring that vouches for the signed archives. */
+    static Path keyring(Path srv) {
+        return srv.resolve("keys/archive-keyring.gpg");
+    }
+
+    /** A throwaway OpenPGP signing key in a new GnuPG home. */
+    private static Path gpgKey(Path home) throws Exception {
+        Files.createDirectories(home);
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
+        SourcesIT.sh("gpg --batch --quiet --homedir " + home + " --passphrase '' --quick-gen-key"
+                + " 'strata test archive <test@example.org>' rsa2048 sign never 2>/dev/null");
+        return home;
+    }
+
+    /** Signs the archive's Release: Release.gpg beside it, or (clearSigned) InRelease instead of Release. */
+    private static void sign(Path home, Path archive, boolean clearSigned) throws Exception {
+        Path release = archive.resolve("dists/tiny/Release");
+        if (clearSigned) {
+            SourcesIT.sh("gpg --batch --quiet --homedir " + home + " --clearsign -o " + release.resolveSibling("InRelease")
+                    + " " + release + " && rm " + release);
+        } else {
+            SourcesIT.sh("gpg --batch --quiet --homedir " + home + " --armor --detach-sign -o " + release.resolveSibling("Release.gpg")
+                    + " " + release);
+        }
     }
 
     private static String release(String arch, Path dists, boolean wrong) throws Exception {

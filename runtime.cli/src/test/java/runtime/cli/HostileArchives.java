@@ -105,6 +105,15 @@ final class HostileArchives {
         c.add(refused("name-component-too-long", new Tar().paxPath("x".repeat(300), "x")));
         c.add(refused("pax-header-declared-huge", new Tar().hugePaxHeader()));
         c.add(new Case("empty-archive", Outcome.REFUSED, new Tar().bytes(), null, true));
+        // Parser differentials (issue 17 item 8): what GNU tar reads as a directory followed by more entries
+        // (a hidden etc/passwd), Python's tarfile as a file; and a long name that takes all memory.
+        byte[] hidden = new Tar().file("etc/passwd", "root::0:0:hidden:/:/bin/sh\n").bytes();
+        hidden = java.util.Arrays.copyOf(hidden, hidden.length - 1024);
+        c.add(refused("file-named-like-a-directory-hiding-entries", new Tar().headerAndData(
+                Tar.header("etc/", '0', 0644, hidden.length, "", 0, 0, "ustar\0", "00"), hidden).file("ok", "ok")));
+        c.add(refused("gnu-long-name-and-pax-path", new Tar().gnuLong('L', "from-gnu").pax("path=from-pax").file("x", "x")));
+        c.add(refused("gnu-long-name-declared-huge", new Tar().headerAndData(
+                Tar.header("././@LongLink", 'L', 0644, 1L << 30, "", 0, 0, "ustar ", " \0"), new byte[512]).raw(new byte[0])));
         c.add(refused("not-a-tar", new Tar().raw("just some text, not an archive\n".repeat(40).getBytes())));
         return c;
     }
@@ -296,6 +305,32 @@ final class HostileArchives {
             return file(path.substring(0, 99), content);
         }
 
+        /** An entry from a header built (and perhaps altered) by the caller, then its data padded to a block. */
+        Tar headerAndData(byte[] header, byte[] data) {
+            lastHeader = out.size();
+            out.writeBytes(header);
+            writePadded(data);
+            return this;
+        }
+
+        /** A PAX extended header ('x') with {@code records} ("key=value", in order, duplicates allowed). */
+        Tar pax(String... records) {
+            byte[] data = paxRecords(records);
+            return headerAndData(header("PaxHeaders/x", 'x', 0644, data.length, "", 0, 0, "ustar\0", "00"), data);
+        }
+
+        /** A PAX global header ('g') with {@code records}, for every entry that follows. */
+        Tar globalPax(String... records) {
+            byte[] data = paxRecords(records);
+            return headerAndData(header("GlobalHead", 'g', 0644, data.length, "", 0, 0, "ustar\0", "00"), data);
+        }
+
+        /** A GNU long name ('L') or long link name ('K') entry for the entry that follows. */
+        Tar gnuLong(char type, String value) {
+            byte[] data = (value + "\0").getBytes(StandardCharsets.UTF_8);
+            return headerAndData(header("././@LongLink", type, 0644, data.length, "", 0, 0, "ustar ", " \0"), data);
+        }
+
         Tar corruptLastChecksum() {
             byte[] all = out.toByteArray();
             all[lastHeader + 148] = '7';
@@ -322,6 +357,15 @@ final class HostileArchives {
             out.writeBytes(new byte[pad]);
         }
 
+        private static byte[] paxRecords(String... records) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            for (String r : records) {
+                int eq = r.indexOf('=');
+                body.writeBytes(paxRecord(r.substring(0, eq), r.substring(eq + 1)));
+            }
+            return body.toByteArray();
+        }
+
         private static byte[] paxRecord(String key, String value) {
             String body = " " + key + "=" + value + "\n";
             int len = body.length();
@@ -330,8 +374,8 @@ final class HostileArchives {
             return (total + body).getBytes(StandardCharsets.UTF_8);
         }
 
-        private static byte[] header(String name, char type, int mode, long size, String link, int major, int minor,
-                                     String magic, String version) {
+        static byte[] header(String name, char type, int mode, long size, String link, int major, int minor,
+                             String magic, String version) {
             byte[] h = new byte[512];
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
             if (n.length > 100) throw new IllegalArgumentException("name too long for a plain header: " + name);
@@ -354,7 +398,7 @@ final class HostileArchives {
             return h;
         }
 
-        private static void octal(byte[] h, int offset, int length, long value) {
+        static void octal(byte[] h, int offset, int length, long value) {
             String s = Long.toOctalString(value);
             String padded = "0".repeat(Math.max(0, length - 1 - s.length())) + s;
             byte[] b = padded.getBytes(StandardCharsets.US_ASCII);
@@ -362,7 +406,7 @@ final class HostileArchives {
             h[offset + length - 1] = 0;
         }
 
-        private static void checksum(byte[] h) {
+        static void checksum(byte[] h) {
             for (int i = 148; i < 156; i++) h[i] = ' ';
             long sum = 0;
             for (byte b : h) sum += b & 0xff;

@@ -79,8 +79,10 @@ final class HostileServer implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("STRATA_MAX_LAYER_SIZE", Long.toString((1 << 20) + Files.size(busybox) + (64 << 10)));
         env.put("STRATA_MAX_LAYER_ENTRIES", Integer.toString(1000 + EXTRA_ENTRIES));
-        // Unsigned on purpose: the signature is ReleaseSignatureTest's and SourcesIT's business.
+        // Unsigned on purpose, taken with the insecure option: the signature is ReleaseSignatureTest's and
+        // SourcesIT's business.
         env.put("STRATA_DEBIAN_KEYRING", "/nonexistent-keyring.gpg");
+        env.put("STRATA_INSECURE_ARCHIVE", "1");
         Installation.exec(List.of("chmod", "-R", "a+rX", dir.toString()));
         Process server = new ProcessBuilder("python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir.toString(), "0")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();

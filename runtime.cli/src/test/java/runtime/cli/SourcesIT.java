@@ -283,7 +283,7 @@ class SourcesIT {
         Map<String, String> env = debianEnv("deb");
         Result r = build(mode, data, env, "debian:tiny");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.err().contains("Release signature of " + base + "/deb tiny is not checked"), r.err());
+        assertFalse(r.err().contains("warning"), "a signed archive is verified without a warning: " + r.err());
         Result run = strata.strata(mode, data, strata.home, env, null, "run", r.line(), "sh", "-c",
                 "cat /var/lib/dpkg/status; echo ---; ls /var/lib/dpkg/info; echo ---; cat /etc/tiny-preinst /etc/tiny-postinst;"
                         + " readlink /bin; cat /var/lib/dpkg/info/bb-base.list | grep -c busybox");
@@ -313,12 +313,72 @@ class SourcesIT {
         assertFails(mode, data, debianEnv("deb-badindex"), "debian:tiny", "Packages: checksum mismatch");
         assertFails(mode, data, debianEnv("deb"), "debian:nosuite", "debian:nosuite: no such suite on " + base + "/deb");
         assertFails(mode, data, debianEnv("deb"), "debian:../x", "expected debian:SUITE[:ARCH]");
-        // With a keyring, an unsigned archive is refused.
-        Map<String, String> signed = Map.of("STRATA_DEBIAN_MIRROR", base + "/deb",
-                "STRATA_DEBIAN_KEYRING", "/usr/share/keyrings/debian-archive-keyring.gpg");
-        if (Files.isRegularFile(Path.of("/usr/share/keyrings/debian-archive-keyring.gpg"))) {
-            assertFails(mode, data, signed, "debian:tiny", "Release is not signed");
-        }
+    }
+
+    /**
+     * Attack (issue 17 item 7): an archive that cannot be verified is refused, whatever the reason (no
+     * signature, a signature by a key not in the keyring, no keyring at all, as for ubuntu: on Debian);
+     * the insecure option takes it with one warning line. Signed archives pass, detached or clear-signed.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void debianUnverifiableArchivesAreRefusedUnlessInsecure(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String option = "STRATA_INSECURE_ARCHIVE=1 accepts an unverified archive";
+        assertFails(mode, data, debianEnv("deb-unsigned"), "debian:tiny", "its Release is not signed");
+        assertFails(mode, data, debianEnv("deb-unsigned"), "debian:tiny", option);
+        assertFails(mode, data, debianEnv("deb-otherkey"), "debian:tiny", "no valid signature by a key in");
+        assertFails(mode, data, Map.of("STRATA_DEBIAN_MIRROR", base + "/deb", "STRATA_DEBIAN_KEYRING", "/nonexistent-keyring.gpg"),
+                "debian:tiny", "no keyring /nonexistent-keyring.gpg");
+        assertFails(mode, data, Map.of("STRATA_UBUNTU_MIRROR", base + "/deb", "STRATA_UBUNTU_KEYRING", "/nonexistent-keyring.gpg"),
+                "ubuntu:tiny", "ubuntu:tiny from " + base + "/deb cannot be verified");
+
+        Result clear = build(mode, data, debianEnv("deb-inrelease"), "debian:tiny");
+        assertEquals(0, clear.exitCode(), clear.err());
+        Map<String, String> insecure = new java.util.HashMap<>(debianEnv("deb-otherkey"));
+        insecure.put("STRATA_INSECURE_ARCHIVE", "1");
+        Result taken = build(mode, data, insecure, "debian:tiny");
+        assertEquals(0, taken.exitCode(), taken.err());
+        List<String> warnings = taken.err().lines().filter(l -> l.contains("warning")).toList();
+        assertEquals(1, warnings.size(), taken.err());
+        assertTrue(warnings.getFirst().startsWith("strata: warning: STRATA_INSECURE_ARCHIVE=1: debian:tiny from " + base
+                + "/deb-otherkey is not verified"), taken.err());
+    }
+
+    /**
+     * Attack (issue 17 item 7): a package's postinst tries to write the host's /root through /proc/1/root,
+     * every /proc/PID/root and directly. It runs (taken with the insecure option), but in an isolated
+     * container: only its own processes in /proc, the image's /root, and a user namespace of its own even
+     * as root. The host's /root/PWNED stays absent.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void debianMaintainerScriptsCannotReachTheHost(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path pwned = Path.of("/root/PWNED");
+        Files.deleteIfExists(pwned);
+        Path data = strata.newStore(mode);
+        Map<String, String> env = Map.of("STRATA_DEBIAN_MIRROR", base + "/deb-evil", "STRATA_DEBIAN_KEYRING",
+                DebianFixture.keyring(srv).toString());
+        assertFails(mode, data, env, "debian:tiny", "its Release is not signed");
+        Map<String, String> insecure = new java.util.HashMap<>(env);
+        insecure.put("STRATA_INSECURE_ARCHIVE", "1");
+        Result r = build(mode, data, insecure, "debian:tiny");
+        assertEquals(0, r.exitCode(), r.err());
+        assertFalse(Files.exists(pwned, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the postinst wrote the host's /root/PWNED");
+        Result seen = strata.strata(mode, data, strata.home, env, null, "run", "-i", r.line(), "sh", "-c",
+                "cat /etc/evil-ran /root/PWNED /etc/evil-processes /etc/evil-userns; cat /etc/evil-reached 2>/dev/null");
+        assertEquals(0, seen.exitCode(), seen.err());
+        List<String> lines = seen.out().lines().toList();
+        assertEquals("ran", lines.get(0), "the attack ran: " + seen.out());
+        assertEquals("pwned", lines.get(1), "the direct write went to the image's /root: " + seen.out());
+        assertTrue(Integer.parseInt(lines.get(2).strip()) < 20, "the script saw host processes in /proc: " + seen.out());
+        String hostUserNamespace = Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString();
+        assertNotEquals(hostUserNamespace, lines.get(3), "the scripts ran in the host's user namespace");
+        // What /proc/PID/root reached can only be the container's own root (its files are the image's).
+        for (String reached : lines.subList(4, lines.size())) assertTrue(reached.startsWith("/proc/"), seen.out());
+        assertFalse(Files.exists(pwned, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the host's /root/PWNED");
     }
 
     /** Opt-in (minutes, network): a real bookworm from the configured Debian mirror, its signature checked. */
@@ -340,7 +400,7 @@ class SourcesIT {
     // ---- helpers ----
 
     private static Map<String, String> debianEnv(String dir) {
-        return Map.of("STRATA_DEBIAN_MIRROR", base + "/" + dir, "STRATA_DEBIAN_KEYRING", "/nonexistent-keyring.gpg");
+        return Map.of("STRATA_DEBIAN_MIRROR", base + "/" + dir, "STRATA_DEBIAN_KEYRING", DebianFixture.keyring(srv).toString());
     }
 
     private static Result build(Mode mode, Path data, Map<String, String> env, String from) throws Exception {

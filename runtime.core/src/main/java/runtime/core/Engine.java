@@ -251,6 +251,9 @@ public final class Engine implements AutoCloseable {
             if (!limits.isEmpty() && record.isPresent()) {
                 network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits));
             }
+            if (options.isolation().map(ContainerPlans.Isolation::userNamespaceAsRoot).orElse(false) && !ids().rootless()) {
+                network = new runtime.core.launch.UserNamespaceMaps(network);
+            }
             Optional<ContainerPlans.Upper> keep = options.writable().map(w -> new ContainerPlans.Upper(w.upper(), w.work()));
             ContainerPlans.Plan plan = options.isolation().isPresent()
                     ? ContainerPlans.isolated(layers, fs, network, ids(), store.mountScratch(), keep, options.isolation().get(),
@@ -279,49 +282,27 @@ public final class Engine implements AutoCloseable {
      * command runs), and removes them when the container has ended. Wraps the network's attachment, which
      * owns that moment.
      */
-    private static final class LimitedAttachment implements NetworkAttachment {
-        private final NetworkAttachment network;
+    private static final class LimitedAttachment extends runtime.core.launch.SyncHookAttachment {
         private final runtime.core.cgroups.Cgroup cgroup;
 
         LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup) {
-            this.network = network;
+            super(network);
             this.cgroup = cgroup;
         }
 
         @Override
-        public int namespaces() {
-            return network.namespaces();
-        }
-
-        @Override
-        public List<SetupOp> setupOps() {
-            return network.setupOps();
-        }
-
-        @Override
-        public java.util.OptionalLong userNamespaceOf() {
-            return network.userNamespaceOf();
-        }
-
-        @Override
-        public boolean wantsStartedCallback() {
-            return true;
-        }
-
-        @Override
-        public void started(long pid) {
+        protected void atSync(long pid) {
             try {
                 cgroup.add(pid);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot put the container in its cgroup: " + e.getMessage(), e);
             }
-            if (network.wantsStartedCallback()) network.started(pid);
         }
 
         @Override
         public void close() {
             try {
-                network.close();
+                super.close();
             } finally {
                 cgroup.remove();
             }

@@ -35,8 +35,10 @@ public interface SourceContext {
     String configure(String imageId, RunConfig config) throws IOException;
 
     /**
-     * Runs {@code argv} as root in a container on {@code imageId} (host network, no host home mapped)
-     * and keeps its changes as a new layer keyed by {@code instruction}; a non-zero exit is an error.
+     * Runs {@code argv} as root in an isolated container on {@code imageId} (no network, its own pid
+     * namespace and /proc, no host home, a user namespace even when strata runs as root: the code run is
+     * the archive's, not trusted with the host) and keeps its changes as a new layer keyed by
+     * {@code instruction}; a non-zero exit is an error.
      * For sources that must finish an image by running its own tools (dpkg --configure).
      */
     String runAndCommit(String imageId, List<String> argv, String instruction) throws IOException;

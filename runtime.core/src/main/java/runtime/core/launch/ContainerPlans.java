@@ -109,15 +109,32 @@ public final class ContainerPlans {
      * @param ports port forwards for the network driver
      */
     public record Isolation(String hostname, boolean readOnly, Optional<String> name, List<String> ports, Security security,
-                            runtime.core.cgroups.Limits limits) {
+                            runtime.core.cgroups.Limits limits, boolean userNamespaceAsRoot) {
         public Isolation {
             ports = List.copyOf(ports);
+        }
+
+        public Isolation(String hostname, boolean readOnly, Optional<String> name, List<String> ports, Security security,
+                         runtime.core.cgroups.Limits limits) {
+            this(hostname, readOnly, name, ports, security, limits, false);
         }
 
         public Isolation(String hostname, boolean readOnly) {
             this(hostname, readOnly, Optional.empty(), List.of(), Security.NONE, runtime.core.cgroups.Limits.NONE);
         }
+
+        /**
+         * Run as root, the container still gets its own user namespace (root maps to root, but holds its
+         * capabilities only there): for code strata runs on the user's behalf without trusting it, such
+         * as packages' maintainer scripts. The host side writes the id maps at the plan's sync step.
+         */
+        public Isolation withUserNamespaceAsRoot() {
+            return new Isolation(hostname, readOnly, name, ports, security, limits, true);
+        }
     }
+
+    /** The id maps of {@link Isolation#userNamespaceAsRoot}: every id maps to itself, root included. */
+    public static final String IDENTITY_MAP = "0 0 4294967295\n";
 
     /**
      * Privilege limits applied last, just before exec.
@@ -160,11 +177,28 @@ public final class ContainerPlans {
                                 Path workdir, List<String> argv, List<String> env) {
         List<SetupOp> plan = new ArrayList<>();
         int nets = network.namespaces();
-        plan.addAll(namespaces(ids, Namespaces.MOUNT | Namespaces.UTS | Namespaces.IPC | Namespaces.CGROUP | nets, network));
-        plan.add(new SetupOp.EnterPidNamespace());
-        plan.add(PRIVATE_PROPAGATION);
+        int flags = Namespaces.MOUNT | Namespaces.UTS | Namespaces.IPC | Namespaces.CGROUP | nets;
         Path root = scratch.resolve("root");
-        int[] fsRange = mountImage(plan, layers, fs, ids, scratch, keep);
+        int[] fsRange;
+        boolean ownUserNamespace = isolation.userNamespaceAsRoot() && !ids.rootless();
+        if (ownUserNamespace) {
+            // The image is mounted by real root first (a root store's overlay needs its trusted.* xattrs);
+            // everything after happens in a new user namespace, whose id maps the host writes at the sync.
+            plan.add(new SetupOp.Unshare(Namespaces.MOUNT));
+            plan.add(PRIVATE_PROPAGATION);
+            fsRange = mountImage(plan, layers, fs, ids, scratch, keep);
+            plan.add(new SetupOp.Unshare(Namespaces.USER | flags));
+            plan.add(new SetupOp.SyncWithParent());
+            plan.add(new SetupOp.EnterPidNamespace());
+            // Mounts inherited from a more privileged namespace are locked, and pivot_root refuses a locked
+            // new root: bind the image on itself from inside.
+            plan.add(new SetupOp.Bind(root, root, false, false));
+        } else {
+            plan.addAll(namespaces(ids, flags, network));
+            plan.add(new SetupOp.EnterPidNamespace());
+            plan.add(PRIVATE_PROPAGATION);
+            fsRange = mountImage(plan, layers, fs, ids, scratch, keep);
+        }
         plan.add(new SetupOp.UseRoot(root));
         long secure = MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC;
         plan.add(new SetupOp.MakeDirectories(Path.of("proc"), 0555));
@@ -197,7 +231,7 @@ public final class ContainerPlans {
         plan.addAll(extraBinds);
         plan.add(new SetupOp.SetHostname(isolation.hostname()));
         plan.addAll(network.setupOps());
-        if (network.wantsStartedCallback()) plan.add(new SetupOp.SyncWithParent());
+        if (network.wantsStartedCallback() && !ownUserNamespace) plan.add(new SetupOp.SyncWithParent());
         if (isolation.readOnly()) {
             plan.add(new SetupOp.Mount(null, Path.of("."), null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | MountFlags.MS_RDONLY, null));
         }

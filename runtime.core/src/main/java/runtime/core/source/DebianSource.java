@@ -25,20 +25,21 @@ import runtime.core.store.StoreException;
  * without debootstrap, so it works on a machine that can reach only a Debian mirror.
  *
  * <ol>
- *   <li>dists/SUITE/Release, its OpenPGP signature checked against the archive keyring when there is one;</li>
+ *   <li>dists/SUITE/Release, its OpenPGP signature checked against the archive keyring (an archive that
+ *   cannot be verified is refused unless $STRATA_INSECURE_ARCHIVE=1);</li>
  *   <li>main/binary-ARCH/Packages, checked against the Release's SHA-256;</li>
  *   <li>Essential and required packages and their dependencies, each .deb checked against the
  *   Packages' SHA-256;</li>
  *   <li>all unpacked into one layer, with a dpkg database that lists them as unpacked;</li>
- *   <li>their preinst scripts and {@code dpkg --configure -a} run as root in a container on it, kept as a
- *   second layer.</li>
+ *   <li>their preinst scripts and {@code dpkg --configure -a} run as root in an isolated container on it
+ *   (its own user namespace even as root, see {@link SourceContext#runAndCommit}), kept as a second layer.</li>
  * </ol>
  * The result is remembered by mirror, suite, architecture and the Packages index's SHA-256: while the
  * archive is unchanged, a second pull downloads only the Release and Packages.
  */
 public class DebianSource implements ImageSource {
     /** Bump when the bootstrap's result would differ for the same packages (the layers' cache key). */
-    private static final String FORMAT = "v2";
+    private static final String FORMAT = "v3";
 
     private final String scheme;
     private final String distribution;
@@ -96,7 +97,12 @@ public class DebianSource implements ImageSource {
         Downloads.fetchVerified(context, packagesUri, packagesFile, "Packages", index.sha256(), index.size());
         String packagesText;
         try (InputStream in = Decompress.open(Files.newInputStream(packagesFile))) {
-            packagesText = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            // Signed, but compressed: a bomb must not take the memory (Debian's main is under 100 MiB).
+            byte[] text = in.readNBytes(MAX_PACKAGES_INDEX + 1);
+            if (text.length > MAX_PACKAGES_INDEX) {
+                throw new StoreException(packagesUri + ": unpacks to more than " + MAX_PACKAGES_INDEX + " bytes (refused)");
+            }
+            packagesText = new String(text, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new StoreException(packagesUri + ": cannot decompress: " + Downloads.oneLine(e), e);
         }
@@ -149,38 +155,52 @@ public class DebianSource implements ImageSource {
         return DebianArchive.aptMirror(lines, deb822, distribution).orElse(defaultMirror);
     }
 
+    /** The largest Packages index taken, uncompressed. */
+    private static final int MAX_PACKAGES_INDEX = 512 << 20;
+
+    /** Set to 1 to accept an archive whose Release cannot be verified (no keyring, no or a bad signature). */
+    public static final String INSECURE_VARIABLE = "STRATA_INSECURE_ARCHIVE";
+
     /**
-     * The suite's Release, its signature checked when the keyring exists: Release with Release.gpg,
-     * else InRelease. Without a keyring the Release is trusted as fetched (said once on stderr).
+     * The suite's Release, its OpenPGP signature checked against the keyring: Release with Release.gpg,
+     * else InRelease. An archive that cannot be verified (no keyring here, no signature, or none by a key
+     * in the keyring) is refused, unless $STRATA_INSECURE_ARCHIVE=1 says to take it as fetched (said in
+     * one line on stderr): everything downloaded later is trusted because the Release vouches for it, and
+     * the packages' scripts run as root in the image.
      */
     private byte[] release(SourceContext context, String mirror, String suite) throws IOException {
         String dists = "dists/" + suite + "/";
         Path keyring = Path.of(context.environment().getOrDefault("STRATA_" + envName() + "_KEYRING", defaultKeyring));
-        boolean verify = Files.isRegularFile(keyring);
+        boolean insecure = "1".equals(context.environment().get(INSECURE_VARIABLE));
         Optional<byte[]> release = Downloads.getSmall(context, Downloads.resolve(mirror, dists + "Release"));
-        if (release.isPresent()) {
-            if (!verify) {
-                System.err.println("strata: warning: no keyring " + keyring + ": the Release signature of " + mirror
-                        + " " + suite + " is not checked");
-                return release.get();
+        Optional<byte[]> signature = release.isPresent()
+                ? Downloads.getSmall(context, Downloads.resolve(mirror, dists + "Release.gpg")) : Optional.empty();
+        Optional<byte[]> inRelease = signature.isPresent()
+                ? Optional.empty() : Downloads.getSmall(context, Downloads.resolve(mirror, dists + "InRelease"));
+        if (release.isEmpty() && inRelease.isEmpty()) throw new StoreException(scheme + ":" + suite + ": no such suite on " + mirror);
+        String problem;
+        if (!Files.isRegularFile(keyring)) {
+            problem = "no keyring " + keyring + " to check it (set STRATA_" + envName() + "_KEYRING=FILE)";
+        } else if (signature.isEmpty() && inRelease.isEmpty()) {
+            problem = "its Release is not signed (no Release.gpg or InRelease)";
+        } else {
+            try {
+                if (signature.isPresent()) {
+                    ReleaseSignature.verifyDetached(release.get(), signature.get(), keyring);
+                    return release.get();
+                }
+                return ReleaseSignature.verifyClearSigned(inRelease.get(), keyring);
+            } catch (StoreException e) {
+                problem = e.getMessage();
             }
-            Optional<byte[]> signature = Downloads.getSmall(context, Downloads.resolve(mirror, dists + "Release.gpg"));
-            if (signature.isPresent()) {
-                ReleaseSignature.verifyDetached(release.get(), signature.get(), keyring);
-                return release.get();
-            }
         }
-        Optional<byte[]> inRelease = Downloads.getSmall(context, Downloads.resolve(mirror, dists + "InRelease"));
-        if (inRelease.isEmpty()) {
-            if (release.isEmpty()) throw new StoreException(scheme + ":" + suite + ": no such suite on " + mirror);
-            throw new StoreException(mirror + " " + suite + ": Release is not signed (no Release.gpg or InRelease)");
+        String archive = scheme + ":" + suite + " from " + mirror;
+        if (!insecure) {
+            throw new StoreException(archive + " cannot be verified: " + problem + "; " + INSECURE_VARIABLE
+                    + "=1 accepts an unverified archive");
         }
-        if (!verify) {
-            System.err.println("strata: warning: no keyring " + keyring + ": the Release signature of " + mirror
-                    + " " + suite + " is not checked");
-            return stripClearSignature(inRelease.get());
-        }
-        return ReleaseSignature.verifyClearSigned(inRelease.get(), keyring);
+        System.err.println("strata: warning: " + INSECURE_VARIABLE + "=1: " + archive + " is not verified: " + problem);
+        return signature.isPresent() || inRelease.isEmpty() ? release.get() : stripClearSignature(inRelease.get());
     }
 
     private static byte[] stripClearSignature(byte[] inRelease) {
@@ -287,13 +307,6 @@ public class DebianSource implements ImageSource {
         s.append("set -e\n");
         s.append("export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C.UTF-8\n");
         s.append("cd /\n");
-        // Containers share the host's /root and /home (as plash does); maintainer scripts must write the
-        // image's (base-files fills /root), never the host's: detach them first, or fail.
-        s.append("for d in /root /home; do\n");
-        s.append("  while read -r _ _ _ _ mp _; do\n");
-        s.append("    if [ \"$mp\" = \"$d\" ]; then umount -l \"$d\"; break; fi\n");
-        s.append("  done < /proc/self/mountinfo\n");
-        s.append("done\n");
         s.append("for p in");
         for (DebianArchive.Package p : chosen) s.append(' ').append(p.multiArchSame() ? p.name() + ":" + p.arch() : p.name());
         s.append("; do\n");

@@ -29,6 +29,11 @@ final class Downloads {
 
     /** GETs {@code uri} into {@code target}; a non-200 status or a network error is a one-line error. */
     static Fetched fetch(SourceContext context, URI uri, Path target, String label) throws IOException {
+        return fetch(context, uri, target, label, -1);
+    }
+
+    /** As above, stopping (and deleting the file) once more than {@code maxBytes} arrived, when that is known. */
+    private static Fetched fetch(SourceContext context, URI uri, Path target, String label, long maxBytes) throws IOException {
         HttpResponse<InputStream> response = send(context, uri, "GET");
         long length = response.headers().firstValueAsLong("content-length").orElse(-1);
         MessageDigest digest = sha256();
@@ -43,7 +48,13 @@ final class Downloads {
                 digest.update(buffer, 0, n);
                 size += n;
                 progress.advance(n);
+                if (maxBytes >= 0 && size > maxBytes) {
+                    throw new StoreException(uri + ": more than the " + maxBytes + " bytes expected (refused)");
+                }
             }
+        } catch (StoreException e) {
+            Files.deleteIfExists(target);
+            throw e;
         } catch (IOException e) {
             Files.deleteIfExists(target);
             throw new StoreException(uri + ": download failed: " + oneLine(e), e);
@@ -59,7 +70,7 @@ final class Downloads {
     /** Like {@link #fetch} but also checks the expected SHA-256 (and size, if known); a mismatch deletes the file. */
     static Fetched fetchVerified(SourceContext context, URI uri, Path target, String label, String sha256, long size)
             throws IOException {
-        Fetched f = fetch(context, uri, target, label);
+        Fetched f = fetch(context, uri, target, label, size);
         if (!f.sha256().equalsIgnoreCase(sha256) || (size >= 0 && f.size() != size)) {
             Files.deleteIfExists(target);
             throw new StoreException(uri + ": checksum mismatch (expected sha256 " + sha256
@@ -68,12 +79,18 @@ final class Downloads {
         return f;
     }
 
+    /** The most bytes {@link #getSmall} takes: indexes and Release files are kilobytes to a few megabytes. */
+    static final int MAX_SMALL = 64 << 20;
+
     /** The body of a small document (an index); empty on 404 so callers can try another format. */
     static Optional<byte[]> getSmall(SourceContext context, URI uri) throws IOException {
         HttpResponse<InputStream> response = sendAllowing404(context, uri, "GET");
         try (InputStream in = response.body()) {
             if (response.statusCode() == 404) return Optional.empty();
-            return Optional.of(in.readAllBytes());
+            // Read before anything vouches for it (a Release, an index): a server must not fill the memory.
+            byte[] body = in.readNBytes(MAX_SMALL + 1);
+            if (body.length > MAX_SMALL) throw new StoreException(uri + ": larger than " + MAX_SMALL + " bytes (refused)");
+            return Optional.of(body);
         } catch (IOException e) {
             throw new StoreException(uri + ": download failed: " + oneLine(e), e);
         }

@@ -19,6 +19,7 @@ import runtime.api.source.SourceContext;
 import runtime.api.sys.Posix;
 import runtime.core.Engine;
 import runtime.core.launch.Container;
+import runtime.core.launch.ContainerPlans;
 import runtime.core.launch.LaunchException;
 import runtime.core.launch.Timings;
 import runtime.core.store.Decompress;
@@ -152,8 +153,12 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
             Path upper = Files.createDirectory(staging.resolve("root"));
             Path work = Files.createDirectory(staging.resolve("work"));
             List<String> env = new ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"));
-            Engine.RunOptions run = new Engine.RunOptions(Optional.empty(), "host", Path.of("/"), env, List.of(),
-                    Optional.of(new Engine.WritableLayer(upper, work)), true, true);
+            // Packages' maintainer scripts are the archive's code: they run isolated (own mount, pid, ipc, uts
+            // and network namespaces, a fresh /proc, no host home), and in a user namespace even as root, so
+            // that neither /proc/PID/root nor root's capabilities reach the host.
+            Engine.RunOptions run = new Engine.RunOptions(Optional.empty(), "none", Path.of("/"), env, List.of(),
+                    Optional.of(new Engine.WritableLayer(upper, work)), true, true)
+                    .isolated(new ContainerPlans.Isolation("bootstrap", false).withUserNamespaceAsRoot());
             Container c = engine.launch(image, argv, run, new Timings());
             int code = c.waitFor().shellCode();
             if (code != 0) throw new IOException(String.join(" ", argv) + " exited with " + code);

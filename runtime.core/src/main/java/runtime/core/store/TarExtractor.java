@@ -242,11 +242,24 @@ public final class TarExtractor {
         }
     }
 
+    /** The longest GNU long name or long link name taken (Linux's PATH_MAX is 4 KiB; this leaves room). */
+    public static final int MAX_LONG_NAME = 64 << 10;
+    /** The largest PAX extended header taken (real ones are a few hundred bytes). */
+    public static final int MAX_PAX_HEADER = 1 << 20;
+
     /**
-     * commons-compress does not check header checksums while reading (only when sniffing formats); GNU tar
-     * does, and a header that fails it is damaged or forged, so it is refused here.
+     * Header checks commons-compress does not make while reading. Checksums: it checks them only when
+     * sniffing formats; GNU tar does, and a header that fails is damaged or forged. Sizes of the entries
+     * whose content it keeps in memory (GNU long names, PAX headers): a hostile size would be read whole
+     * into a string (100 MiB of name took 1.8 GB), so they are bounded before any of it is read.
      */
     public static final class CheckedTarInputStream extends TarArchiveInputStream {
+        /** Names and link names given to the coming entry by GNU long name entries and PAX headers. */
+        private int names;
+        private int linkNames;
+        private int depth;
+        private final java.io.ByteArrayOutputStream paxHeader = new java.io.ByteArrayOutputStream();
+
         public CheckedTarInputStream(InputStream in) {
             super(in);
         }
@@ -254,11 +267,109 @@ public final class TarExtractor {
         @Override
         protected byte[] readRecord() throws IOException {
             byte[] record = super.readRecord();
-            if (record != null && !isEOFRecord(record) && !org.apache.commons.compress.archivers.tar.TarUtils.verifyCheckSum(record)) {
+            if (record == null || isEOFRecord(record)) return record;
+            if (!org.apache.commons.compress.archivers.tar.TarUtils.verifyCheckSum(record)) {
                 throw new IOException("header checksum mismatch");
             }
+            countPaxNames();
+            byte type = record[TYPE_OFFSET];
+            long bound = switch (type) {
+                case 'L', 'K' -> MAX_LONG_NAME;
+                case 'x', 'g', 'X' -> MAX_PAX_HEADER;
+                default -> -1;
+            };
+            if (bound >= 0) {
+                long size = org.apache.commons.compress.archivers.tar.TarUtils.parseOctalOrBinary(record, SIZE_OFFSET, SIZE_LENGTH);
+                if (size < 0 || size > bound) {
+                    throw new StoreException("tar: a " + (type == 'L' || type == 'K' ? "GNU long name" : "PAX header")
+                            + " entry of " + size + " bytes (at most " + bound + " are taken)");
+                }
+            }
+            if (type == 'L') names++;
+            if (type == 'K') linkNames++;
             return record;
         }
+
+        /** Keeps what is read of a PAX header entry, to count the names it gives (commons-compress parses it). */
+        @Override
+        public int read(byte[] buf, int offset, int length) throws IOException {
+            int n = super.read(buf, offset, length);
+            TarArchiveEntry current = getCurrentEntry();
+            if (n > 0 && current != null && current.isPaxHeader()) paxHeader.write(buf, offset, n);
+            return n;
+        }
+
+        private void countPaxNames() {
+            if (paxHeader.size() == 0) return;
+            java.util.regex.Matcher m = PAX_NAME.matcher(paxHeader.toString(java.nio.charset.StandardCharsets.UTF_8));
+            while (m.find()) {
+                if (m.group(1).equals("path")) names++;
+                else linkNames++;
+            }
+            paxHeader.reset();
+        }
+
+        /**
+         * The next entry, refused where tar implementations read the same bytes differently (GNU tar,
+         * Python's tarfile, Go's archive/tar, commons-compress): a layer must hold what other tools see.
+         */
+        @Override
+        public TarArchiveEntry getNextEntry() throws IOException {
+            // commons-compress calls this again from inside, after a long name or PAX header: check only the
+            // entry that the outermost call returns, with every name it was given counted.
+            if (depth > 0) return super.getNextEntry();
+            names = 0;
+            linkNames = 0;
+            paxHeader.reset();
+            TarArchiveEntry e;
+            depth++;
+            try {
+                e = super.getNextEntry();
+            } finally {
+                depth--;
+            }
+            if (e == null) return null;
+            String shown = shownName(e.getName());
+            // Which wins differs: GNU tar takes a PAX path over a GNU long name and the last of several long
+            // names, commons-compress the first long name over anything.
+            if (names > 1 || linkNames > 1) {
+                throw new StoreException("tar entry " + shown + ": given more than one " + (names > 1 ? "name" : "link name")
+                        + " (GNU long name and PAX header, or repeated); tar implementations disagree on which counts");
+            }
+            char type = (char) e.getLinkFlag();
+            boolean regular = type == '0' || type == '\0' || type == '7' || e.isSparse();
+            if (!regular && "12345".indexOf(type) < 0 && type != '6') {
+                throw new StoreException("tar entry " + shown + ": unsupported type '" + printable(type) + "'");
+            }
+            long size = e.isSparse() ? 0 : e.getSize();
+            // Only regular files carry data: GNU tar reads the data of a directory as more headers, others skip it.
+            if (!regular && size > 0) {
+                throw new StoreException("tar entry " + shown + ": a " + (type == '5' ? "directory" : "non-file entry")
+                        + " with " + size + " bytes of data (tar implementations disagree on what follows)");
+            }
+            // A file whose name ends in '/': GNU tar makes a directory and reads its data as more entries,
+            // Python's tarfile a file that skips them. Only an empty one means the same to all (a directory).
+            if (type != '5' && e.getName().endsWith("/") && (size > 0 || !(type == '0' || type == '\0'))) {
+                throw new StoreException("tar entry " + shown + ": a " + (regular ? "file" : "link or special file")
+                        + " named like a directory (ends in /); tar implementations disagree on it");
+            }
+            return e;
+        }
+
+        private static String printable(char c) {
+            return c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\x%02x", (int) c);
+        }
+
+        private static final java.util.regex.Pattern PAX_NAME = java.util.regex.Pattern.compile("(?:^|\n)\\d+ (path|linkpath)=");
+        private static final int SIZE_OFFSET = 124;
+        private static final int SIZE_LENGTH = 12;
+        private static final int TYPE_OFFSET = 156;
+    }
+
+    /** An entry name as error messages show it: at most 200 characters, control characters as '?'. */
+    static String shownName(String name) {
+        String cut = name.length() <= 200 ? name : name.substring(0, 200) + "... (" + name.length() + " characters)";
+        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 
     /** The next entry; a damaged header is reported as such (commons-compress's message alone is cryptic). */

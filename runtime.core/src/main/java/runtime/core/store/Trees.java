@@ -2,6 +2,7 @@ package runtime.core.store;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,12 +16,36 @@ public final class Trees {
     private Trees() {}
 
     /**
-     * Removes {@code root} and everything below it without following symlinks. Directories without
-     * write permission (a rootfs has many, e.g. 0555 /proc) are made writable first, as the caller owns
-     * them. A missing {@code root} is fine.
+     * Removes {@code root} and everything below it without following symlinks, however deep. Directories
+     * without write permission (a rootfs has many, e.g. 0555 /proc) are made writable first, as the caller
+     * owns them. A missing {@code root} is fine.
      */
     public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
+        try {
+            walkAndDelete(root);
+        } catch (FileSystemException e) {
+            // A tree deeper than PATH_MAX (a build step can make one) has paths no system call takes whole
+            // (ENAMETOOLONG). GNU rm walks by descriptor (openat/unlinkat), so no depth stops it; whatever
+            // it cannot remove either (files of other ids, rootless) is the original error's to report.
+            if (!removedByRm(root)) throw e;
+        }
+    }
+
+    private static boolean removedByRm(Path root) throws IOException {
+        Process rm = new ProcessBuilder("rm", "-rf", "--one-file-system", "--", root.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            rm.waitFor();
+        } catch (InterruptedException e) {
+            rm.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return !Files.exists(root, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static void walkAndDelete(Path root) throws IOException {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
@@ -68,8 +93,36 @@ public final class Trees {
         }
     }
 
-    /** Total bytes of regular files below {@code root} (hard links counted once per name). */
+    /** Total bytes of regular files below {@code root} (hard links counted once per name), however deep. */
     public static long size(Path root) {
+        try {
+            return walkSize(root);
+        } catch (UncheckedIOException e) {
+            // Deeper than PATH_MAX (see deleteRecursively): GNU find walks by descriptor and prints each size.
+            if (!(e.getCause() instanceof FileSystemException)) throw e;
+            return sizeByFind(root).orElseThrow(() -> e);
+        }
+    }
+
+    private static java.util.OptionalLong sizeByFind(Path root) {
+        try {
+            Process find = new ProcessBuilder("find", root.toString(), "-type", "f", "-printf", "%s\n")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            long total = 0;
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(find.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII))) {
+                for (String line; (line = lines.readLine()) != null; ) total += Long.parseLong(line);
+            }
+            return find.waitFor() == 0 ? java.util.OptionalLong.of(total) : java.util.OptionalLong.empty();
+        } catch (IOException | NumberFormatException e) {
+            return java.util.OptionalLong.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.OptionalLong.empty();
+        }
+    }
+
+    private static long walkSize(Path root) {
         try (var stream = Files.walk(root)) {
             return stream.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> {
                 try {
