@@ -128,4 +128,139 @@ class SecurityHostIT {
             }
         }
     }
+    /** Only ever the victim of these attacks (scripts/test-setup makes it): its /tmp/strata-UID names are no other test's. */
+    static final String VICTIM = "strata-test2";
+
+    /** strata as {@code user} (root: as is), with no XDG_RUNTIME_DIR unless {@code env} gives one, as under su, runuser or cron. */
+    private static Result strataAs(String user, Path data, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>();
+        if (!user.equals("root")) cmd.addAll(List.of("runuser", "-u", user, "--"));
+        cmd.addAll(List.of("env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "LANG=C.UTF-8", "STRATA_NO_BUILD=1",
+                "HOME=/", "STRATA_DATA=" + data));
+        env.forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.add(strata.launcher.toString());
+        cmd.addAll(List.of(args));
+        return Installation.run(cmd, Path.of("/"), null, 120);
+    }
+
+    private static Path directoryOf(String user, String prefix) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), prefix);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        if (!user.equals("root")) Installation.exec(List.of("chown", user + ":", dir.toString()));
+        return dir;
+    }
+
+    private static int uidOf(String user) throws Exception {
+        return Integer.parseInt(Installation.run(List.of("id", "-u", user), Path.of("/"), null, 10).line());
+    }
+
+    /**
+     * What the victim's `strata ps` would take for a stale container record (its process is gone) and
+     * delete, and a forged OCI container (stopped; its config.json's poststop hook would leave a mark)
+     * that the victim's `strata oci delete` would run: both made in {@code dir} by whoever owns it.
+     */
+    private static void forgeState(Path containers, Path ociRoot, Path mark) throws Exception {
+        Path record = Files.createDirectories(containers.resolve("0123456789ab"));
+        Files.writeString(record.resolve("state"), "id=0123456789ab\nname=precious\nimage=x\nnetwork=none\npid=2147483000\n");
+        Files.writeString(record.resolve("precious"), "the victim's");
+        Path evil = Files.createDirectories(ociRoot.resolve("evil"));
+        Files.writeString(evil.resolve("state.json"), "{\"ociVersion\":\"1.0.2\",\"id\":\"evil\",\"pid\":0,\"startTime\":0,"
+                + "\"bundle\":\"/tmp\",\"rootfs\":\"/tmp\",\"created\":\"2026-01-01T00:00:00Z\"}");
+        Files.writeString(evil.resolve("config.json"), "{\"process\":{\"args\":[\"true\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},"
+                + "\"hooks\":{\"poststop\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"id -u > " + mark + "\"]}]}}");
+    }
+
+    /**
+     * Issue 17 item 5, rootless: strata-test (the attacker) makes the victim's fallbacks first: /tmp/strata-UID a
+     * symlink to a directory of the victim's holding a container record `strata ps` would drop as stale,
+     * then (second round) a directory of its own with that record; /tmp/strata-oci-UID a directory of its own with a
+     * forged stopped container whose poststop hook would run as the victim, then a symlink to the victim's. The victim's
+     * `strata ps`, `strata oci list` and `strata oci delete evil` refuse with one line naming the directory; nothing
+     * of the victim's is deleted and no hook runs.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void anotherUsersPreMadeStateDirectoriesAreRefused(boolean symlinked) throws Exception {
+        strata.assumeMode(Mode.ROOT); // to act as two users
+        org.junit.jupiter.api.Assumptions.assumeTrue(Installation.run(List.of("id", VICTIM), Path.of("/"), null, 10).exitCode() == 0,
+                "needs the user " + VICTIM + " (scripts/test-setup makes it)");
+        int victim = uidOf(VICTIM);
+        Path runtime = Path.of("/tmp/strata-" + victim), oci = Path.of("/tmp/strata-oci-" + victim);
+        Installation.exec(List.of("rm", "-rf", runtime.toString(), oci.toString()));
+        Path victimData = directoryOf(VICTIM, "strata-victim-data-");
+        Path victimDir = directoryOf(VICTIM, "strata-victim-");
+        Path attackerDir = directoryOf(Installation.TEST_USER, "strata-attacker-");
+        Path mark = attackerDir.resolve("hook-ran");
+        Installation.exec(List.of("chmod", "1777", attackerDir.toString()));
+        try {
+            Path records, ociRoot;
+            if (symlinked) {
+                records = victimDir.resolve("containers");
+                ociRoot = victimDir.resolve("strata-oci");
+                forgeState(records, ociRoot, mark);
+                Installation.exec(List.of("chown", "-R", VICTIM + ":", victimDir.toString()));
+                for (Path link : List.of(runtime, oci)) {
+                    Installation.exec(List.of("runuser", "-u", Installation.TEST_USER, "--", "ln", "-s", victimDir.toString(), link.toString()));
+                }
+            } else {
+                records = Files.createDirectory(runtime).resolve("containers");
+                ociRoot = Files.createDirectory(oci).resolve("strata-oci");
+                forgeState(records, ociRoot, mark);
+                Installation.exec(List.of("chown", "-R", Installation.TEST_USER + ":", runtime.toString(), oci.toString()));
+                Installation.exec(List.of("chmod", "0700", runtime.toString(), oci.toString()));
+            }
+            for (List<String> command : List.of(List.of("ps"), List.of("oci", "list"), List.of("oci", "delete", "evil"))) {
+                Result r = strataAs(VICTIM, victimData, Map.of(), command.toArray(String[]::new));
+                Path named = command.getFirst().equals("ps") ? runtime : oci;
+                assertTrue(r.exitCode() != 0, command + " refuses: " + r.out() + r.err());
+                assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+                assertTrue(r.err().contains(named.toString()) && r.err().contains("remove it, or set XDG_RUNTIME_DIR"),
+                        command + " names the directory and what to do: " + r.err());
+            }
+            assertTrue(Files.exists(records.resolve("0123456789ab/precious")), "the record was not deleted");
+            assertTrue(Files.exists(ociRoot.resolve("evil/config.json")), "the forged container was not deleted either");
+            assertTrue(Files.notExists(mark), "no poststop hook ran as the victim");
+        } finally {
+            Installation.exec(List.of("rm", "-rf", runtime.toString(), oci.toString(), victimData.toString(), victimDir.toString(),
+                    attackerDir.toString()));
+        }
+    }
+
+    /**
+     * Item 5 as root: the /tmp names are not root's (root's runtime directories are /run/strata and
+     * /run/strata-oci), so an unprivileged user's symlinks there change nothing; and a runtime directory
+     * below an XDG_RUNTIME_DIR that another user made is refused like any other.
+     */
+    @org.junit.jupiter.api.Test
+    void rootIgnoresTmpFallbacksAndRefusesAnotherUsersRuntimeDirectory() throws Exception {
+        strata.assumeMode(Mode.ROOT);
+        Path runtime = Path.of("/tmp/strata-0"), oci = Path.of("/tmp/strata-oci-0");
+        Path data = directoryOf("root", "strata-root-data-");
+        Path victimDir = directoryOf("root", "strata-root-victim-");
+        Path attackerDir = directoryOf(Installation.TEST_USER, "strata-attacker-");
+        Path mark = attackerDir.resolve("hook-ran");
+        boolean hadRuntime = Files.exists(runtime, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        boolean hadOci = Files.exists(oci, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        try {
+            forgeState(victimDir.resolve("containers"), victimDir.resolve("strata-oci"), mark);
+            if (!hadRuntime) Installation.exec(List.of("runuser", "-u", Installation.TEST_USER, "--", "ln", "-s", victimDir.toString(), runtime.toString()));
+            if (!hadOci) Installation.exec(List.of("runuser", "-u", Installation.TEST_USER, "--", "ln", "-s", victimDir.toString(), oci.toString()));
+            assertEquals(0, strataAs("root", data, Map.of(), "ps").exitCode());
+            assertEquals(0, strataAs("root", data, Map.of(), "oci", "list").exitCode());
+            assertTrue(Files.exists(victimDir.resolve("containers/0123456789ab/precious")), "nothing of root's deleted through /tmp");
+            // XDG_RUNTIME_DIR given, its strata directory made first by strata-test:
+            Path attackerRuntime = Files.createDirectory(attackerDir.resolve("strata"));
+            forgeState(attackerRuntime.resolve("containers"), attackerDir.resolve("unused"), mark);
+            Installation.exec(List.of("chown", "-R", Installation.TEST_USER + ":", attackerDir.toString()));
+            Result ps = strataAs("root", data, Map.of("XDG_RUNTIME_DIR", attackerDir.toString()), "ps");
+            assertEquals(125, ps.exitCode(), ps.out() + ps.err());
+            assertEquals("strata: " + attackerRuntime + " belongs to uid " + uidOf(Installation.TEST_USER) + ", not to you (uid 0): another user"
+                    + " may have made it; remove it, or set XDG_RUNTIME_DIR to a directory of your own", ps.err().strip());
+            assertTrue(Files.notExists(mark), "no hook ran");
+        } finally {
+            if (!hadRuntime) Files.deleteIfExists(runtime);
+            if (!hadOci) Files.deleteIfExists(oci);
+            Installation.exec(List.of("rm", "-rf", data.toString(), victimDir.toString(), attackerDir.toString()));
+        }
+    }
 }
