@@ -263,4 +263,105 @@ class SecurityHostIT {
             Installation.exec(List.of("rm", "-rf", data.toString(), victimDir.toString(), attackerDir.toString()));
         }
     }
+    /**
+     * Leaves a setuid copy of bash (owned by the container's root) at /suid and, as real root, a device node
+     * /nulldev (mode 666). bash, not busybox: busybox drops a setuid privilege itself, bash -p keeps it.
+     */
+    private static String plant(String bash) {
+        return "cp " + bash + " /suid && chown 0:0 /suid && chmod 4755 /suid && echo planted;"
+                + " mknod /nulldev c 1 3 2>/dev/null && chmod 666 /nulldev && echo device; true";
+    }
+
+    /** A copy of the host's bash in {@code dir}, for a container to plant. */
+    private static Path bashIn(Path dir) throws Exception {
+        Path copy = dir.resolve("bash");
+        Files.copy(Path.of("/bin/bash"), copy);
+        Installation.exec(List.of("chmod", "755", copy.toString()));
+        return copy;
+    }
+
+    /** {@code user} runs {@code file} as `-p -c 'echo $EUID'` (then opens {@code device} for writing); "EXIT OUTPUT". */
+    private static String reachAs(String user, Path file, Path device) throws Exception {
+        Result r = Installation.run(List.of("runuser", "-u", user, "--", "sh", "-c",
+                "'" + file + "' -p -c 'echo $EUID' 2>&1; (echo x > '" + device + "') 2>/dev/null && echo wrote-device; true"), Path.of("/"), null, 30);
+        return r.exitCode() + " " + r.out().strip();
+    }
+
+    private static void assertNoPrivilegeFrom(String user, int victimUid, Path file, Path device) throws Exception {
+        String seen = reachAs(user, file, device);
+        assertTrue(!seen.contains("wrote-device"), user + " wrote to the container's device node " + device + ": " + seen);
+        int attacker = uidOf(user);
+        for (String line : seen.substring(seen.indexOf(' ') + 1).lines().toList()) {
+            assertTrue(!line.strip().matches("\\d+") || Integer.parseInt(line.strip()) == attacker,
+                    user + " ran " + file + " with another euid (victim " + victimUid + "): " + seen);
+        }
+    }
+
+    /**
+     * Issue 17 item 6: a container (isolated, as root and rootless) leaves a setuid copy of busybox and a device
+     * node in its --persist directory; the image made by `strata create` keeps them in the store, and export-dir
+     * copies them out. Another user (rootless: another unprivileged one) then runs each from the host: it never
+     * gets the victim's euid (root, or the rootless caller) and cannot open the device, because these directories
+     * are 0700.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void setuidFilesAContainerLeavesGrantNothingToOtherUsers(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        strata.assumeMode(Mode.ROOT); // to act as the other user
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        String attacker = mode == Mode.ROOT ? Installation.TEST_USER : "nobody";
+        int victim = mode == Mode.ROOT ? 0 : uidOf(Installation.TEST_USER);
+        Path persist = wd.resolve("persist");
+        Path bash = bashIn(wd);
+        Result run = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--persist", persist.toString(),
+                "--bind", bash + ":/hostbash:ro", id, "sh", "-c", plant("/hostbash"));
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("planted"), run.out() + run.err());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(persist)));
+        assertNoPrivilegeFrom(attacker, victim, persist.resolve("data/suid"), persist.resolve("data/nulldev"));
+
+        Result created = strata.strata(mode, data, wd, Map.of(), null, "create", id, "sh", "-c", plant(bash.toString())); // plash: /tmp is shared
+        assertEquals(0, created.exitCode(), created.err());
+        String image = created.out().lines().reduce((a, b) -> b).orElseThrow().strip();
+        Path layer = Path.of(strata.strata(mode, data, "nodepath", image).line());
+        assertTrue(Files.exists(layer.resolve("suid")), "the store's layer holds the setuid file: " + layer);
+        assertNoPrivilegeFrom(attacker, victim, layer.resolve("suid"), layer.resolve("nulldev"));
+
+        Path exported = wd.resolve("exported");
+        Result export = strata.strata(mode, data, wd, Map.of(), null, "export-dir", image, exported.toString());
+        assertEquals(0, export.exitCode(), export.err());
+        assertTrue(Files.exists(exported.resolve("suid")) && Files.exists(exported.resolve("bin/busybox")), "the whole image is copied");
+        assertNoPrivilegeFrom(attacker, victim, exported.resolve("suid"), exported.resolve("nulldev"));
+        Installation.exec(List.of("rm", "-rf", wd.toString()));
+    }
+
+    /**
+     * Issue 17 item 6: `strata mount` shares an image with every user at its mount point, so the mount is
+     * nosuid,nodev: the image's setuid-root busybox runs as the caller, and its device node cannot be opened.
+     */
+    @org.junit.jupiter.api.Test
+    void strataMountIsNosuidAndNodev() throws Exception {
+        strata.assumeMode(Mode.ROOT);
+        Path data = strata.newStore(Mode.ROOT);
+        String id = strata.importBusybox(Mode.ROOT, data);
+        Path target = strata.newWorkDirectory(Mode.ROOT);
+        Path bash = bashIn(Files.createTempDirectory(Path.of("/tmp"), "strata-bash-"));
+        Result created = strata.strata(Mode.ROOT, data, strata.home, Map.of(), null, "create", id, "sh", "-c", plant(bash.toString()));
+        assertEquals(0, created.exitCode(), created.err());
+        String image = created.out().lines().reduce((a, b) -> b).orElseThrow().strip();
+        Result mount = strata.strata(Mode.ROOT, data, "mount", image, target.toString());
+        assertEquals(0, mount.exitCode(), mount.err());
+        try {
+            String options = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.split(" ")[4].equals(target.toString()))
+                    .map(l -> l.split(" ")[5]).reduce((a, b) -> b).orElse("");
+            assertTrue(options.contains("nosuid") && options.contains("nodev"), "mount options of " + target + ": " + options);
+            String seen = reachAs(Installation.TEST_USER, target.resolve("suid"), target.resolve("nulldev"));
+            assertEquals("0 " + uidOf(Installation.TEST_USER), seen, "the setuid file runs, as the caller; the device does not open");
+        } finally {
+            assertEquals(0, strata.strata(Mode.ROOT, data, "umount", target.toString()).exitCode());
+        }
+    }
 }

@@ -45,6 +45,23 @@ public final class PrivateDirectory {
         return dir;
     }
 
+    /**
+     * Makes {@code dir} (with its parents) or takes the one there, and leaves it 0700: for trees whose files
+     * come from images or containers (the store's layers and staging directories, a --persist directory,
+     * export-dir's copy), which may hold setuid files and device nodes that nobody else may reach.
+     */
+    public static Path restrict(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            if ((Files.readAttributes(dir, "unix:mode").get("mode") instanceof Integer mode) && (mode & 077) != 0) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot make " + dir + " private (mode 0700): " + (e.getMessage() == null ? e : e.getMessage()));
+        }
+    }
+
     private static void check(Path dir) {
         String fix = "; remove it, or set XDG_RUNTIME_DIR to a directory of your own";
         Map<String, Object> attributes = lstat(dir);
