@@ -145,6 +145,18 @@ static void stay_undumpable(void) {
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail(errno, 0);
 }
 
+static int joined_running_container; /* OP_OCI_PID_NAMESPACE joined one: its processes can see us from now on */
+
+/*
+ * Opens our /proc/PID to processes of our user (and /proc/self to us) while the host must act on it: rootless,
+ * only a dumpable process may write its own uid_map, be newuidmap's target, or have its namespaces opened by
+ * slirp4netns, nsenter and hooks at a sync step. Only before any process of the container can see us.
+ */
+static void reachable_by_host(int reachable) {
+    if (joined_running_container) return;
+    if (prctl(PR_SET_DUMPABLE, reachable, 0, 0, 0) != 0) fail(errno, 0);
+}
+
 static int read_full(int fd, void *buf, size_t len) {
     char *p = buf;
     while (len > 0) {
@@ -349,7 +361,7 @@ static pid_t fork_mapper(int gate, const char *tool, pid_t target, char *map) {
     _exit(127);
 }
 
-static void enter_user_namespace(struct step *s) {
+static void map_ids_and_enter(struct step *s) {
     int flags = (int) number(s->argv[0]) | CLONE_NEWUSER;
     const char *newuidmap = s->argv[1], *newgidmap = s->argv[2];
     char *uidmap = s->argv[3], *gidmap = s->argv[4];
@@ -379,6 +391,12 @@ static void enter_user_namespace(struct step *s) {
         if (write_file("/proc/self/gid_map", gidmap) != 0) fail(errno, 0);
     }
     if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) fail(errno, 0);
+}
+
+static void enter_user_namespace(struct step *s) {
+    reachable_by_host(1);
+    map_ids_and_enter(s);
+    reachable_by_host(0);
 }
 
 /* Opens path (absolute: as is; relative: inside root_fd, never escaping it) as an O_PATH descriptor. */
@@ -530,6 +548,7 @@ static pid_t host_pid(void) {
 }
 
 static void wait_for_parent(void) {
+    reachable_by_host(1);
     report(REPORT_READY, 0, (int32_t) host_pid());
     char go;
     ssize_t n;
@@ -538,6 +557,7 @@ static void wait_for_parent(void) {
     if (n != 1) fail(n < 0 ? errno : ECANCELED, 0);
     close(sync_fd);
     sync_fd = -1;
+    reachable_by_host(0);
 }
 
 static void loopback_up(void) {
@@ -631,6 +651,7 @@ static void oci_pid_namespace(struct step *s) {
         if (fd < 0) fail(errno, 0);
         if (setns(fd, CLONE_NEWPID) != 0) fail(errno, 0);
         close(fd);
+        joined_running_container = 1;
     } else if (unshare(CLONE_NEWPID) != 0) {
         fail(errno, 0);
     }

@@ -79,6 +79,47 @@ class SecurityHostIT {
         assertNoWriteAndHelperUntouched(r.out(), helper, before);
     }
 
+    /** The same attack from a container the daemon started (`strata start` of a manifest): its init is the daemon's helper. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aDaemonContainerCannotReachOrRewriteTheHelperBinary(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        Path helper = helperOwnedBy(mode, wd);
+        attackScript(wd);
+        byte[] before = Files.readAllBytes(helper);
+        Path socket = data.resolve("d.sock");
+        Map<String, String> env = Map.of("STRATA_SOCKET", socket.toString(), "STRATA_HELPER", helper.toString());
+        Process daemon = strata.start(mode, data, wd, env, "serve", "--socket", socket.toString());
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
+            assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+            Path manifest = Files.writeString(wd.resolve("attack.toml"), """
+                    image = "%s"
+                    name = "attack"
+                    command = ["sh", "/x/attack.sh", "3", "/nonexistent"]
+                    [[mount]]
+                    source = "%s"
+                    target = "/x"
+                    read_only = true
+                    """.formatted(id, wd));
+            Result started = strata.strata(mode, data, wd, env, null, "start", manifest.toString());
+            assertEquals(0, started.exitCode(), started.err());
+            Result waited = strata.strata(mode, data, wd, env, null, "wait", "attack");
+            assertEquals(0, waited.exitCode(), waited.out() + waited.err());
+            String logs = strata.strata(mode, data, wd, env, null, "logs", "attack").out();
+            assertTrue(logs.lines().anyMatch("done"::equals), logs);
+            assertTrue(logs.lines().anyMatch("refused /proc/1/exe"::equals), "init (the helper) is not dumpable: " + logs);
+            assertNoWriteAndHelperUntouched(logs, helper, before);
+        } finally {
+            new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     /**
      * CVE-2019-5736 against `podman exec` with strata-oci: the container (its pid 1 runs the attack in a
      * loop) has podman exec run {@code /x/evil}, a script whose interpreter is {@code /proc/self/exe}, so
