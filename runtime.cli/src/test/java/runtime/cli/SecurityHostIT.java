@@ -55,6 +55,13 @@ class SecurityHostIT {
         assertArrayEquals(before, Files.readAllBytes(helper), "the host's helper binary is byte-identical");
     }
 
+    /** The attack script ran to its end, could not even look at init (the helper: not dumpable), and wrote nothing. */
+    private static void assertInitRefusedTheAttack(String out, Path helper, byte[] before) throws Exception {
+        assertTrue(out.lines().anyMatch("done"::equals), out);
+        assertTrue(out.lines().anyMatch("refused /proc/1/exe"::equals), "init (the helper) is not dumpable: " + out);
+        assertNoWriteAndHelperUntouched(out, helper, before);
+    }
+
     /**
      * CVE-2019-5736 against `run -i`: the container's init is the helper; the container tries to write
      * its /proc/1/exe (directly, in place, and through a descriptor held until nothing runs the binary)
@@ -74,9 +81,7 @@ class SecurityHostIT {
         Result r = strata.strata(mode, data, wd, Map.of("STRATA_HELPER", helper.toString()), null,
                 "run", "-i", "--bind", script + ":/attack.sh:ro", id, "sh", "/attack.sh", "3", "/nonexistent");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().lines().anyMatch("done"::equals), r.out() + r.err());
-        assertTrue(r.out().lines().anyMatch("refused /proc/1/exe"::equals), "init (the helper) is not dumpable: " + r.out());
-        assertNoWriteAndHelperUntouched(r.out(), helper, before);
+        assertInitRefusedTheAttack(r.out() + r.err(), helper, before);
     }
 
     /** The same attack from a container the daemon started (`strata start` of a manifest): its init is the daemon's helper. */
@@ -111,9 +116,7 @@ class SecurityHostIT {
             Result waited = strata.strata(mode, data, wd, env, null, "wait", "attack");
             assertEquals(0, waited.exitCode(), waited.out() + waited.err());
             String logs = strata.strata(mode, data, wd, env, null, "logs", "attack").out();
-            assertTrue(logs.lines().anyMatch("done"::equals), logs);
-            assertTrue(logs.lines().anyMatch("refused /proc/1/exe"::equals), "init (the helper) is not dumpable: " + logs);
-            assertNoWriteAndHelperUntouched(logs, helper, before);
+            assertInitRefusedTheAttack(logs, helper, before);
         } finally {
             new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
             daemon.waitFor(30, TimeUnit.SECONDS);
@@ -403,6 +406,7 @@ class SecurityHostIT {
             assertEquals("0 " + uidOf(Installation.TEST_USER), seen, "the setuid file runs, as the caller; the device does not open");
         } finally {
             assertEquals(0, strata.strata(Mode.ROOT, data, "umount", target.toString()).exitCode());
+            Installation.exec(List.of("rm", "-rf", target.toString(), bash.getParent().toString()));
         }
     }
 }
