@@ -154,13 +154,13 @@ public final class Launcher {
     /** The helper's argument that lets it skip running from a sealed copy of itself (strata-helper.c, run_from_sealed_copy). */
     static final String SHARES_HOST = "shares-host";
 
-    /** The step a helper reports when it cannot re-execute itself from a sealed copy. */
-    private static final int STEP_SEALING = -2;
+    /** The step a helper reports when it cannot re-execute itself from a sealed copy (STEP_SEALING in strata-helper.c). */
+    static final int STEP_SEALING = -2;
 
     /**
      * Whether the plan's processes stay among the host's, in its pid namespace (a plash run, a host-side
      * view of an image): they run as the caller and can write whatever the caller can, the helper's
-     * binary included, so its sealed copy (about 0.6 ms per start, docs/security.md) would protect
+     * binary included, so its sealed copy (about 1 ms per start, docs/security.md) would protect
      * nothing. A plan that makes or joins a pid namespace (isolated, daemon, OCI) always gets the copy.
      */
     static boolean sharesHostProcesses(List<SetupOp> plan) {

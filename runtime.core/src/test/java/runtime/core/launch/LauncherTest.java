@@ -69,6 +69,14 @@ class LauncherTest {
         assertFalse(Launcher.sharesHostProcesses(List.of(new SetupOp.Unshare(Namespaces.PID), exec)));
     }
 
+    /** The argument and the failure step the helper and the launcher share. */
+    @Test
+    void theHelperKnowsTheSealingArgumentAndStep() throws Exception {
+        String c = Files.readString(Path.of(System.getProperty("user.dir"), "src/main/c/strata-helper.c"));
+        assertTrue(c.contains("strcmp(argv[2], \"" + Launcher.SHARES_HOST + "\") == 0"), "shares-host in strata-helper.c");
+        assertTrue(c.contains("#define STEP_SEALING (" + Launcher.STEP_SEALING + ")"), "STEP_SEALING in strata-helper.c");
+    }
+
     @Test
     void missingCommandIsCommandNotFound() {
         LaunchException e = assertThrows(LaunchException.class,
