@@ -55,6 +55,19 @@ class SecurityHostIT {
         assertArrayEquals(before, Files.readAllBytes(helper), "the host's helper binary is byte-identical");
     }
 
+    /** A store with busybox, a work directory holding the attack script and a helper copy the mode's user owns, and that copy's bytes. */
+    private record Victim(Path data, String image, Path wd, Path helper, byte[] before) {}
+
+    private static Victim victim(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String image = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        Path helper = helperOwnedBy(mode, wd);
+        attackScript(wd);
+        return new Victim(data, image, wd, helper, Files.readAllBytes(helper));
+    }
+
     /** The attack script ran to its end, could not even look at init (the helper: not dumpable), and wrote nothing. */
     private static void assertInitRefusedTheAttack(String out, Path helper, byte[] before) throws Exception {
         assertTrue(out.lines().anyMatch("done"::equals), out);
@@ -71,30 +84,20 @@ class SecurityHostIT {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void anIsolatedContainerCannotReachOrRewriteTheHelperBinary(Mode mode) throws Exception {
-        strata.assumeMode(mode);
-        Path data = strata.newStore(mode);
-        String id = strata.importBusybox(mode, data);
-        Path wd = strata.newWorkDirectory(mode);
-        Path helper = helperOwnedBy(mode, wd);
-        Path script = attackScript(wd);
-        byte[] before = Files.readAllBytes(helper);
-        Result r = strata.strata(mode, data, wd, Map.of("STRATA_HELPER", helper.toString()), null,
-                "run", "-i", "--bind", script + ":/attack.sh:ro", id, "sh", "/attack.sh", "3", "/nonexistent");
+        Victim v = victim(mode);
+        Result r = strata.strata(mode, v.data, v.wd, Map.of("STRATA_HELPER", v.helper.toString()), null,
+                "run", "-i", "--bind", v.wd.resolve("attack.sh") + ":/attack.sh:ro", v.image, "sh", "/attack.sh", "3", "/nonexistent");
         assertEquals(0, r.exitCode(), r.err());
-        assertInitRefusedTheAttack(r.out() + r.err(), helper, before);
+        assertInitRefusedTheAttack(r.out() + r.err(), v.helper, v.before);
     }
 
     /** The same attack from a container the daemon started (`strata start` of a manifest): its init is the daemon's helper. */
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aDaemonContainerCannotReachOrRewriteTheHelperBinary(Mode mode) throws Exception {
-        strata.assumeMode(mode);
-        Path data = strata.newStore(mode);
-        String id = strata.importBusybox(mode, data);
-        Path wd = strata.newWorkDirectory(mode);
-        Path helper = helperOwnedBy(mode, wd);
-        attackScript(wd);
-        byte[] before = Files.readAllBytes(helper);
+        Victim v = victim(mode);
+        Path data = v.data, wd = v.wd, helper = v.helper;
+        String id = v.image;
         Path socket = data.resolve("d.sock");
         Map<String, String> env = Map.of("STRATA_SOCKET", socket.toString(), "STRATA_HELPER", helper.toString());
         Process daemon = strata.start(mode, data, wd, env, "serve", "--socket", socket.toString());
@@ -116,7 +119,7 @@ class SecurityHostIT {
             Result waited = strata.strata(mode, data, wd, env, null, "wait", "attack");
             assertEquals(0, waited.exitCode(), waited.out() + waited.err());
             String logs = strata.strata(mode, data, wd, env, null, "logs", "attack").out();
-            assertInitRefusedTheAttack(logs, helper, before);
+            assertInitRefusedTheAttack(logs, helper, v.before);
         } finally {
             new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
             daemon.waitFor(30, TimeUnit.SECONDS);
