@@ -28,6 +28,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <sys/ioctl.h>
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -138,6 +140,23 @@ static _Noreturn void fail(int error, int detail) {
     _exit(error == ENOENT && detail == -2 ? 127 : 125);
 }
 
+/* Closes our /proc/PID/{exe,mem,fd} to the container's processes (see run_from_sealed_copy). */
+static void stay_undumpable(void) {
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail(errno, 0);
+}
+
+static int joined_running_container; /* OP_OCI_PID_NAMESPACE joined one: its processes can see us from now on */
+
+/*
+ * Opens our /proc/PID to processes of our user (and /proc/self to us) while the host must act on it: rootless,
+ * only a dumpable process may write its own uid_map, be newuidmap's target, or have its namespaces opened by
+ * slirp4netns, nsenter and hooks at a sync step. Only before any process of the container can see us.
+ */
+static void reachable_by_host(int reachable) {
+    if (joined_running_container) return;
+    if (prctl(PR_SET_DUMPABLE, reachable, 0, 0, 0) != 0) fail(errno, 0);
+}
+
 static int read_full(int fd, void *buf, size_t len) {
     char *p = buf;
     while (len > 0) {
@@ -222,6 +241,7 @@ static int run_and_wait(char **argv, int stdout_to_stderr) {
  * (SIGTERM, SIGKILL after 2 s) and exits. It also exits, with the daemon's status, when the daemon does.
  */
 static _Noreturn void keep_fuse_daemon(pid_t container, char **argv, int quiet) {
+    stay_undumpable();
     /* Not ours to hold: the status pipe (strata reads it to end of file) and the sync pipe. */
     syscall(SYS_close_range, 3, ~0U, 0);
     sigset_t set;
@@ -341,7 +361,7 @@ static pid_t fork_mapper(int gate, const char *tool, pid_t target, char *map) {
     _exit(127);
 }
 
-static void enter_user_namespace(struct step *s) {
+static void map_ids_and_enter(struct step *s) {
     int flags = (int) number(s->argv[0]) | CLONE_NEWUSER;
     const char *newuidmap = s->argv[1], *newgidmap = s->argv[2];
     char *uidmap = s->argv[3], *gidmap = s->argv[4];
@@ -371,6 +391,12 @@ static void enter_user_namespace(struct step *s) {
         if (write_file("/proc/self/gid_map", gidmap) != 0) fail(errno, 0);
     }
     if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) fail(errno, 0);
+}
+
+static void enter_user_namespace(struct step *s) {
+    reachable_by_host(1);
+    map_ids_and_enter(s);
+    reachable_by_host(0);
 }
 
 /* Opens path (absolute: as is; relative: inside root_fd, never escaping it) as an O_PATH descriptor. */
@@ -533,6 +559,7 @@ static pid_t host_pid(void) {
 }
 
 static void wait_for_parent(void) {
+    reachable_by_host(1);
     report(REPORT_READY, 0, (int32_t) host_pid());
     char go;
     ssize_t n;
@@ -541,6 +568,7 @@ static void wait_for_parent(void) {
     if (n != 1) fail(n < 0 ? errno : ECANCELED, 0);
     close(sync_fd);
     sync_fd = -1;
+    reachable_by_host(0);
 }
 
 static void loopback_up(void) {
@@ -562,6 +590,7 @@ static void loopback_up(void) {
  * rest of the namespace. Signals must be blocked before the fork that made child.
  */
 static _Noreturn void supervise(pid_t child, int terminal_signals_to_group) {
+    stay_undumpable(); /* a credential change since start may have made it dumpable (fs.suid_dumpable=1) */
     close(status_fd);
     if (sync_fd >= 0) close(sync_fd);
     sync_fd = -1;
@@ -641,6 +670,7 @@ static void oci_pid_namespace(struct step *s) {
         if (fd < 0) fail(errno, 0);
         if (setns(fd, CLONE_NEWPID) != 0) fail(errno, 0);
         close(fd);
+        joined_running_container = 1;
     } else if (unshare(CLONE_NEWPID) != 0) {
         fail(errno, 0);
     }
@@ -935,6 +965,7 @@ static void exec_command(struct step *s) {
         setpgid(0, 0);
     }
     environ = envp;
+    stay_undumpable(); /* until the exec below, which makes the container's program dumpable as usual */
     execvp(argv[0], argv);
     if (status_fd < 0) {
         /* Nobody hears a report after OP_AWAIT_START: say it on stderr in runc's words, which podman maps to 127/126. */
@@ -956,21 +987,78 @@ static void reset_signals(void) {
     }
 }
 
+/*
+ * Sealed self (the CVE-2019-5736 pattern): a container's process can open /proc/PID/exe of any helper
+ * process it sees (init of a pid namespace, the child joining it for `oci exec`, or the helper itself run
+ * again through a `#!/proc/self/exe` script) and, once no helper runs, write through that descriptor into
+ * the host's binary. So the helper first re-executes itself from a sealed in-memory copy: /proc/PID/exe
+ * then names that copy, which nobody can change, and the host's file is never reachable from a container.
+ * And it stays non-dumpable until it execs the container's program, so its /proc/PID/{exe,mem,fd} are
+ * closed to the container's processes (the kernel checks ptrace access for them). Cost: see docs/security.md.
+ */
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U /* Linux 6.3: ask for an executable memfd where vm.memfd_noexec would default to not */
+#endif
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#define STEP_SEALING (-2) /* the step reported when the sealed copy fails, matching runtime.core's Launcher */
+
+static int running_sealed(void) {
+    int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (self < 0) return 0;
+    int seals = fcntl(self, F_GET_SEALS);
+    close(self);
+    return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
+/* A memfd holding a copy of this program, sealed against every change; -1 with errno on failure. */
+static int sealed_copy_of_self(void) {
+    int copy = (int) syscall(SYS_memfd_create, "strata-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (copy < 0 && errno == EINVAL) copy = (int) syscall(SYS_memfd_create, "strata-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (copy < 0) return -1;
+    int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (self < 0 || fstat(self, &st) != 0) return -1;
+    for (off_t done = 0; done < st.st_size;) {
+        ssize_t n = sendfile(copy, self, &done, (size_t) (st.st_size - done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+    }
+    close(self);
+    if (fcntl(copy, F_ADD_SEALS, SEALS) != 0) return -1;
+    return copy;
+}
+
+/*
+ * Re-executes this program from its sealed copy, unless it already runs from one or strata said the plan
+ * shares the host's processes (argument "shares-host": a plash run can write this binary anyway, as the
+ * caller). Descriptors stay as they are.
+ */
+static void run_from_sealed_copy(int argc, char **argv) {
+    if (argc > 2 && strcmp(argv[2], "shares-host") == 0) return;
+    if (running_sealed()) return;
+    int copy = sealed_copy_of_self();
+    if (copy >= 0) syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
+    current_step = STEP_SEALING;
+    fail(errno, 0);
+}
+
 int main(int argc, char **argv) {
+    stay_undumpable();
     reset_signals();
     initial_parent = getppid();
-    /* "strata-helper N": descriptors 6..6+N-1 are the caller's, for OP_PRESERVE_FDS. */
+    /* "strata-helper N [shares-host]": descriptors 6..6+N-1 are the caller's, for OP_PRESERVE_FDS. */
     if (argc > 1) kept_fds = (int) number(argv[1]);
     /* Keep only our channels: the JVM may leak descriptors without close-on-exec. */
     syscall(SYS_close_range, FD_SYNC + 1 + kept_fds, ~0U, 0);
-    for (int i = 0; i < kept_fds; i++) fcntl(FD_SYNC + 1 + i, F_SETFD, FD_CLOEXEC);
-    fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
-    fcntl(FD_SYNC, F_SETFD, FD_CLOEXEC);
 
     /* No plan descriptor: nothing to do. The binary then stands in for true(1) (the image that strata's
      * AOT cache is trained on has it as /usr/bin/true, and a training run must succeed to record the path
      * a real run takes). */
     if (fcntl(FD_PLAN, F_GETFD) < 0 && errno == EBADF) return 0;
+    run_from_sealed_copy(argc, argv); /* before the channels become close-on-exec */
+    for (int i = 0; i < kept_fds; i++) fcntl(FD_SYNC + 1 + i, F_SETFD, FD_CLOEXEC);
+    fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
+    fcntl(FD_SYNC, F_SETFD, FD_CLOEXEC);
 
     uint32_t count;
     struct step *steps = read_plan(&count);

@@ -35,6 +35,7 @@ import runtime.core.launch.Timings;
 import runtime.core.launch.TrialProbeContext;
 import runtime.core.store.ImageConfig;
 import runtime.core.store.ImageStore;
+import runtime.core.store.PrivateDirectory;
 import runtime.core.store.Layer;
 import runtime.core.store.MountTable;
 import runtime.core.store.TmpDirectories;
@@ -194,6 +195,9 @@ public final class Engine implements AutoCloseable {
         List<String> environment = options.environment();
         Path workdir = options.workdir();
         if (options.writable().isPresent()) {
+            // Its directory (--persist DIR) is 0700: the container owns the upper directory, its root, and may leave
+            // setuid files and devices there, which no other user may reach.
+            PrivateDirectory.restrict(options.writable().get().upper().getParent());
             Files.createDirectories(options.writable().get().upper());
             Files.createDirectories(options.writable().get().work());
         }
@@ -417,10 +421,14 @@ public final class Engine implements AutoCloseable {
     private static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final NetworkAttachment NO_NETWORK = () -> 0;
 
-    /** Creates {@code dir/data} and {@code dir/work} for a persistent writable layer; returns dir absolute. */
+    /**
+     * Creates {@code dir/data} and {@code dir/work} for a persistent writable layer; returns dir absolute.
+     * dir is made 0700: the container owns dir/data (its root directory, whose mode it sets) and may leave
+     * setuid files and devices there, which no other user may reach.
+     */
     private static Optional<Path> preparePersist(Optional<Path> dir) throws IOException {
         if (dir.isEmpty()) return dir;
-        Path absolute = dir.get().toAbsolutePath().normalize();
+        Path absolute = PrivateDirectory.restrict(dir.get().toAbsolutePath().normalize());
         Files.createDirectories(absolute.resolve("data"));
         Files.createDirectories(absolute.resolve("work"));
         return Optional.of(absolute);
@@ -645,9 +653,10 @@ public final class Engine implements AutoCloseable {
                 if (entries.findAny().isPresent()) throw new IllegalArgumentException(dir + " is not empty");
             }
         }
-        Files.createDirectories(target);
+        PrivateDirectory.restrict(target); // the copy keeps the image's setuid files and devices: for the caller only
         Container c = startWithImage(image, Optional.empty(), Optional.empty(), Optional.empty(),
-                root -> List.of("cp", "-a", "--", root + "/.", target.toString()),
+                // Each entry of the root, not the root itself: `cp -a ROOT/. DIR` would give DIR the root's mode.
+                root -> List.of("find", root.toString(), "-mindepth", "1", "-maxdepth", "1", "-exec", "cp", "-a", "-t", target.toString(), "--", "{}", "+"),
                 root -> List.of(DEFAULT_PATH, "LC_ALL=C"), Map.of());
         waitForSuccess(c, "cp");
     }
@@ -670,8 +679,7 @@ public final class Engine implements AutoCloseable {
         if (own) {
             changesDir = TmpDirectories.create(store.tmpDirectory(), "mount-");
         } else {
-            changesDir = changes.get().toAbsolutePath().normalize();
-            Files.createDirectories(changesDir);
+            changesDir = PrivateDirectory.restrict(changes.get().toAbsolutePath().normalize()); // files written through the mount
         }
         try {
             waitForSuccess(startTrying(Optional.empty(), fs -> ContainerPlans.hostMount(layers, fs,

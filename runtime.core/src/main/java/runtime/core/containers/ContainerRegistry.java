@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +14,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
 
+import runtime.core.store.PrivateDirectory;
 import runtime.core.store.PropertiesFiles;
 import runtime.core.store.Timestamps;
 import runtime.core.store.Trees;
@@ -33,20 +33,18 @@ public final class ContainerRegistry {
         this.directory = runtimeDirectory.resolve("containers");
     }
 
+    /** The caller's runtime directory, made or checked by {@link PrivateDirectory#ensure} (refused when another user's). */
     public static Path runtimeDirectory(Map<String, String> env, int uid) {
         String xdg = env.get("XDG_RUNTIME_DIR");
-        if (xdg != null && !xdg.isEmpty() && Files.isDirectory(Path.of(xdg))) return Path.of(xdg, "strata");
-        if (uid == 0) return Path.of("/run/strata");
-        return Path.of("/tmp", "strata-" + uid);
+        if (xdg != null && !xdg.isEmpty() && Files.isDirectory(Path.of(xdg))) return PrivateDirectory.ensure(Path.of(xdg, "strata"));
+        if (uid == 0) return PrivateDirectory.ensure(Path.of("/run/strata"));
+        return PrivateDirectory.ensure(Path.of("/tmp", "strata-" + uid));
     }
 
     /** Reserves an id (and the name, which must be unused) and makes the container's directory. */
     public synchronized ContainerRecord create(Optional<String> name, String image, String network, List<String> command)
             throws IOException {
-        if (!Files.isDirectory(directory)) {
-            Files.createDirectories(directory.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.createDirectories(directory);
-        }
+        if (!Files.isDirectory(directory)) Files.createDirectories(directory);
         if (name.isPresent()) {
             if (!name.get().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
                 throw new IllegalArgumentException("bad container name '" + name.get() + "': letters, digits, _ . - (max 63)");

@@ -270,9 +270,19 @@ public final class ContainerPlans {
         plan.add(PRIVATE_PROPAGATION);
         Path root = scratch.resolve("root");
         int[] fsRange = mountImage(plan, layers, fs, ids, scratch, persist.map(Upper::persistent));
+        plan.add(withoutSetuidOrDevices(root));
         if (workdir.isPresent()) plan.add(new SetupOp.ChangeDirectory(root.resolve(workdir.get()), root));
         plan.add(new SetupOp.Exec(argv.apply(root), env));
         return new HostPlan(new Plan(plan, fsRange[0], fsRange[1]), root);
+    }
+
+    /**
+     * Makes the image mounted on {@code target} nosuid,nodev (that mount only, whatever the driver): where a
+     * host program (with-mount) or another user (strata mount) reaches an image's files, its setuid files
+     * and device nodes, which a container or an image may have put there, must grant nothing.
+     */
+    static SetupOp withoutSetuidOrDevices(Path target) {
+        return new SetupOp.Mount(null, target, null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | MountFlags.MS_NOSUID | MountFlags.MS_NODEV, null);
     }
 
     /**
@@ -286,6 +296,7 @@ public final class ContainerPlans {
         int fsFrom = plan.size();
         plan.addAll(fs.mount(new MountRequest(layers, upper, work, target, false)));
         int fsTo = plan.size();
+        plan.add(withoutSetuidOrDevices(target));
         plan.add(new SetupOp.Exec(List.of("/bin/true"), List.of()));
         return new Plan(plan, fsFrom, fsTo);
     }

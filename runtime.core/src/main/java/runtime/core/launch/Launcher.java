@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import runtime.api.net.NetworkAttachment;
+import runtime.api.plan.Namespaces;
 import runtime.api.plan.SetupOp;
 import runtime.api.sys.Errno;
 import runtime.api.sys.ErrnoException;
@@ -57,7 +58,7 @@ public final class Launcher {
         for (int target : stdio.keySet()) {
             if (target < 0 || target > 2) throw new IllegalArgumentException("stdio maps only descriptors 0, 1 and 2: " + target);
         }
-        long[] pids = execute(plan, new HashMap<>(stdio), List.of("strata-helper"), ready(network), timings);
+        long[] pids = execute(plan, new HashMap<>(stdio), 0, ready(network), timings);
         timings.mark("setup+exec");
         return new Container(pids[0], network, timings);
     }
@@ -93,7 +94,7 @@ public final class Launcher {
     public OciProcess startOci(List<SetupOp> plan, int preservedFds, ReadyHandler ready, Timings timings) throws LaunchException {
         Map<Integer, Integer> fds = new HashMap<>();
         for (int i = 0; i < preservedFds; i++) fds.put(6 + i, 3 + i);
-        long[] pids = execute(plan, fds, List.of("strata-helper", Integer.toString(preservedFds)), ready, timings);
+        long[] pids = execute(plan, fds, preservedFds, ready, timings);
         timings.mark("setup");
         return new OciProcess(pids[0], pids[1]);
     }
@@ -103,8 +104,11 @@ public final class Launcher {
      * the plan has a sync step, sync channels; sends the plan and follows the reports until the helper
      * has exec'd or reported that it waits for {@code start}. Returns the helper's pid and the command's.
      */
-    private long[] execute(List<SetupOp> plan, Map<Integer, Integer> fds, List<String> argv, ReadyHandler ready, Timings timings)
+    private long[] execute(List<SetupOp> plan, Map<Integer, Integer> fds, int preservedFds, ReadyHandler ready, Timings timings)
             throws LaunchException {
+        List<String> argv = sharesHostProcesses(plan)
+                ? List.of("strata-helper", Integer.toString(preservedFds), SHARES_HOST)
+                : List.of("strata-helper", Integer.toString(preservedFds));
         if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
             throw new IllegalArgumentException("a plan ends with Exec");
         }
@@ -145,6 +149,28 @@ public final class Launcher {
             if (syncPipe != null) Posix.close(syncPipe[1]);
         }
         return new long[] {pid, commandPid[0]};
+    }
+
+    /** The helper's argument that lets it skip running from a sealed copy of itself (strata-helper.c, run_from_sealed_copy). */
+    static final String SHARES_HOST = "shares-host";
+
+    /** The step a helper reports when it cannot re-execute itself from a sealed copy (STEP_SEALING in strata-helper.c). */
+    static final int STEP_SEALING = -2;
+
+    /**
+     * Whether the plan's processes stay among the host's, in its pid namespace (a plash run, a host-side
+     * view of an image): they run as the caller and can write whatever the caller can, the helper's
+     * binary included, so its sealed copy (about 1 ms per start, docs/security.md) would protect
+     * nothing. A plan that makes or joins a pid namespace (isolated, daemon, OCI) always gets the copy.
+     */
+    static boolean sharesHostProcesses(List<SetupOp> plan) {
+        for (SetupOp op : plan) {
+            if (op instanceof SetupOp.EnterPidNamespace || op instanceof SetupOp.OciPidNamespace || op instanceof SetupOp.JoinNamespace
+                    || op instanceof SetupOp.JoinUserNamespace) return false;
+            if (op instanceof SetupOp.Unshare u && (u.namespaces() & Namespaces.PID) != 0) return false;
+            if (op instanceof SetupOp.EnterUserNamespace u && (u.otherNamespaces() & Namespaces.PID) != 0) return false;
+        }
+        return true;
     }
 
     private void readReports(long pid, List<SetupOp> plan, int statusFd, int syncFd, ReadyHandler ready, long[] commandPid)
@@ -194,6 +220,10 @@ public final class Launcher {
     }
 
     private static LaunchException failure(List<SetupOp> plan, int step, int error, int detail) {
+        if (step == STEP_SEALING) {
+            return new LaunchException("strata-helper cannot run from a sealed copy of itself (memfd_create, or exec of it refused by"
+                    + " vm.memfd_noexec): " + Errno.describe(error), 125);
+        }
         if (step < 0 || step >= plan.size()) {
             return new LaunchException("strata-helper could not read its plan: " + Errno.describe(error), 125);
         }

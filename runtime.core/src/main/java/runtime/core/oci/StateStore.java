@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 
 import runtime.api.sys.ErrnoException;
 import runtime.api.sys.Posix;
+import runtime.core.store.PrivateDirectory;
 
 /**
  * The state root ({@code --root}): one directory per container with its {@code state.json}, a copy of
@@ -25,15 +26,19 @@ public final class StateStore {
 
     private final Path root;
 
+    /**
+     * The store at {@code root}, made or checked by {@link PrivateDirectory#ensure}: the hooks of the
+     * config.json copies kept there run as the caller, so another user must never have made it.
+     */
     public StateStore(Path root) {
-        this.root = root;
+        this.root = PrivateDirectory.ensure(root);
     }
 
-    /** runc's default places: /run/strata-oci as real root, else $XDG_RUNTIME_DIR/strata-oci. */
+    /** runc's default places: /run/strata-oci as real root, else $XDG_RUNTIME_DIR/strata-oci (else below a private /tmp/strata-oci-UID). */
     public static Path defaultRoot(java.util.Map<String, String> env) {
         if (Posix.geteuid() == 0 && !UserNamespaces.inUserNamespace()) return Path.of("/run/strata-oci");
         String runtime = env.get("XDG_RUNTIME_DIR");
-        if (runtime == null || runtime.isEmpty()) runtime = "/tmp/strata-oci-" + Posix.getuid();
+        if (runtime == null || runtime.isEmpty()) return PrivateDirectory.ensure(Path.of("/tmp/strata-oci-" + Posix.getuid())).resolve("strata-oci");
         return Path.of(runtime, "strata-oci");
     }
 
@@ -48,7 +53,6 @@ public final class StateStore {
     /** Reserves {@code id}: its directory with the start fifo in it. */
     public Path reserve(String id) throws IOException {
         checkId(id);
-        Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         Path dir = root.resolve(id);
         try {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));

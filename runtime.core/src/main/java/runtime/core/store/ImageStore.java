@@ -337,7 +337,7 @@ public final class ImageStore {
         LayerInfo info = new LayerInfo(id, parent.orElse(null), instruction, Timestamps.now(),
                 size >= 0 ? size : Trees.size(staging.resolve("root")));
         Json.MAPPER.writeValue(staging.resolve("layer.json").toFile(), info);
-        Files.createDirectories(layersDirectory());
+        PrivateDirectory.restrict(layersDirectory()); // image files (setuid ones, devices) reachable by nobody else
         Path target = layersDirectory().resolve(id);
         if (existing.isPresent()) {
             try {

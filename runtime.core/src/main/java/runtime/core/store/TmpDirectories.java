@@ -38,7 +38,7 @@ public final class TmpDirectories {
 
     /** Creates {@code tmp/PREFIX-RANDOM} and holds its lock until {@link #release}. */
     public static Path create(Path tmp, String prefix) throws IOException {
-        Files.createDirectories(tmp);
+        PrivateDirectory.restrict(tmp); // layers are made here: their setuid files and devices are nobody else's
         while (true) {
             byte[] bytes = new byte[8];
             RANDOM.nextBytes(bytes);

@@ -1,6 +1,7 @@
 package runtime.core.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,49 @@ class LauncherTest {
     void execReportsTheCommandsExitCode() throws Exception {
         Container c = start(List.of(new SetupOp.Exec(List.of("sh", "-c", "exit 3"), List.of("PATH=/bin:/usr/bin"))));
         assertEquals(3, c.waitFor().shellCode());
+    }
+
+    /**
+     * A helper that stays while a container runs (here the relay of a pid namespace) runs from a sealed
+     * in-memory copy of itself, and is not dumpable: only a process with CAP_SYS_PTRACE over the host (root
+     * here) may read its /proc/PID/exe at all, and what it names is that copy, not the host's binary.
+     */
+    @Test
+    void aHelperThatStaysBesideAContainerRunsFromASealedCopy() throws Exception {
+        List<SetupOp> plan = List.of(
+                ContainerPlans.namespaces(ids, Namespaces.MOUNT),
+                new SetupOp.EnterPidNamespace(),
+                new SetupOp.Exec(List.of("sleep", "30"), List.of("PATH=/bin:/usr/bin")));
+        Container c = start(plan);
+        try {
+            Path exe = Path.of("/proc", Long.toString(c.pid()), "exe");
+            if (Posix.getuid() == 0) {
+                assertTrue(Files.readSymbolicLink(exe).toString().startsWith("/memfd:strata-helper"), Files.readSymbolicLink(exe).toString());
+            } else {
+                assertThrows(java.nio.file.AccessDeniedException.class, () -> Files.readSymbolicLink(exe), "not dumpable");
+            }
+        } finally {
+            Posix.kill(c.pid(), Posix.SIGKILL);
+            c.waitFor();
+        }
+    }
+
+    @Test
+    void onlyPlansThatShareTheHostsProcessesSkipTheSealedCopy() {
+        SetupOp exec = new SetupOp.Exec(List.of("true"), List.of());
+        assertTrue(Launcher.sharesHostProcesses(List.of(ContainerPlans.namespaces(ids, Namespaces.MOUNT), exec)));
+        assertFalse(Launcher.sharesHostProcesses(List.of(ContainerPlans.namespaces(ids, Namespaces.MOUNT), new SetupOp.EnterPidNamespace(), exec)));
+        assertFalse(Launcher.sharesHostProcesses(List.of(new SetupOp.JoinNamespace(Path.of("/proc/1/ns/pid"), Namespaces.PID), exec)));
+        assertFalse(Launcher.sharesHostProcesses(List.of(new SetupOp.OciPidNamespace(null, true), exec)));
+        assertFalse(Launcher.sharesHostProcesses(List.of(new SetupOp.Unshare(Namespaces.PID), exec)));
+    }
+
+    /** The argument and the failure step the helper and the launcher share. */
+    @Test
+    void theHelperKnowsTheSealingArgumentAndStep() throws Exception {
+        String c = Files.readString(Path.of(System.getProperty("user.dir"), "src/main/c/strata-helper.c"));
+        assertTrue(c.contains("strcmp(argv[2], \"" + Launcher.SHARES_HOST + "\") == 0"), "shares-host in strata-helper.c");
+        assertTrue(c.contains("#define STEP_SEALING (" + Launcher.STEP_SEALING + ")"), "STEP_SEALING in strata-helper.c");
     }
 
     @Test
