@@ -38,7 +38,7 @@ public final class StartCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
-        Path file = Path.of(in.argument(0, "MANIFEST")).toAbsolutePath();
+        Path file = in.path(in.argument(0, "MANIFEST"));
         Manifest manifest = ManifestParser.read(file); // fail here, with the file's lines, not in the daemon
         Optional<DaemonClient> daemon = Daemon.client(in);
         if (daemon.isPresent()) {

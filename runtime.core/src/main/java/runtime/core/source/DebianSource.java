@@ -155,12 +155,12 @@ public class DebianSource implements ImageSource {
      */
     private byte[] release(SourceContext context, String mirror, String suite) throws IOException {
         String dists = "dists/" + suite + "/";
-        Path keyring = Path.of(context.environment().getOrDefault("STRATA_" + envName() + "_KEYRING", defaultKeyring));
+        Path keyring = context.workingDirectory().resolve(context.environment().getOrDefault("STRATA_" + envName() + "_KEYRING", defaultKeyring));
         boolean verify = Files.isRegularFile(keyring);
         Optional<byte[]> release = Downloads.getSmall(context, Downloads.resolve(mirror, dists + "Release"));
         if (release.isPresent()) {
             if (!verify) {
-                System.err.println("strata: warning: no keyring " + keyring + ": the Release signature of " + mirror
+                context.warn("warning: no keyring " + keyring + ": the Release signature of " + mirror
                         + " " + suite + " is not checked");
                 return release.get();
             }
@@ -176,7 +176,7 @@ public class DebianSource implements ImageSource {
             throw new StoreException(mirror + " " + suite + ": Release is not signed (no Release.gpg or InRelease)");
         }
         if (!verify) {
-            System.err.println("strata: warning: no keyring " + keyring + ": the Release signature of " + mirror
+            context.warn("warning: no keyring " + keyring + ": the Release signature of " + mirror
                     + " " + suite + " is not checked");
             return stripClearSignature(inRelease.get());
         }
