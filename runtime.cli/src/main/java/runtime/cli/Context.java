@@ -3,6 +3,7 @@ package runtime.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,24 +50,31 @@ public record Context(List<String> args, Map<String, String> env, Path cwd, int 
 
     /**
      * Whether this process's descriptor {@code fd} is a terminal, from the name /proc gives its file
-     * ({@code /dev/pts/N}, {@code /dev/ttyN}, {@code /dev/console}) rather than isatty(3): a native call
+     * ({@code /dev/pts/N}, {@code /dev/ttyN}, {@code /dev/console}, a pty master) rather than isatty(3): a native call
      * here would be the first of a cold start, and that first call costs 6-10 ms of linking that
      * {@code strata version} or {@code images} never pays otherwise (see Posix.linkAhead).
      */
     static boolean terminal(int fd) {
         try {
             String file = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
-            return file.startsWith("/dev/pts/") || file.startsWith("/dev/tty") || file.equals("/dev/console");
+            return file.startsWith("/dev/pts/") || file.startsWith("/dev/tty") || file.equals("/dev/console")
+                    || file.equals("/dev/ptmx") || file.startsWith("/dev/pts/ptmx");
         } catch (IOException | UnsupportedOperationException e) {
             return false; // closed descriptor
         }
     }
 
-    /** This process's umask, read from /proc (umask(2) can only read it by changing it). */
+    /**
+     * This process's umask, read from /proc (umask(2) can only read it by changing it); the bytes as
+     * Latin-1, which needs no charset decoder on a cold start.
+     */
     static int ownUmask() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Umask:")) return Integer.parseInt(line.substring(6).trim(), 8);
+            String status = new String(Files.readAllBytes(Path.of("/proc/self/status")), StandardCharsets.ISO_8859_1);
+            int at = status.indexOf("\nUmask:");
+            if (at >= 0) {
+                int end = status.indexOf('\n', at + 1);
+                return Integer.parseInt(status.substring(at + 7, end < 0 ? status.length() : end).trim(), 8);
             }
         } catch (IOException | NumberFormatException e) {
             // fall through

@@ -128,7 +128,7 @@ public final class Main {
      * descriptors, so one JVM can run many at once.
      */
     public static int run(Context ctx) {
-        String[] args = ctx.args().toArray(String[]::new);
+        String[] args = ctx.args().toArray(new String[0]); // no lambda to spin on a cold start
         PrintStream out = ctx.stdio().out();
         PrintStream err = ctx.stdio().err();
         Map<String, String> env = ctx.env();

@@ -344,7 +344,7 @@ public final class ImageStore implements AutoCloseable {
         }
         LayerInfo info = new LayerInfo(id, parent.orElse(null), instruction, Timestamps.now(),
                 size >= 0 ? size : Trees.size(staging.resolve("root")));
-        Json.MAPPER.writeValue(staging.resolve("layer.json").toFile(), info);
+        Files.writeString(staging.resolve("layer.json"), info.toJson()); // UTF-8, as Jackson writes it
         Files.createDirectories(layersDirectory());
         Path target = layersDirectory().resolve(id);
         if (existing.isPresent()) {
