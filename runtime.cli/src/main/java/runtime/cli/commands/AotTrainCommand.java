@@ -58,7 +58,6 @@ public final class AotTrainCommand implements Command {
             Posix.close(pipe[0]);
             Posix.close(pipe[1]);
             Posix.waitpid(pid);
-            Posix.isatty(0);
             TrainingImage.cacheBuildStep(engine, layer);
             Main.run(quiet(in, Map.of("STRATA_DATA", data.toString()), List.of("build", "--from", layer.id().substring(0, 12), "--run", "true")));
             // A real run, as the benchmarks and users start one: the image's only program is the static helper
