@@ -105,7 +105,9 @@ public final class Builder {
                     return madeMeanwhile.get();
                 }
             }
-            options.progress().printf("strata: step %d/%d: %s%n", index, total, step.summary());
+            // Concatenated, not printf: a Formatter loads the JDK's locale data (CLDR), ~95 classes outside the
+            // AOT cache on an uncached step.
+            options.progress().println("strata: step " + index + "/" + total + ": " + step.summary());
             Layer layer = runStep(parent, step, instruction);
             built++;
             return layer;

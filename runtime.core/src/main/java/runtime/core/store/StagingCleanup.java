@@ -13,17 +13,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * removes only its own. SIGKILL leaves them in DATA/tmp, invisible to the store, for {@code strata clean}.
  */
 final class StagingCleanup {
-    /** The cleanups with work in progress, for the one shutdown hook of this JVM. */
-    private static final Set<StagingCleanup> LIVE = ConcurrentHashMap.newKeySet();
+    /**
+     * The cleanups with work in progress, for the one shutdown hook of this JVM: registered with the first
+     * staging directory (a holder class), so a run that makes no layer sets up no hook.
+     */
+    private static final class Live {
+        static final Set<StagingCleanup> CLEANUPS = ConcurrentHashMap.newKeySet();
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(StagingCleanup::removeAll), "strata-staging-cleanup"));
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> CLEANUPS.forEach(StagingCleanup::removeAll), "strata-staging-cleanup"));
+        }
     }
 
     private final Set<Path> inProgress = ConcurrentHashMap.newKeySet();
+    private volatile boolean registered;
 
     void register(Path staging) {
-        LIVE.add(this);
+        if (!registered) {
+            Live.CLEANUPS.add(this);
+            registered = true;
+        }
         inProgress.add(staging);
     }
 
@@ -42,6 +51,9 @@ final class StagingCleanup {
             TmpDirectories.release(p);
             inProgress.remove(p);
         }
-        LIVE.remove(this);
+        if (registered) {
+            Live.CLEANUPS.remove(this);
+            registered = false;
+        }
     }
 }
