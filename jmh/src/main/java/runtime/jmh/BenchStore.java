@@ -21,7 +21,7 @@ final class BenchStore implements AutoCloseable {
     BenchStore() throws IOException {
         Path parent = Path.of(System.getProperty("strata.bench.data", System.getProperty("java.io.tmpdir")));
         data = Files.createTempDirectory(parent, "strata-bench-");
-        engine = new Engine(Map.of("STRATA_DATA", data.toString()));
+        engine = new Engine(runtime.core.Caller.onOwnDescriptors(Map.of("STRATA_DATA", data.toString()), System.err));
     }
 
     /** Imports the busybox rootfs tar named by -Dstrata.bench.rootfs (scripts/busybox-rootfs makes one). */

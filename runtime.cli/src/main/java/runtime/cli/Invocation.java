@@ -8,19 +8,20 @@ import org.apache.commons.cli.CommandLine;
 
 import runtime.core.Engine;
 
-/** A parsed command line, the streams to talk on, and the engine for the caller. */
+/** A parsed command line, the caller it runs for ({@link Context}), and the engine for that caller. */
 public final class Invocation {
     private final CommandLine line;
-    private final PrintStream out;
-    private final PrintStream err;
-    private final Map<String, String> env;
+    private final Context context;
     private Engine engine;
 
-    public Invocation(CommandLine line, PrintStream out, PrintStream err, Map<String, String> env) {
+    public Invocation(CommandLine line, Context context) {
         this.line = line;
-        this.out = out;
-        this.err = err;
-        this.env = env;
+        this.context = context;
+    }
+
+    /** The caller: environment, working directory, umask, standard descriptors. */
+    public Context context() {
+        return context;
     }
 
     public CommandLine line() {
@@ -54,25 +55,46 @@ public final class Invocation {
     }
 
     public PrintStream out() {
-        return out;
+        return context.stdio().out();
     }
 
     public PrintStream err() {
-        return err;
+        return context.stdio().err();
     }
 
     public Map<String, String> env() {
-        return env;
+        return context.env();
+    }
+
+    public Context.Stdio stdio() {
+        return context.stdio();
+    }
+
+    /** The caller's working directory. */
+    public java.nio.file.Path cwd() {
+        return context.cwd();
+    }
+
+    /** A path the user gave, resolved against the caller's working directory. */
+    public java.nio.file.Path path(String given) {
+        return context.path(given);
     }
 
     /** True with --debug or STRATA_DEBUG set (to anything but 0). */
     public boolean debug() {
-        String v = env.get("STRATA_DEBUG");
+        String v = env().get("STRATA_DEBUG");
         return (line.hasOption("debug")) || (v != null && !v.isEmpty() && !v.equals("0"));
     }
 
+    /** The caller as runtime.core takes it. */
+    public runtime.core.Caller caller() {
+        Context.Stdio io = context.stdio();
+        return new runtime.core.Caller(context.env(), context.cwd(), context.umask(), io.inFd(), io.outFd(), io.errFd(), io.inTty(),
+                io.err(), io.errTty());
+    }
+
     public synchronized Engine engine() {
-        if (engine == null) engine = new Engine(env);
+        if (engine == null) engine = new Engine(caller());
         return engine;
     }
 

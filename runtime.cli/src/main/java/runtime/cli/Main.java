@@ -108,9 +108,8 @@ public final class Main {
         int restarted = NativeAccess.restartWithAccess();
         if (restarted >= 0) System.exit(restarted);
         if (args.length > 0 && STARTS_CONTAINERS.contains(args[0])) runtime.api.sys.Posix.linkAhead();
-        // No command on a terminal: the interactive shell. Without one (a pipe, a script), usage and 2 as before.
-        if (args.length == 0 && runtime.api.sys.Posix.isatty(0) && runtime.api.sys.Posix.isatty(1)) args = new String[] {"shell"};
-        int code = run(args, System.out, System.err, System.getenv());
+        Context context = Context.ofThisProcess(args);
+        int code = run(context);
         System.out.flush();
         // Success with nothing else running: returning ends the JVM the same way (shutdown hooks run, status 0)
         // without System.exit, whose exit logging looks for a System.Logger backend by opening every jar on the
@@ -127,7 +126,18 @@ public final class Main {
         return true;
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+    /**
+     * Runs one invocation for the caller {@code ctx} describes and returns its exit code. Everything about
+     * the caller comes from {@code ctx}: this never calls System.exit and never closes the caller's
+     * descriptors, so one JVM can run many at once.
+     */
+    public static int run(Context ctx) {
+        String[] args = ctx.args().toArray(new String[0]); // no lambda to spin on a cold start
+        PrintStream out = ctx.stdio().out();
+        PrintStream err = ctx.stdio().err();
+        Map<String, String> env = ctx.env();
+        // No command on a terminal: the interactive shell. Without one (a pipe, a script), usage and 2 as before.
+        if (args.length == 0 && ctx.stdio().inTty() && ctx.stdio().outTty()) args = new String[] {"shell"};
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
             if (args.length > 1) {
                 Command c = find(args[1]);
@@ -173,7 +183,7 @@ public final class Main {
             err.println("strata " + command.name() + ": unknown option " + line.getArgList().getFirst());
             return 2;
         }
-        Invocation invocation = new Invocation(line, out, err, env);
+        Invocation invocation = new Invocation(line, ctx);
         try {
             return command.run(invocation);
         } catch (Invocation.UsageException e) {

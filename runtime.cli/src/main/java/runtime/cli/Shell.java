@@ -83,6 +83,7 @@ final class Shell {
     static final AttributedStyle PROMPT = AttributedStyle.BOLD.foreground(AttributedStyle.MAGENTA);
 
     private final ImageStore store;
+    private final Context caller;
     private final Map<String, String> env;
     private final PrintStream out;
     private final PrintStream err;
@@ -93,11 +94,13 @@ final class Shell {
     private MergedView view;
     private String cwd = "/";
 
-    Shell(ImageStore store, Map<String, String> env, PrintStream out, PrintStream err, Screen screen) {
+    /** A shell for {@code caller}: its environment, directory and streams; commands typed run for it too. */
+    Shell(ImageStore store, Context caller, Screen screen) {
         this.store = store;
-        this.env = env;
-        this.out = out;
-        this.err = err;
+        this.caller = caller;
+        this.env = caller.env();
+        this.out = caller.stdio().out();
+        this.err = caller.stdio().err();
         this.screen = screen;
         add("help", "[COMMAND]", "the shell's commands, or one command's options", List.of(Kind.COMMAND), List.of(), this::help);
         add("exit", "[CODE]", "leave the shell (also quit, Ctrl-D)", List.of(Kind.NONE), List.of(), this::exit);
@@ -217,7 +220,7 @@ final class Shell {
             error("already in the shell");
             return 2;
         }
-        int code = Main.run(words.toArray(String[]::new), out, err, env);
+        int code = Main.run(caller.withArgs(words));
         out.flush();
         return code;
     }

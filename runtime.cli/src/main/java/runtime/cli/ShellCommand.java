@@ -55,18 +55,33 @@ public final class ShellCommand implements Command {
     public int run(Invocation in) throws Exception {
         if (!in.arguments().isEmpty()) throw new Invocation.UsageException("no arguments expected (a script comes on stdin)");
         ImageStore store = in.engine().store();
-        if (!Posix.isatty(0) || !Posix.isatty(1)) {
-            return new Shell(store, in.env(), in.out(), in.err(), Shell.Screen.PLAIN).script(System.in);
+        if (!in.stdio().inTty() || !in.stdio().outTty()) {
+            return new Shell(store, in.context(), Shell.Screen.PLAIN).script(in.stdio().in());
         }
-        // FFM only: jline's JNI and JNA providers are not on the module path, and the exec provider would fork stty.
-        try (Terminal terminal = TerminalBuilder.builder().system(true).provider("ffm").nativeSignals(true)
-                .signalHandler(Terminal.SignalHandler.SIG_IGN).build()) {
+        try (Terminal terminal = terminal(in.context())) {
             return interactive(store, in, terminal);
         }
     }
 
+    /**
+     * The caller's terminal. On this JVM's own descriptors, the system terminal (FFM only: jline's JNI and
+     * JNA providers are not on the module path, and the exec provider would fork stty). On descriptors
+     * received from elsewhere (a front talking to the server), a terminal over the caller's streams that
+     * does its own line discipline: the JVM's system terminal is not the caller's.
+     */
+    private static Terminal terminal(Context caller) throws IOException {
+        Context.Stdio io = caller.stdio();
+        if (io.inFd() == 0 && io.outFd() == 1 && io.in() == System.in && io.out() == System.out) {
+            return TerminalBuilder.builder().system(true).provider("ffm").nativeSignals(true)
+                    .signalHandler(Terminal.SignalHandler.SIG_IGN).build();
+        }
+        return TerminalBuilder.builder().system(false).streams(io.in(), io.out())
+                .type(caller.env().getOrDefault("TERM", "dumb")).encoding(java.nio.charset.StandardCharsets.UTF_8)
+                .signalHandler(Terminal.SignalHandler.SIG_IGN).build();
+    }
+
     private static int interactive(ImageStore store, Invocation in, Terminal terminal) {
-        Shell shell = new Shell(store, in.env(), in.out(), in.err(), screen(terminal));
+        Shell shell = new Shell(store, in.context(), screen(terminal));
         LineReaderBuilder builder = LineReaderBuilder.builder().terminal(terminal).appName("strata")
                 .completer(new ShellCompleter(shell))
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true) // '!' belongs to the commands typed

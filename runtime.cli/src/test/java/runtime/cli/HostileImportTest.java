@@ -102,7 +102,7 @@ class HostileImportTest {
         };
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true), new PrintStream(err, true), env);
+        int code = Main.run(TestContexts.of(args, env, new PrintStream(out, true), new PrintStream(err, true)));
         String errText = err.toString(StandardCharsets.UTF_8);
         // An image format may well hold an empty layer (a package, no files); a plain tar import must not be empty.
         boolean layered = path == Path_.OCI_LAYOUT || path == Path_.DOCKER_ARCHIVE || path == Path_.DEBIAN;

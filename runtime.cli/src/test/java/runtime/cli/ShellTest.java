@@ -51,8 +51,8 @@ class ShellTest {
         });
         store.map("app", Optional.of(child));
         Map<String, String> env = Map.of("STRATA_DATA", store.data().toString());
-        shell = new Shell(store, env, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                Shell.Screen.PLAIN);
+        shell = new Shell(store, TestContexts.of(List.of(), env, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)), Shell.Screen.PLAIN);
         completer = new ShellCompleter(shell);
     }
 

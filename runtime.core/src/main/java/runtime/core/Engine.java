@@ -46,6 +46,7 @@ import runtime.core.store.Trees;
  * commands that need none of them start fast.
  */
 public final class Engine implements AutoCloseable {
+    private final Caller caller;
     private final Map<String, String> env;
     private final int uid = Posix.getuid();
     private final ImageStore store;
@@ -54,9 +55,10 @@ public final class Engine implements AutoCloseable {
     private Launcher launcher;
     private TrialProbeContext probeContext;
 
-    public Engine(Map<String, String> env) {
-        this.env = env;
-        this.store = new ImageStore(ImageStore.defaultLocation(env, uid == 0), uid == 0);
+    public Engine(Caller caller) {
+        this.caller = caller;
+        this.env = caller.env();
+        this.store = new ImageStore(caller.resolve(ImageStore.defaultLocation(env, uid == 0)), uid == 0);
         store.limits(runtime.core.store.TarExtractor.Limits.fromEnvironment(env));
     }
 
@@ -66,6 +68,11 @@ public final class Engine implements AutoCloseable {
 
     public Map<String, String> environment() {
         return env;
+    }
+
+    /** Who this engine works for: environment, working directory, standard descriptors, diagnostics. */
+    public Caller caller() {
+        return caller;
     }
 
     public synchronized IdMaps ids() {
@@ -81,7 +88,7 @@ public final class Engine implements AutoCloseable {
     }
 
     public synchronized Launcher launcher() throws LaunchException {
-        if (launcher == null) launcher = Launcher.locate();
+        if (launcher == null) launcher = Launcher.locate(env, caller.cwd());
         return launcher;
     }
 
@@ -147,7 +154,8 @@ public final class Engine implements AutoCloseable {
          */
         public RunOptions withPersist(Optional<Path> directory) {
             if (directory.isEmpty()) return this;
-            Path d = directory.get().toAbsolutePath().normalize();
+                Path d = directory.get().normalize();
+            if (!d.isAbsolute()) throw new IllegalArgumentException("a persist directory must be absolute: " + d);
             return new RunOptions(filesystem, network, workdir, environment, binds,
                     Optional.of(new WritableLayer(d.resolve("data"), d.resolve("work"))), stdoutToStderr, dieWithParent, isolation,
                     logFile);
@@ -205,7 +213,7 @@ public final class Engine implements AutoCloseable {
         Optional<String> requested = requestedFilesystem(options.filesystem());
         List<FilesystemDriver> candidates = filesystemCandidates(requested);
         timings.mark("drivers");
-        Map<Integer, Integer> stdio = options.stdoutToStderr() ? Map.of(1, 2) : Map.of();
+        Map<Integer, Integer> stdio = caller.childStdio(options.stdoutToStderr() ? Map.of(1, caller.stderrFd()) : Map.of());
         int logFd = -1;
         int nullFd = -1;
         if (options.logFile().isPresent()) {
@@ -413,7 +421,11 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (probeContext != null) probeContext.close();
+        try {
+            if (probeContext != null) probeContext.close();
+        } finally {
+            store.close();
+        }
     }
 
     // ---- store maintenance and host-side use of images (strata rm, gc, purge, clean, export, mounts, sudo) ----
@@ -426,9 +438,9 @@ public final class Engine implements AutoCloseable {
      * dir is made 0700: the container owns dir/data (its root directory, whose mode it sets) and may leave
      * setuid files and devices there, which no other user may reach.
      */
-    private static Optional<Path> preparePersist(Optional<Path> dir) throws IOException {
+    private Optional<Path> preparePersist(Optional<Path> dir) throws IOException {
         if (dir.isEmpty()) return dir;
-        Path absolute = PrivateDirectory.restrict(dir.get().toAbsolutePath().normalize());
+        Path absolute = PrivateDirectory.restrict(caller.resolve(dir.get()));
         Files.createDirectories(absolute.resolve("data"));
         Files.createDirectories(absolute.resolve("work"));
         return Optional.of(absolute);
@@ -452,7 +464,7 @@ public final class Engine implements AutoCloseable {
         }
         List<SetupOp> plan = List.of(ContainerPlans.namespaces(ids(), Namespaces.MOUNT),
                 new SetupOp.Exec(List.of("/bin/rm", "-rf", "--", path.toString()), List.of(DEFAULT_PATH)));
-        waitForSuccess(launcher().start(plan, NO_NETWORK, new Timings()), "rm -rf " + path);
+        waitForSuccess(launcher().start(plan, NO_NETWORK, new Timings(), caller.childStdio(Map.of())), "rm -rf " + path);
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("cannot delete " + path + " (files of ids outside your user namespace?)");
         }
@@ -606,7 +618,7 @@ public final class Engine implements AutoCloseable {
         for (FilesystemDriver fs : filesystemCandidates(requested)) {
             ContainerPlans.Plan plan = planFor.apply(fs);
             try {
-                return launcher().start(plan.steps(), NO_NETWORK, new Timings(), stdio);
+                return launcher().start(plan.steps(), NO_NETWORK, new Timings(), caller.childStdio(stdio));
             } catch (LaunchException e) {
                 if (requested.isPresent() || !plan.isFilesystemStep(e.failedStep())) throw e;
                 failures.add(fs.name() + ": " + e.getMessage());
@@ -625,9 +637,10 @@ public final class Engine implements AutoCloseable {
         try {
             if (file.isPresent()) {
                 try {
-                    fd = Posix.open(file.get().toAbsolutePath().toString(),
+                    // The caller's umask, not this process's: a server's is not the caller's.
+                    fd = Posix.open(caller.resolve(file.get()).toString(),
                             Posix.O_WRONLY | Posix.O_CREAT | Posix.O_TRUNC
-                                    | Posix.O_CLOEXEC, 0644);
+                                    | Posix.O_CLOEXEC, 0666 & ~caller.umask());
                 } catch (ErrnoException e) {
                     throw new IOException("cannot write " + e.getMessage(), e);
                 }
@@ -646,7 +659,7 @@ public final class Engine implements AutoCloseable {
 
     /** Copies the image's merged filesystem into {@code dir}, which must be missing or empty. */
     public void exportDirectory(Layer image, Path dir) throws IOException, LaunchException {
-        Path target = dir.toAbsolutePath().normalize();
+        Path target = caller.resolve(dir);
         if (Files.exists(target)) {
             if (!Files.isDirectory(target)) throw new IllegalArgumentException(dir + " exists and is not a directory");
             try (var entries = Files.list(target)) {
@@ -671,7 +684,7 @@ public final class Engine implements AutoCloseable {
             throw new IllegalStateException("strata mount needs root for now (rootless FUSE mounts come with the FUSE drivers);"
                     + " strata with-mount works rootless");
         }
-        Path target = dir.toAbsolutePath().normalize();
+        Path target = caller.resolve(dir);
         if (!Files.isDirectory(target)) throw new IllegalArgumentException(dir + ": not a directory");
         List<Path> layers = store.chain(image).stream().map(Layer::root).toList();
         Path changesDir;
@@ -679,7 +692,7 @@ public final class Engine implements AutoCloseable {
         if (own) {
             changesDir = TmpDirectories.create(store.tmpDirectory(), "mount-");
         } else {
-            changesDir = PrivateDirectory.restrict(changes.get().toAbsolutePath().normalize()); // files written through the mount
+            changesDir = PrivateDirectory.restrict(caller.resolve(changes.get())); // files written through the mount
         }
         try {
             waitForSuccess(startTrying(Optional.empty(), fs -> ContainerPlans.hostMount(layers, fs,
@@ -699,7 +712,7 @@ public final class Engine implements AutoCloseable {
     /** As root, unmounts {@code dir}; changes kept in DATA/tmp by {@link #mount} are deleted. */
     public void unmount(Path dir) throws IOException, LaunchException {
         if (ids().rootless()) throw new IllegalStateException("strata umount needs root for now");
-        Path target = dir.toAbsolutePath().normalize();
+        Path target = caller.resolve(dir);
         Optional<MountTable.Entry> entry = MountTable.current().stream()
                 .filter(m -> m.mountPoint().equals(target)).reduce((first, second) -> second);
         if (entry.isEmpty()) throw new IllegalArgumentException(dir + " is not a mount point");
@@ -719,12 +732,14 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Runs a host command as root of a user namespace with the caller's full id mapping (a mount
-     * namespace too), keeping the working directory and environment; as real root it just runs it.
+     * namespace too), in the caller's working directory with {@code environment}; as real root it just
+     * runs it.
      */
     public Container sudo(List<String> argv, List<String> environment) throws LaunchException {
         List<SetupOp> plan = new ArrayList<>();
         if (ids().rootless()) plan.add(ContainerPlans.namespaces(ids(), Namespaces.MOUNT));
+        plan.add(new SetupOp.ChangeDirectory(caller.cwd(), Path.of("/")));
         plan.add(new SetupOp.Exec(argv, environment));
-        return launcher().start(plan, NO_NETWORK, new Timings());
+        return launcher().start(plan, NO_NETWORK, new Timings(), caller.childStdio(Map.of()));
     }
 }

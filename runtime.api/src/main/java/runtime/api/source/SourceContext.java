@@ -55,6 +55,15 @@ public interface SourceContext {
     /** strata's environment, for settings such as registry credentials and mirrors. */
     Map<String, String> environment();
 
+    /**
+     * The caller's working directory: a relative path in a reference ({@code tar:rootfs.tar},
+     * {@code dir:./tree}) means this, never the JVM's own (one JVM serves many callers).
+     */
+    Path workingDirectory();
+
+    /** A one-line note for the caller, printed on its standard error as {@code strata: MESSAGE}. */
+    void warn(String message);
+
     /** True when the store is a user's, unpacked without root. */
     boolean rootless();
 

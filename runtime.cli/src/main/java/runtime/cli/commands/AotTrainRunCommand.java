@@ -1,6 +1,9 @@
 package runtime.cli.commands;
 
+import java.util.List;
+
 import runtime.api.sys.Posix;
+
 import runtime.cli.Command;
 import runtime.cli.Invocation;
 import runtime.cli.Main;
@@ -31,8 +34,8 @@ public final class AotTrainRunCommand implements Command {
     public int run(Invocation in) throws Exception {
         String image = in.argument(0, "IMAGE");
         Posix.linkAhead(); // as Main.main does for run
-        int plain = Main.run(new String[] {"run", image, "/usr/bin/true"}, in.out(), in.err(), in.env());
+        int plain = Main.run(in.context().withArgs(List.of("run", image, "/usr/bin/true")));
         if (plain != 0) return plain;
-        return Main.run(new String[] {"run", "-i", image, "/usr/bin/true"}, in.out(), in.err(), in.env());
+        return Main.run(in.context().withArgs(List.of("run", "-i", image, "/usr/bin/true")));
     }
 }

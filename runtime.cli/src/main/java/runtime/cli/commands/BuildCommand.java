@@ -79,7 +79,7 @@ public final class BuildCommand implements Command {
                 break;
             }
         }
-        Path cwd = Path.of("").toAbsolutePath();
+        Path cwd = in.cwd();
         BuildScript script = BuildScript.fromArguments(args.subList(i, args.size()), cwd, in.env());
         Builder builder = new Builder(in.engine(), new Builder.Options(noCache, fs, cwd, in.err()));
         Layer layer = builder.build(script);

@@ -53,6 +53,6 @@ public final class BuildThenCommand implements Command {
         then.add(command);
         then.add(layer.id());
         then.addAll(rest);
-        return Main.run(then.toArray(String[]::new), in.out(), in.err(), in.env());
+        return Main.run(in.context().withArgs(then));
     }
 }

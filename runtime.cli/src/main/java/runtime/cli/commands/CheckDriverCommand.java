@@ -50,7 +50,7 @@ public final class CheckDriverCommand implements Command {
         env.put("STRATA_DATA", data.toString());
         env.remove("STRATA_FS");
         List<Outcome> outcomes;
-        try (Engine engine = new Engine(env)) {
+        try (Engine engine = new Engine(in.caller().withEnv(env))) {
             try {
                 outcomes = FilesystemConformance.run(engine, name);
             } finally {

@@ -40,7 +40,7 @@ public final class CreateCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         Layer image = in.engine().resolveImage(in.argument(0, "IMAGE"));
-        Path cwd = Path.of("").toAbsolutePath();
+        Path cwd = in.cwd();
         Builder builder = new Builder(in.engine(), new Builder.Options(false, Optional.ofNullable(in.value("fs", null)), cwd, in.err()));
         Layer layer = builder.create(image, in.arguments().subList(1, in.arguments().size()), RunCommand.environment(in.env()));
         in.out().println(layer.id());

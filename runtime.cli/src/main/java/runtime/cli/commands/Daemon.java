@@ -20,7 +20,7 @@ final class Daemon {
     /** A client of the running daemon, if one answers ($STRATA_SOCKET or the default socket). */
     static Optional<DaemonClient> client(Invocation in) {
         String env = in.env().get("STRATA_SOCKET");
-        Path socket = env != null && !env.isEmpty() ? Path.of(env) : DaemonServer.defaultSocket(runtimeDirectory(in));
+        Path socket = env != null && !env.isEmpty() ? in.path(env) : DaemonServer.defaultSocket(runtimeDirectory(in));
         return DaemonClient.alive(socket) ? Optional.of(new DaemonClient(socket)) : Optional.empty();
     }
 

@@ -50,6 +50,6 @@ public final class ExecCommand implements Command {
         Layer layer = BuildCommand.build(in, List.of("--eval-file", file));
         List<String> run = new ArrayList<>(List.of("run", layer.id()));
         run.addAll(in.arguments().subList(1, in.arguments().size()));
-        return Main.run(run.toArray(String[]::new), in.out(), in.err(), in.env());
+        return Main.run(in.context().withArgs(run));
     }
 }

@@ -29,7 +29,7 @@ public final class ExportDirCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         var image = in.engine().store().resolve(in.argument(0, "IMAGE"));
-        Path dir = Path.of(in.argument(1, "DIR"));
+        Path dir = in.path(in.argument(1, "DIR"));
         if (in.arguments().size() > 2) throw new Invocation.UsageException("too many arguments");
         in.engine().exportDirectory(image, dir);
         return 0;

@@ -41,7 +41,7 @@ public final class ExportDockerCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         String image = in.argument(0, "IMAGE");
-        Path file = Path.of(in.argument(1, "FILE")).toAbsolutePath();
+        Path file = in.path(in.argument(1, "FILE"));
         Engine engine = in.engine();
         Layer layer = engine.resolveImage(image);
         Path scratch = engine.store().newStaging();

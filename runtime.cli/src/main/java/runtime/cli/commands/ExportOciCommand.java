@@ -41,7 +41,7 @@ public final class ExportOciCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         String image = in.argument(0, "IMAGE");
-        Path dir = Path.of(in.argument(1, "DIR"));
+        Path dir = in.path(in.argument(1, "DIR"));
         Engine engine = in.engine();
         Layer layer = engine.resolveImage(image);
         Path scratch = engine.store().newStaging();

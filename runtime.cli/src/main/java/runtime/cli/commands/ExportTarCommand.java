@@ -33,11 +33,11 @@ public final class ExportTarCommand implements Command {
         var image = in.engine().store().resolve(in.argument(0, "IMAGE"));
         if (in.arguments().size() > 2) throw new Invocation.UsageException("too many arguments");
         String file = in.arguments().size() > 1 ? in.arguments().get(1) : "-";
-        if (file.equals("-") && runtime.api.sys.Posix.isatty(1)) {
+        if (file.equals("-") && in.stdio().outTty()) {
             throw new IllegalArgumentException("not writing a tar archive to a terminal: give a FILE or redirect the output");
         }
         in.out().flush();
-        in.engine().exportTar(image, file.equals("-") ? Optional.empty() : Optional.of(Path.of(file)));
+        in.engine().exportTar(image, file.equals("-") ? Optional.empty() : Optional.of(in.path(file)));
         return 0;
     }
 }

@@ -41,9 +41,9 @@ public final class ImportTarCommand implements Command {
         String file = in.argument(0, "FILE|-");
         Layer layer;
         if (file.equals("-")) {
-            layer = in.engine().store().importTar(System.in, "standard input");
+            layer = in.engine().store().importTar(in.stdio().in(), "standard input");
         } else {
-            Path path = Path.of(file);
+            Path path = in.path(file);
             if (!Files.isRegularFile(path)) throw new IllegalArgumentException(file + ": no such file");
             try (InputStream in2 = Files.newInputStream(path)) {
                 layer = in.engine().store().importTar(in2, file);

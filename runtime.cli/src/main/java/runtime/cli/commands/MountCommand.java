@@ -30,9 +30,9 @@ public final class MountCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         var image = in.engine().store().resolve(in.argument(0, "IMAGE"));
-        Path dir = Path.of(in.argument(1, "DIR"));
+        Path dir = in.path(in.argument(1, "DIR"));
         if (in.arguments().size() > 3) throw new Invocation.UsageException("too many arguments");
-        Optional<Path> changes = in.arguments().size() > 2 ? Optional.of(Path.of(in.arguments().get(2))) : Optional.empty();
+        Optional<Path> changes = in.arguments().size() > 2 ? Optional.of(in.path(in.arguments().get(2))) : Optional.empty();
         in.engine().mount(image, dir, changes);
         return 0;
     }

@@ -108,16 +108,16 @@ public final class RunCommand implements Command {
         String hostname = in.value("hostname", "strata-" + layer.shortId());
         List<String> env = isolate ? isolatedEnvironment(in.env(), hostname) : environment(in.env());
         env = withOverrides(env, in.values("env"));
-        Path workdir = Path.of(in.value("workdir", isolate ? "/" : Path.of("").toAbsolutePath().toString()));
+        Path workdir = Path.of(in.value("workdir", isolate ? "/" : in.cwd().toString()));
         if (!workdir.isAbsolute()) throw new IllegalArgumentException("--workdir wants an absolute path");
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
-                in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind")))
-                .withPersist(Optional.ofNullable(in.value("persist", null)).map(Path::of));
+                in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind"), in.cwd()))
+                .withPersist(Optional.ofNullable(in.value("persist", null)).map(in::path));
         if (isolate) {
             options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only"),
                     Optional.ofNullable(in.value("name", null)), in.values("publish"), security(in), limits(in)));
         }
-        SignalForwarding signals = SignalForwarding.install();
+        SignalForwarding signals = SignalForwarding.install(in.stdio().inTty());
         Container container = engine.run(layer, command, options, timings);
         signals.attach(container);
         if (in.debug()) {
@@ -129,15 +129,15 @@ public final class RunCommand implements Command {
     }
 
     private int runManifest(Invocation in, Timings timings) throws Exception {
-        Path file = Path.of(in.value("manifest", ""));
+        Path file = in.path(in.value("manifest", ""));
         Manifest manifest = ManifestParser.read(file);
         if (in.has("name")) {
             Manifest m = manifest;
             manifest = new Manifest(m.image(), m.build(), m.command(), Optional.of(in.value("name", "")), m.hostname(), m.workdir(),
                     m.readOnly(), m.network(), m.ports(), m.env(), m.mounts(), m.limits(), m.security());
         }
-        ManifestRunner.Prepared p = ManifestRunner.prepare(in.engine(), manifest, file.toAbsolutePath().getParent(), in.err());
-        SignalForwarding signals = SignalForwarding.install();
+        ManifestRunner.Prepared p = ManifestRunner.prepare(in.engine(), manifest, file.getParent(), in.err());
+        SignalForwarding signals = SignalForwarding.install(in.stdio().inTty());
         Container container = in.engine().run(p.image(), in.arguments().isEmpty() ? p.command() : in.arguments(), p.options(), timings);
         signals.attach(container);
         return container.waitFor().shellCode();
@@ -185,7 +185,7 @@ public final class RunCommand implements Command {
     }
 
     /** {@code SRC[:DST][:ro]}: DST defaults to SRC; both absolute once SRC is resolved. */
-    static List<SetupOp.Bind> parseBinds(List<String> specs) {
+    static List<SetupOp.Bind> parseBinds(List<String> specs, Path cwd) {
         List<SetupOp.Bind> result = new ArrayList<>();
         for (String spec : specs) {
             String[] parts = spec.split(":", -1);
@@ -194,7 +194,7 @@ public final class RunCommand implements Command {
             if (parts[0].isEmpty() || n > 2) {
                 throw new IllegalArgumentException("bad --bind '" + spec + "': want SRC[:DST][:ro]");
             }
-            Path src = Path.of(parts[0]).toAbsolutePath().normalize();
+            Path src = cwd.resolve(parts[0]).normalize();
             String dst = n == 2 ? parts[1] : src.toString();
             if (!dst.startsWith("/")) {
                 throw new IllegalArgumentException("bad --bind '" + spec + "': the container path must be absolute");

@@ -37,7 +37,7 @@ public final class ServeCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         Path runtimeDirectory = Daemon.runtimeDirectory(in);
-        Path socket = Path.of(in.value("socket", DaemonServer.defaultSocket(runtimeDirectory).toString()));
+        Path socket = in.path(in.value("socket", DaemonServer.defaultSocket(runtimeDirectory).toString()));
         DaemonServer server = new DaemonServer(new ContainerService(in.engine(), runtimeDirectory.resolve("logs")), socket);
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -43,7 +43,7 @@ public final class StartCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
-        Path file = Path.of(in.argument(0, "MANIFEST")).toAbsolutePath();
+        Path file = in.path(in.argument(0, "MANIFEST"));
         Manifest manifest = ManifestParser.read(file); // fail here, with the file's lines, not in the daemon
         Optional<DaemonClient> daemon = Daemon.client(in);
         if (daemon.isPresent()) {
@@ -60,10 +60,15 @@ public final class StartCommand implements Command {
         String launcher = System.getProperty("strata.launcher");
         if (launcher == null) throw new IllegalStateException("start without a daemon needs the ./strata launcher (strata.launcher is not set)");
         // setsid: the container must not share our terminal's process group (Ctrl-C here must not stop it).
-        new ProcessBuilder(List.of("setsid", launcher, "run", "-f", file.toString(), "--name", name))
+        // The supervisor runs for the caller: its environment and directory, not this JVM's.
+        ProcessBuilder supervisor = new ProcessBuilder(List.of("setsid", launcher, "run", "-f", file.toString(), "--name", name))
+                .directory(in.cwd().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true);
+        supervisor.environment().clear();
+        supervisor.environment().putAll(in.env());
+        supervisor.start();
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
             Optional<ContainerRecord> r = in.engine().containers().find(name);

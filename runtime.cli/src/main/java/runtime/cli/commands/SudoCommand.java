@@ -33,7 +33,7 @@ public final class SudoCommand implements Command {
     public int run(Invocation in) throws Exception {
         List<String> argv = in.arguments().isEmpty() ? List.of(shell(in.env())) : List.copyOf(in.arguments());
         Container c = in.engine().sudo(argv, RunCommand.environment(in.env()));
-        SignalForwarding.forward(c);
+        SignalForwarding.forward(c, in.stdio().inTty());
         return c.waitFor().shellCode();
     }
 

@@ -28,7 +28,7 @@ public final class UmountCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
-        Path dir = Path.of(in.argument(0, "DIR"));
+        Path dir = in.path(in.argument(0, "DIR"));
         if (in.arguments().size() > 1) throw new Invocation.UsageException("too many arguments");
         in.engine().unmount(dir);
         return 0;

@@ -30,7 +30,7 @@ public final class ValidateCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
-        Path file = Path.of(in.argument(0, "FILE"));
+        Path file = in.path(in.argument(0, "FILE"));
         try {
             ManifestParser.read(file);
         } catch (ManifestParser.InvalidManifestException e) {

@@ -43,7 +43,7 @@ public final class WithMountCommand implements Command {
                     env.add("STRATA_MOUNT=" + mount);
                     return env;
                 }, Map.of());
-        SignalForwarding.forward(c);
+        SignalForwarding.forward(c, in.stdio().inTty());
         return c.waitFor().shellCode();
     }
 }

@@ -73,7 +73,7 @@ public final class LoadDriver {
         boolean registryFallbackExisted = Files.exists(registryFallback);
         Map<String, String> env = Map.of("STRATA_DATA", data.toString(), "XDG_RUNTIME_DIR", runtimeDir.toString(),
                 "PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME", System.getProperty("user.home"));
-        try (Engine engine = new Engine(env)) {
+        try (Engine engine = new Engine(runtime.core.Caller.onOwnDescriptors(env, System.err))) {
             Layer image;
             try (InputStream in = Files.newInputStream(Path.of(args[2]))) {
                 image = engine.store().importTar(in, "busybox");

@@ -105,7 +105,9 @@ public final class Builder {
                     return madeMeanwhile.get();
                 }
             }
-            options.progress().printf("strata: step %d/%d: %s%n", index, total, step.summary());
+            // Concatenated, not printf: a Formatter loads the JDK's locale data (CLDR), ~95 classes outside the
+            // AOT cache on an uncached step.
+            options.progress().println("strata: step " + index + "/" + total + ": " + step.summary());
             Layer layer = runStep(parent, step, instruction);
             built++;
             return layer;
@@ -138,7 +140,7 @@ public final class Builder {
                         config.workdir().map(Path::of).orElse(options.workdir()),
                         Engine.withImageEnvironment(env, config), List.of(),
                         Optional.of(new Engine.WritableLayer(upper, work)), true, true);
-                SignalForwarding signals = SignalForwarding.install();
+                SignalForwarding signals = SignalForwarding.install(engine.caller().stdinTerminal());
                 Container container = engine.launch(parent, List.of("/bin/sh", "-e", "-c", script), run, new Timings());
                 signals.attach(container);
                 WaitStatus status = container.waitFor();
@@ -176,7 +178,7 @@ public final class Builder {
             Path work = Files.createDirectory(staging.resolve("work"));
             Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host", options.workdir(), environment,
                     List.of(), Optional.of(new Engine.WritableLayer(upper, work)), true, true);
-            SignalForwarding signals = SignalForwarding.install();
+            SignalForwarding signals = SignalForwarding.install(engine.caller().stdinTerminal());
             Container container = engine.run(image, command, run, new Timings());
             signals.attach(container);
             WaitStatus status = container.waitFor();

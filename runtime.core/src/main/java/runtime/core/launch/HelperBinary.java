@@ -5,18 +5,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Finds the native helper: {@code -Dstrata.helper}, else {@code $STRATA_HELPER}, else
+ * Finds the native helper: {@code -Dstrata.helper} (the JVM's own, set by its launcher), else the
+ * caller's {@code $STRATA_HELPER}, else
  * {@code ../libexec/strata-helper} next to the directory holding runtime.core's jar (the layout of
  * strata's distribution: {@code lib/*.jar}, {@code libexec/strata-helper}).
  */
 public final class HelperBinary {
     private HelperBinary() {}
 
-    public static Path locate() throws LaunchException {
+    /** The helper for a caller with environment {@code env} in directory {@code cwd}. */
+    public static Path locate(java.util.Map<String, String> env, Path cwd) throws LaunchException {
         String property = System.getProperty("strata.helper");
         if (property != null && !property.isEmpty()) return check(Path.of(property));
-        String env = System.getenv("STRATA_HELPER");
-        if (env != null && !env.isEmpty()) return check(Path.of(env));
+        String variable = env.get("STRATA_HELPER");
+        if (variable != null && !variable.isEmpty()) return check(cwd.resolve(variable));
         try {
             var source = HelperBinary.class.getProtectionDomain().getCodeSource();
             if (source != null) {

@@ -35,8 +35,14 @@ public final class Launcher {
         this.helper = helper;
     }
 
+    /** The helper found from this JVM's own environment (tests, tools). */
     public static Launcher locate() throws LaunchException {
-        return new Launcher(HelperBinary.locate());
+        return new Launcher(HelperBinary.locate(System.getenv(), Path.of("").toAbsolutePath()));
+    }
+
+    /** The helper found for a caller ({@code $STRATA_HELPER} in {@code env}, see {@link HelperBinary}). */
+    public static Launcher locate(Map<String, String> env, Path cwd) throws LaunchException {
+        return new Launcher(HelperBinary.locate(env, cwd));
     }
 
     public Path helper() {
@@ -89,10 +95,12 @@ public final class Launcher {
      * Starts an OCI plan and returns once it is set up: when it reports {@link SetupOp.AwaitStart} (the
      * command waits for {@code strata oci start}) or has exec'd. {@code preservedFds} of this process's
      * descriptors from 3 on reach the command (the plan must have a {@link SetupOp.PreserveFds} step);
-     * {@code ready} runs at the plan's {@link SetupOp.SyncWithParent} step, if it has one.
+     * {@code ready} runs at the plan's {@link SetupOp.SyncWithParent} step, if it has one. {@code stdio}
+     * maps the command's 0, 1, 2 to descriptors of this process, as for {@link #start}.
      */
-    public OciProcess startOci(List<SetupOp> plan, int preservedFds, ReadyHandler ready, Timings timings) throws LaunchException {
-        Map<Integer, Integer> fds = new HashMap<>();
+    public OciProcess startOci(List<SetupOp> plan, int preservedFds, Map<Integer, Integer> stdio, ReadyHandler ready, Timings timings)
+            throws LaunchException {
+        Map<Integer, Integer> fds = new HashMap<>(stdio);
         for (int i = 0; i < preservedFds; i++) fds.put(6 + i, 3 + i);
         long[] pids = execute(plan, fds, preservedFds, ready, timings);
         timings.mark("setup");

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import runtime.api.sys.ErrnoException;
-import runtime.api.sys.Posix;
 import sun.misc.Signal;
 
 /**
@@ -26,20 +25,22 @@ public final class SignalForwarding {
 
     private SignalForwarding() {}
 
-    /** Starts catching SIGTERM, SIGHUP and SIGINT for a container that is about to start. */
-    public static SignalForwarding install() {
+    /**
+     * Starts catching SIGTERM, SIGHUP and SIGINT for a container that is about to start;
+     * {@code stdinIsTerminal}: the caller's standard input is a terminal (then its SIGINT reaches the
+     * container from the terminal itself).
+     */
+    public static SignalForwarding install(boolean stdinIsTerminal) {
         SignalForwarding f = new SignalForwarding();
         f.handle("TERM", () -> true);
         f.handle("HUP", () -> true);
-        // Asked when a SIGINT arrives, not now: the first native call of a cold start should come as late as
-        // possible (see Posix.linkAhead), and most runs never get a SIGINT.
-        f.handle("INT", () -> !Posix.isatty(0));
+        f.handle("INT", () -> !stdinIsTerminal);
         return f;
     }
 
     /** For a container already running. */
-    public static void forward(Container container) {
-        install().attach(container);
+    public static void forward(Container container, boolean stdinIsTerminal) {
+        install(stdinIsTerminal).attach(container);
     }
 
     /**

@@ -32,13 +32,19 @@ public final class OciRuntime {
 
     private final StateStore store;
     private final Launcher launcher;
+    private final java.util.Map<Integer, Integer> stdio;
     private final Consumer<String> warn;
 
     private final Consumer<String> debug;
 
-    public OciRuntime(StateStore store, Launcher launcher, Consumer<String> warn, Consumer<String> debug) {
+    /**
+     * @param stdio the container's standard descriptors from the caller's (child descriptor to one of this
+     *              process's; empty: this process's own 0, 1, 2)
+     */
+    public OciRuntime(StateStore store, Launcher launcher, java.util.Map<Integer, Integer> stdio, Consumer<String> warn, Consumer<String> debug) {
         this.store = store;
         this.launcher = launcher;
+        this.stdio = java.util.Map.copyOf(stdio);
         this.warn = warn;
         this.debug = debug;
     }
@@ -55,7 +61,8 @@ public final class OciRuntime {
      * attached, the relay to wait for).
      */
     public Launcher.OciProcess create(String id, CreateOptions options) throws IOException, LaunchException {
-        Path bundle = options.bundle().toAbsolutePath().normalize();
+        Path bundle = options.bundle().normalize();
+        if (!bundle.isAbsolute()) throw new IllegalArgumentException("the bundle path must be absolute: " + bundle);
         OciSpec spec = OciSpec.read(bundle);
         CommandLookup.check(spec);
         Path dir = store.reserve(id);
@@ -86,7 +93,7 @@ public final class OciRuntime {
                     throw new LaunchException(e.getMessage(), 125, e);
                 }
             };
-            process = launcher.startOci(plan, options.preservedFds(), runtimeHooks, new Timings());
+            process = launcher.startOci(plan, options.preservedFds(), stdio, runtimeHooks, new Timings());
             pid = process.pid();
             if (process.helper() != pid && !options.attached()) reapQuietly(process.helper());
             if (cgroup != null) cgroup.add(pid);
@@ -241,7 +248,7 @@ public final class OciRuntime {
         OciSpec spec = savedSpec(id);
         var plan = OciPlans.exec(spec, options.process(), state.pid(), options.consoleSocket(), options.detach(), options.preservedFds());
         describe(plan);
-        Launcher.OciProcess process = launcher.startOci(plan, options.preservedFds(), hostPid -> {}, new Timings());
+        Launcher.OciProcess process = launcher.startOci(plan, options.preservedFds(), stdio, hostPid -> {}, new Timings());
         if (state.cgroupsPath().isPresent()) {
             try {
                 Cgroup.at(state.cgroupsPath().get(), Limits.NONE).add(process.pid());
@@ -352,7 +359,7 @@ public final class OciRuntime {
     }
 
     private static void writePidFile(Path file, long pid) throws IOException {
-        Path abs = file.toAbsolutePath();
+        Path abs = file; // absolute: the command line resolved it against the caller's directory
         Path tmp = abs.resolveSibling("." + abs.getFileName() + ".strata-tmp");
         Files.writeString(tmp, Long.toString(pid));
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

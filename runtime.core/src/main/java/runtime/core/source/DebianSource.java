@@ -170,7 +170,7 @@ public class DebianSource implements ImageSource {
      */
     private byte[] release(SourceContext context, String mirror, String suite) throws IOException {
         String dists = "dists/" + suite + "/";
-        Path keyring = Path.of(context.environment().getOrDefault("STRATA_" + envName() + "_KEYRING", defaultKeyring));
+        Path keyring = context.workingDirectory().resolve(context.environment().getOrDefault("STRATA_" + envName() + "_KEYRING", defaultKeyring));
         boolean insecure = "1".equals(context.environment().get(INSECURE_VARIABLE));
         Optional<byte[]> release = Downloads.getSmall(context, Downloads.resolve(mirror, dists + "Release"));
         Optional<byte[]> signature = release.isPresent()
@@ -199,7 +199,7 @@ public class DebianSource implements ImageSource {
             throw new StoreException(archive + " cannot be verified: " + problem + "; " + INSECURE_VARIABLE
                     + "=1 accepts an unverified archive");
         }
-        System.err.println("strata: warning: " + INSECURE_VARIABLE + "=1: " + archive + " is not verified: " + problem);
+        context.warn("warning: " + INSECURE_VARIABLE + "=1: " + archive + " is not verified: " + problem);
         return signature.isPresent() || inRelease.isEmpty() ? release.get() : stripClearSignature(inRelease.get());
     }
 

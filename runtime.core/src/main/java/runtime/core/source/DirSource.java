@@ -45,7 +45,7 @@ public final class DirSource implements ImageSource {
 
     @Override
     public String pull(String reference, SourceContext context) throws IOException {
-        Path dir = Path.of(reference).toAbsolutePath();
+        Path dir = context.workingDirectory().resolve(reference).normalize();
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("dir:" + reference + ": no such directory");
         Path tar = context.scratch().resolve("dir.tar");
         MessageDigest digest = Downloads.sha256();

@@ -16,7 +16,6 @@ import java.util.Optional;
 
 import runtime.api.source.RunConfig;
 import runtime.api.source.SourceContext;
-import runtime.api.sys.Posix;
 import runtime.core.Engine;
 import runtime.core.launch.Container;
 import runtime.core.launch.ContainerPlans;
@@ -33,8 +32,6 @@ import runtime.core.store.TarExtractor;
  * remembered pulls live in DATA/sources/SHA256(key).
  */
 public final class StoreSourceContext implements SourceContext, AutoCloseable {
-    private static HttpClient http;
-
     private final Engine engine;
     private final ImageStore store;
     private Path scratch;
@@ -94,8 +91,7 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
             }
             if (extractor.skippedDevices() > 0) {
                 // Rootless users cannot make device nodes; containers get the host's /dev anyway.
-                System.err.println("strata: skipped " + extractor.skippedDevices() + " device node(s) in " + instruction
-                        + " (rootless)");
+                warn("skipped " + extractor.skippedDevices() + " device node(s) in " + instruction + " (rootless)");
             }
             // An OCI layer may be empty; a root filesystem archive (tar:) with nothing in it is a mistake.
             if (extractor.entries() == 0 && parent.isEmpty() && instruction.startsWith("import-tar ")) {
@@ -172,18 +168,33 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
         }
     }
 
+    /**
+     * One client for every pull of this JVM, made on first use (thread-safe lazy holder): it depends on
+     * nothing of a caller, and a server's later pulls reuse its connections.
+     */
+    private static final class SharedHttp {
+        static final HttpClient CLIENT = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(30)).build();
+    }
+
     @Override
-    public synchronized HttpClient http() {
-        if (http == null) {
-            http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                    .connectTimeout(Duration.ofSeconds(30)).build();
-        }
-        return http;
+    public HttpClient http() {
+        return SharedHttp.CLIENT;
     }
 
     @Override
     public Progress progress(String label, long totalBytes) {
-        return new TerminalProgress(System.err, Posix.isatty(2), label, totalBytes);
+        return new TerminalProgress(engine.caller().diagnostics(), engine.caller().diagnosticsTerminal(), label, totalBytes);
+    }
+
+    @Override
+    public Path workingDirectory() {
+        return engine.caller().cwd();
+    }
+
+    @Override
+    public void warn(String message) {
+        engine.caller().diagnostics().println("strata: " + message);
     }
 
     @Override

@@ -30,7 +30,7 @@ public final class TarSource implements ImageSource {
 
     @Override
     public String pull(String reference, SourceContext context) throws IOException {
-        Path file = Path.of(reference);
+        Path file = context.workingDirectory().resolve(reference);
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("tar:" + reference + ": no such file");
         String digest = sha256(file);
         String instruction = "import-tar sha256:" + digest;

@@ -41,8 +41,10 @@ import java.util.stream.Stream;
  * step on the same parent always names the same layer. A layer appears in {@code layers/} by one atomic
  * rename, complete or not at all; a crash leaves at most a directory in {@code tmp/}.
  */
-public final class ImageStore {
+public final class ImageStore implements AutoCloseable {
     private final Path data;
+    /** This store user's staging directories (an Engine's, so one invocation's). */
+    private final StagingCleanup unfinished = new StagingCleanup();
     private final boolean asRoot;
     private volatile TarExtractor.Limits limits = TarExtractor.Limits.DEFAULT;
 
@@ -290,14 +292,20 @@ public final class ImageStore {
         return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
     }
 
-    /** A fresh directory under tmp/, removed on exit if it was not committed. */
+    /** Removes the staging directories of this store object that were neither committed nor discarded. */
+    @Override
+    public void close() {
+        unfinished.removeAll();
+    }
+
+    /** A fresh directory under tmp/, removed by {@link #close} or on exit if it was not committed. */
     public Path newStaging() throws IOException {
         // Locked while we fill it (see TmpDirectories), so a concurrent strata clean leaves it alone.
         Path staging = TmpDirectories.create(tmpDirectory(), "layer-");
         // Owner only, and so every layer (the staging directory becomes DATA/layers/ID): an image's setuid
         // programs and device nodes must not be reachable by other host users through the store.
         Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        StagingCleanup.register(staging);
+        unfinished.register(staging);
         return staging;
     }
 
@@ -305,7 +313,7 @@ public final class ImageStore {
         try {
             Trees.deleteRecursively(staging);
         } finally {
-            StagingCleanup.unregister(staging);
+            unfinished.unregister(staging);
             TmpDirectories.release(staging);
         }
     }
@@ -336,7 +344,7 @@ public final class ImageStore {
         }
         LayerInfo info = new LayerInfo(id, parent.orElse(null), instruction, Timestamps.now(),
                 size >= 0 ? size : Trees.size(staging.resolve("root")));
-        Json.MAPPER.writeValue(staging.resolve("layer.json").toFile(), info);
+        Files.writeString(staging.resolve("layer.json"), info.toJson()); // UTF-8, as Jackson writes it
         PrivateDirectory.restrict(layersDirectory()); // image files (setuid ones, devices) reachable by nobody else
         Path target = layersDirectory().resolve(id);
         if (existing.isPresent()) {
@@ -354,7 +362,7 @@ public final class ImageStore {
         } catch (AtomicMoveNotSupportedException e) {
             throw new StoreException("store directory " + data + " must be on one filesystem", e);
         }
-        StagingCleanup.unregister(staging);
+        unfinished.unregister(staging);
         if (!Files.exists(staging)) TmpDirectories.release(staging); // moved: nothing left to guard
         if (parent.isPresent()) indexChild(layersDirectory().resolve(parent.get()), id, instruction);
         return layer(id).orElseThrow(() -> new StoreException("layer " + id + " vanished after commit"));

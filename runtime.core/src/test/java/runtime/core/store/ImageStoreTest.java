@@ -64,6 +64,24 @@ class ImageStoreTest {
     }
 
     @Test
+    void closingAStoreRemovesOnlyItsOwnUnfinishedStaging() throws Exception {
+        // Two invocations in one JVM, each with its store object over the same data: one ends (or is cancelled).
+        ImageStore other = new ImageStore(data, false);
+        Path mine = store.newStaging();
+        Path theirs = other.newStaging();
+        Path committed = store.newStaging();
+        Files.createDirectory(committed.resolve("root"));
+        String id = store.commit(committed, java.util.Optional.empty(), "committed").id();
+        store.close();
+        assertTrue(Files.notExists(mine), "the ended invocation's half-made layer is gone");
+        assertTrue(Files.isDirectory(theirs), "the other invocation's staging is left alone");
+        assertTrue(TmpDirectories.inUse(theirs), "and still locked");
+        assertTrue(store.layer(id).isPresent(), "a committed layer stays");
+        other.close();
+        assertTrue(Files.notExists(theirs));
+    }
+
+    @Test
     void importingTheSameArchiveTwiceGivesTheSameImage() throws Exception {
         Layer a = store.importTar(new ByteArrayInputStream(rootfs()), "a");
         Layer b = store.importTar(new ByteArrayInputStream(rootfs()), "b");

@@ -61,7 +61,7 @@ public final class OciCommand implements Command {
         OciLog log;
         try {
             global = OciArguments.parse(all, GLOBAL, true);
-            log = new OciLog(global.value("log").map(Path::of), global.value("log-format").orElse("text"), global.flag("debug"),
+            log = new OciLog(global.value("log").map(invocation::path), global.value("log-format").orElse("text"), global.flag("debug"),
                     invocation.err());
         } catch (IllegalArgumentException e) {
             invocation.err().println("strata-oci: " + e.getMessage());
@@ -87,8 +87,8 @@ public final class OciCommand implements Command {
         try {
             OciArguments args = OciArguments.parse(global.positional().subList(1, global.positional().size()), subcommand.flags(),
                     subcommand.stopAtFirstPositional());
-            StateStore store = new StateStore(global.value("root").map(Path::of).orElse(StateStore.defaultRoot(invocation.env())));
-            return subcommand.run(args, new OciContext(store, log, invocation.out(), invocation.env()));
+            StateStore store = new StateStore(global.value("root").map(invocation::path).orElse(StateStore.defaultRoot(invocation.env())));
+            return subcommand.run(args, new OciContext(store, log, invocation.out(), invocation.caller()));
         } catch (LaunchException e) {
             log.error(e.getMessage());
             return 1;

@@ -17,14 +17,15 @@ final class OciCreate implements OciSubcommand {
         return FLAGS;
     }
 
-    static OciRuntime.CreateOptions options(OciArguments args, boolean attached) {
-        return new OciRuntime.CreateOptions(Path.of(args.value("bundle").orElse(".")), args.value("pid-file").map(Path::of),
-                args.value("console-socket").map(Path::of), args.intValue("preserve-fds", 0), attached);
+    /** The create options, paths resolved against the caller's working directory (runc's are relative to it). */
+    static OciRuntime.CreateOptions options(OciArguments args, boolean attached, OciContext context) {
+        return new OciRuntime.CreateOptions(context.path(args.value("bundle").orElse(".")), args.value("pid-file").map(context::path),
+                args.value("console-socket").map(context::path), args.intValue("preserve-fds", 0), attached);
     }
 
     @Override
     public int run(OciArguments args, OciContext context) throws Exception {
-        context.runtime().create(args.id(), options(args, false));
+        context.runtime().create(args.id(), options(args, false, context));
         return 0;
     }
 }

@@ -38,11 +38,11 @@ final class OciExec implements OciSubcommand {
         String id = args.id();
         OciSpec.Process process;
         if (args.value("process").isPresent()) {
-            process = OciSpec.parseProcess(new ObjectMapper().readTree(Path.of(args.value("process").get()).toFile()));
+            process = OciSpec.parseProcess(new ObjectMapper().readTree(context.path(args.value("process").get()).toFile()));
         } else {
             process = fromOptions(args, context.runtime().savedSpec(id).process());
         }
-        OciRuntime.ExecOptions options = new OciRuntime.ExecOptions(process, args.value("pid-file").map(Path::of),
+        OciRuntime.ExecOptions options = new OciRuntime.ExecOptions(process, args.value("pid-file").map(context::path),
                 args.value("console-socket").map(Path::of), args.flag("detach"), args.intValue("preserve-fds", 0));
         return context.runtime().exec(id, options);
     }

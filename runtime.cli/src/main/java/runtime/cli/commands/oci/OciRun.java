@@ -16,7 +16,7 @@ final class OciRun implements OciSubcommand {
     public int run(OciArguments args, OciContext context) throws Exception {
         String id = args.id();
         OciRuntime runtime = context.runtime();
-        Launcher.OciProcess process = runtime.create(id, OciCreate.options(args, true));
+        Launcher.OciProcess process = runtime.create(id, OciCreate.options(args, true, context));
         try {
             runtime.start(id);
             return OciRuntime.await(process);

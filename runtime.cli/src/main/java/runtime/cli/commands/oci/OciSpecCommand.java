@@ -25,7 +25,7 @@ final class OciSpecCommand implements OciSubcommand {
 
     @Override
     public int run(OciArguments args, OciContext context) throws Exception {
-        Path file = Path.of(args.value("bundle").orElse(".")).resolve("config.json");
+        Path file = context.path(args.value("bundle").orElse(".")).resolve("config.json");
         if (Files.exists(file)) throw new IllegalArgumentException("File " + file + " exists. Remove it first");
         boolean rootless = args.flag("rootless");
         ObjectNode spec = new ObjectMapper().createObjectNode();

@@ -38,13 +38,14 @@ public final class DockerArchiveSource implements ImageSource {
 
     @Override
     public String pull(String reference, SourceContext context) throws IOException {
-        Path file = Path.of(reference);
+        Path file = context.workingDirectory().resolve(reference);
         Optional<String> wanted = Optional.empty();
         if (!Files.isRegularFile(file)) {
             // PATH:REPO:TAG: the path ends at the first colon after which a file exists.
             for (int i = reference.indexOf(':'); i > 0; i = reference.indexOf(':', i + 1)) {
-                if (Files.isRegularFile(Path.of(reference.substring(0, i)))) {
-                    file = Path.of(reference.substring(0, i));
+                Path candidate = context.workingDirectory().resolve(reference.substring(0, i));
+                if (Files.isRegularFile(candidate)) {
+                    file = candidate;
                     wanted = Optional.of(reference.substring(i + 1));
                     break;
                 }

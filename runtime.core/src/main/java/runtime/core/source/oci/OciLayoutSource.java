@@ -38,13 +38,13 @@ public final class OciLayoutSource implements ImageSource {
 
     @Override
     public String pull(String reference, SourceContext context) throws IOException {
-        Path dir = Path.of(reference);
+        Path dir = context.workingDirectory().resolve(reference);
         Optional<String> tag = Optional.empty();
         if (!Files.isDirectory(dir) && reference.lastIndexOf(':') > 0) {
-            dir = Path.of(reference.substring(0, reference.lastIndexOf(':')));
+            dir = context.workingDirectory().resolve(reference.substring(0, reference.lastIndexOf(':')));
             tag = Optional.of(reference.substring(reference.lastIndexOf(':') + 1));
         }
-        dir = dir.toAbsolutePath().normalize();
+        dir = dir.normalize();
         String label = "oci-layout:" + reference;
         if (!Files.isRegularFile(dir.resolve("index.json"))) throw new IllegalArgumentException(label + ": no OCI image layout (index.json) at " + dir);
         JsonNode index = RegistryClient.JSON.readTree(dir.resolve("index.json").toFile());

@@ -40,7 +40,7 @@ public final class OciSource implements ImageSource {
         } catch (OciException e) {
             Optional<String> known = context.recall(tagKey);
             if (e.getCause() instanceof ConnectException && known.isPresent()) {
-                System.err.println("strata: " + e.getMessage() + "; using the image pulled before");
+                context.warn(e.getMessage() + "; using the image pulled before");
                 return known.get();
             }
             throw e;
