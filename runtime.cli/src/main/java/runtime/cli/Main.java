@@ -76,6 +76,7 @@ public final class Main {
         COMMANDS.put("__aot-train", AotTrainCommand::new);
         COMMANDS.put("__aot-sample", runtime.cli.commands.AotSampleCommand::new);
         COMMANDS.put("__aot-train-run", runtime.cli.commands.AotTrainRunCommand::new);
+        COMMANDS.put("__server", runtime.cli.commands.ServerCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);
         COMMANDS.put("parent", ParentCommand::new);
@@ -121,6 +122,11 @@ public final class Main {
             if (t != self && !t.isDaemon() && t.isAlive()) return false;
         }
         return true;
+    }
+
+    /** Runs one invocation of the caller {@code ctx} describes (the server's entry point); its exit code. */
+    public static int run(Context ctx) {
+        return run(ctx.args().toArray(String[]::new), ctx.stdio().out(), ctx.stdio().err(), ctx.env());
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {

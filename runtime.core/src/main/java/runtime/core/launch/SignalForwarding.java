@@ -29,6 +29,9 @@ public final class SignalForwarding {
     /** Starts catching SIGTERM, SIGHUP and SIGINT for a container that is about to start. */
     public static SignalForwarding install() {
         SignalForwarding f = new SignalForwarding();
+        // Through the server the caller's front spawned the container and relays the caller's signals to it;
+        // the server's own signal handlers are not the caller's.
+        if (Spawner.current() != Spawner.LOCAL) return f;
         f.handle("TERM", () -> true);
         f.handle("HUP", () -> true);
         // Asked when a SIGINT arrives, not now: the first native call of a cold start should come as late as
