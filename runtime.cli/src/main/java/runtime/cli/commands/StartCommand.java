@@ -55,8 +55,11 @@ public final class StartCommand implements Command {
         String launcher = System.getProperty("strata.launcher");
         if (launcher == null) throw new IllegalStateException("start without a daemon needs the ./strata launcher (strata.launcher is not set)");
         // setsid: the container must not share our terminal's process group (Ctrl-C here must not stop it).
-        new ProcessBuilder(List.of("setsid", launcher, "run", "-f", file.toString(), "--name", name))
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+        ProcessBuilder supervisor = new ProcessBuilder(List.of("setsid", launcher, "run", "-f", file.toString(), "--name", name));
+        // The caller's environment (its store, its runtime directory), not this JVM's: through the server they differ.
+        supervisor.environment().clear();
+        supervisor.environment().putAll(in.env());
+        supervisor.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true).start();
         long deadline = System.nanoTime() + 30_000_000_000L;

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import runtime.api.sys.Errno;
 import runtime.api.sys.ErrnoException;
@@ -200,19 +199,21 @@ final class FrontConnection implements Spawner {
 
             @Override
             public WaitStatus waitFor() throws ErrnoException {
+                // Not interruptible: like waitpid, a wait ends when the process does (the front relays signals to it).
+                boolean interrupted = false;
                 try {
-                    // Not interruptible: like waitpid, a wait ends when the process does (the front relays signals to it).
                     while (true) {
                         try {
-                            return new WaitStatus(exit.get(1, TimeUnit.SECONDS));
-                        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
-                            // keep waiting
+                            return new WaitStatus(exit.get());
+                        } catch (InterruptedException e) {
+                            interrupted = true;
                         }
                     }
                 } catch (ExecutionException e) {
                     throw new ErrnoException("wait for " + childPid + ": the front ended", Errno.ECHILD);
                 } finally {
                     exits.remove(childPid);
+                    if (interrupted) Thread.currentThread().interrupt();
                 }
             }
         };
