@@ -63,7 +63,7 @@ final class FrontConnection implements Spawner {
                 return;
             }
             Context ctx = context(s, stdio);
-            if (ctx.args().isEmpty() || DIRECT.contains(ctx.args().getFirst()) || ctx.args().getFirst().startsWith("__")) {
+            if (direct(ctx)) {
                 send(Message.strings(Message.DIRECT, List.of("runs in a JVM of its own")), new int[0]);
                 return;
             }
@@ -87,6 +87,17 @@ final class FrontConnection implements Spawner {
             if (stdio != null) for (int fd : stdio) Posix.close(fd);
             Posix.close(socket);
         }
+    }
+
+    /**
+     * Invocations the front runs in a JVM of their own: the commands of {@link #DIRECT}, and those handed
+     * descriptors beyond 0-2 (an OCI runtime's --preserve-fds, systemd's LISTEN_FDS), which the front does
+     * not pass.
+     */
+    private static boolean direct(Context ctx) {
+        List<String> args = ctx.args();
+        if (args.isEmpty() || DIRECT.contains(args.getFirst()) || args.getFirst().startsWith("__")) return true;
+        return ctx.env().containsKey("LISTEN_FDS") || args.stream().anyMatch(a -> a.startsWith("--preserve-fds"));
     }
 
     /** build id, program, cwd, umask, terminals, argc, args..., env... (see {@link Message#INVOKE}). */
