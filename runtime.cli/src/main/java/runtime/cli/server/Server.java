@@ -128,6 +128,8 @@ public final class Server {
         Files.move(temporary, socketPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         socketKey = Files.readAttributes(socketPath, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         log("server " + Posix.getpid() + " of build " + buildId + " listening on " + socketPath);
+        // Killed (SIGTERM, SIGHUP): no new front may connect to a server on its way out.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::removeSocket, "strata-server-stop"));
         Thread.ofPlatform().daemon().name("idle").start(this::watchIdle);
         int uid = Posix.getuid();
         while (true) {
