@@ -265,6 +265,8 @@ static void start_server(const char *dist) {
             close(pidfd);
         }
         for (int fd = 3; fd < 64; fd++) close(fd);
+        /* A daemon keeps no directory of the caller's busy; invocations carry their own cwd. */
+        if (chdir("/") != 0) _exit(127);
         setenv("STRATA_SERVER", "off", 1);
         execl(launcher, launcher, "__server", (char *)NULL);
         _exit(127);

@@ -154,6 +154,25 @@ final class Installation {
         }).findFirst().orElse(p.toHandle());
     }
 
+    /** The build id of this installation's dist (the server's socket is named by it). */
+    String buildId() throws IOException {
+        return Files.readString(home.resolve("runtime.cli/target/dist/build-id")).strip();
+    }
+
+    /** The pid of the mode's running server of this build, from its log; 0 when none runs. */
+    long serverPid(Mode mode) throws IOException {
+        Path log = runtimeDirectory(mode).resolve("server.log");
+        if (!Files.exists(log)) return 0;
+        java.util.regex.Pattern started = java.util.regex.Pattern.compile("server (\\d+) of build (\\w+) listening");
+        long pid = 0;
+        String id = buildId();
+        for (String line : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = started.matcher(line);
+            if (m.find() && m.group(2).equals(id)) pid = Long.parseLong(m.group(1));
+        }
+        return pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : 0;
+    }
+
     /** The runtime directory of the mode's user (XDG_RUNTIME_DIR/strata): the server's socket and log. */
     Path runtimeDirectory(Mode mode) {
         return home.resolve(mode == Mode.ROOTLESS && runningAsRoot ? "run-user" : "run-root").resolve("strata");

@@ -16,8 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,8 +32,7 @@ import runtime.cli.Installation.Result;
  * exit, and job control on a real terminal (tmux), with and without the server.
  */
 class ServerIT {
-    private static final Pattern STARTED = Pattern.compile("server (\\d+) of build (\\w+) listening");
-    static Installation strata;
+        static Installation strata;
 
     @BeforeAll
     static void install() throws Exception {
@@ -72,7 +69,7 @@ class ServerIT {
             shells.shutdownNow();
         }
         assertEquals("10|0\n0\nin 0\n|", serial.getFirst());
-        assertTrue(serverPid(mode) > 0, "a server served them");
+        assertTrue(strata.serverPid(mode) > 0, "a server served them");
     }
 
     @ParameterizedTest
@@ -174,7 +171,7 @@ class ServerIT {
             Result front = strata.strata(Mode.ROOT, data, "images");
             assertEquals(0, front.exitCode(), front.err());
             assertTrue(front.err().contains("is not a private directory of yours"), front.err());
-            assertEquals(server, serverPid(Mode.ROOT));
+            assertEquals(server, strata.serverPid(Mode.ROOT));
         } finally {
             Installation.exec(List.of("chmod", "0700", dir.getParent().toString(), dir.toString()));
         }
@@ -306,36 +303,23 @@ class ServerIT {
     }
 
     private static String buildId() throws Exception {
-        return Files.readString(strata.home.resolve("runtime.cli/target/dist/build-id")).strip();
+        return strata.buildId();
     }
 
     private static Path socket(Mode mode) throws Exception {
         return strata.runtimeDirectory(mode).resolve("server-" + buildId() + ".sock");
     }
 
-    /** The pid of the mode's running server, from its log; 0 when none runs. */
-    private static long serverPid(Mode mode) throws Exception {
-        Path log = strata.runtimeDirectory(mode).resolve("server.log");
-        if (!Files.exists(log)) return 0;
-        long pid = 0;
-        String id = buildId();
-        for (String line : Files.readAllLines(log)) {
-            Matcher m = STARTED.matcher(line);
-            if (m.find() && m.group(2).equals(id)) pid = Long.parseLong(m.group(1));
-        }
-        return pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : 0;
-    }
-
     /** With no server running, runs a command (which starts one); waits until a server listens; its pid. */
     private static long awaitServer(Mode mode, Path data) throws Exception {
-        if (serverPid(mode) == 0 || !Files.exists(socket(mode))) assertEquals(0, strata.strata(mode, data, "images").exitCode());
+        if (strata.serverPid(mode) == 0 || !Files.exists(socket(mode))) assertEquals(0, strata.strata(mode, data, "images").exitCode());
         return awaitListening(mode);
     }
 
     private static long awaitListening(Mode mode) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            long pid = serverPid(mode);
+            long pid = strata.serverPid(mode);
             if (pid != 0 && Files.exists(socket(mode))) return pid;
             Thread.sleep(50);
         }
