@@ -78,6 +78,7 @@ public final class Main {
         COMMANDS.put("__aot-train-run", runtime.cli.commands.AotTrainRunCommand::new);
         COMMANDS.put("__gen-docs", GenDocsCommand::new);
         COMMANDS.put("__complete", CompleteCommand::new);
+        COMMANDS.put("__server", runtime.cli.commands.ServerCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("id", IdCommand::new);
         COMMANDS.put("parent", ParentCommand::new);

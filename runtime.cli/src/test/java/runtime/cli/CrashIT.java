@@ -73,7 +73,7 @@ class CrashIT {
             Process p = strata.start(mode, data, wd, Map.of(), args);
             boolean finished = p.waitFor(delay, TimeUnit.MILLISECONDS);
             if (!finished) {
-                killJvm(p);
+                killJvm(mode, p);
                 killedInFlight++;
             }
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "strata " + String.join(" ", args) + " did not end after SIGKILL");
@@ -115,9 +115,15 @@ class CrashIT {
     /**
      * SIGKILL to strata's JVM, as a crash or the OOM killer would; until the launcher script has exec'd
      * java, to the whole process tree. What strata started itself must end on its own (die-with-parent).
+     * Through the server, the JVM doing the work is the server's: it is killed, and the front ends by itself.
      */
-    private static void killJvm(Process p) {
+    private static void killJvm(Mode mode, Process p) throws Exception {
         ProcessHandle jvm = Installation.jvm(p);
+        if (jvm.info().command().orElse("").endsWith("/strata-front")) {
+            long server = strata.serverPid(mode);
+            if (server != 0) ProcessHandle.of(server).ifPresent(ProcessHandle::destroyForcibly);
+            return;
+        }
         if (jvm.pid() != p.pid()) {
             jvm.destroyForcibly();
         } else {

@@ -33,6 +33,13 @@ final class Installation {
 
     private static Installation instance;
 
+    /**
+     * Commands go through the per-user server (the native front) by default; true runs each in a JVM of
+     * its own (STRATA_SERVER=off), as RunDirectIT and BuildDirectIT do for the whole of RunIT and BuildIT.
+     * Also {@code -Dstrata.it.direct=true} for every test.
+     */
+    static volatile boolean direct = Boolean.getBoolean("strata.it.direct");
+
     final Path home;
     final Path launcher;
     final Path rootfsTar;
@@ -68,6 +75,12 @@ final class Installation {
         // Every command group's start-up cache now, as scripts/install does: a first use would say so on stderr.
         exec(List.of(home.resolve("runtime.cli/target/dist/bin/strata").toString(), "__aot-prepare"));
         exec(List.of("chmod", "-R", "a+rX", home.toString()));
+        // Runtime directories (the server's socket, container records) of this installation alone: another
+        // checkout's tests on the machine have servers of their own.
+        for (String dir : List.of("run-root", "run-user")) {
+            Files.createDirectory(home.resolve(dir), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        if (new ProcessBuilder("id", TEST_USER).start().waitFor() == 0) exec(List.of("chown", TEST_USER + ":", home.resolve("run-user").toString()));
         boolean root = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).strip().equals("0");
         instance = new Installation(home, root);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -120,6 +133,8 @@ final class Installation {
         env.put("STRATA_DATA", data.toString());
         env.put("LANG", "C.UTF-8");
         boolean asTestUser = mode == Mode.ROOTLESS && runningAsRoot;
+        env.put("XDG_RUNTIME_DIR", home.resolve(asTestUser ? "run-user" : "run-root").toString());
+        if (direct) env.put("STRATA_SERVER", "off");
         env.put("HOME", asTestUser ? "/home/" + TEST_USER : System.getProperty("user.home"));
         env.putAll(extraEnv);
         List<String> cmd = new ArrayList<>();
@@ -137,10 +152,40 @@ final class Installation {
                 .redirectOutput(cwd.resolve("out").toFile()).redirectError(cwd.resolve("err").toFile()).start();
     }
 
-    /** The JVM of a strata started with {@link #start} (the launcher execs java; runuser stays a parent). */
+    /**
+     * The strata process of a strata started with {@link #start}: the native front (through the server) or
+     * the JVM (the launcher execs either; runuser stays a parent). The containers strata starts are its
+     * descendants either way.
+     */
     static ProcessHandle jvm(Process p) {
-        return p.toHandle().descendants().filter(h -> h.info().command().orElse("").endsWith("/java")).findFirst()
-                .orElse(p.toHandle());
+        return p.toHandle().descendants().filter(h -> {
+            String command = h.info().command().orElse("");
+            return command.endsWith("/java") || command.endsWith("/strata-front");
+        }).findFirst().orElse(p.toHandle());
+    }
+
+    /** The build id of this installation's dist (the server's socket is named by it). */
+    String buildId() throws IOException {
+        return Files.readString(home.resolve("runtime.cli/target/dist/build-id")).strip();
+    }
+
+    /** The pid of the mode's running server of this build, from its log; 0 when none runs. */
+    long serverPid(Mode mode) throws IOException {
+        Path log = runtimeDirectory(mode).resolve("server.log");
+        if (!Files.exists(log)) return 0;
+        java.util.regex.Pattern started = java.util.regex.Pattern.compile("server (\\d+) of build (\\w+) listening");
+        long pid = 0;
+        String id = buildId();
+        for (String line : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = started.matcher(line);
+            if (m.find() && m.group(2).equals(id)) pid = Long.parseLong(m.group(1));
+        }
+        return pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : 0;
+    }
+
+    /** The runtime directory of the mode's user (XDG_RUNTIME_DIR/strata): the server's socket and log. */
+    Path runtimeDirectory(Mode mode) {
+        return home.resolve(mode == Mode.ROOTLESS && runningAsRoot ? "run-user" : "run-root").resolve("strata");
     }
 
     /** Number of layers in a store. */

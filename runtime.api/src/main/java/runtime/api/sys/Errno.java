@@ -17,6 +17,10 @@ public final class Errno {
     public static final int ENOSYS = 38;
     public static final int ECHILD = 10;
     public static final int ETIMEDOUT = 110;
+    public static final int EMSGSIZE = 90;
+    public static final int ENAMETOOLONG = 36;
+    public static final int ECONNABORTED = 103;
+    public static final int ECONNREFUSED = 111;
 
     private static final Downcall STRERROR = Downcall.of("strerror");
 

@@ -2,11 +2,11 @@ package runtime.core.launch;
 
 import runtime.api.net.NetworkAttachment;
 import runtime.api.sys.ErrnoException;
-import runtime.api.sys.Posix;
 import runtime.api.sys.WaitStatus;
 
 /** A started container process (the helper became its command by exec). */
 public final class Container {
+    private final Spawner.Child process;
     private final long pid;
     private final NetworkAttachment network;
     private final Timings timings;
@@ -14,8 +14,9 @@ public final class Container {
     private final java.util.List<Runnable> onExit = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile runtime.api.fs.FilesystemDriver filesystem;
 
-    Container(long pid, NetworkAttachment network, Timings timings) {
-        this.pid = pid;
+    Container(Spawner.Child process, NetworkAttachment network, Timings timings) {
+        this.process = process;
+        this.pid = process.pid();
         this.network = network;
         this.timings = timings;
     }
@@ -57,7 +58,7 @@ public final class Container {
         synchronized (this) {
             if (status == null) {
                 try {
-                    status = new WaitStatus(Posix.waitpid(pid));
+                    status = process.waitFor();
                 } finally {
                     network.close();
                     onExit.forEach(Runnable::run);
@@ -74,6 +75,6 @@ public final class Container {
 
     /** Sends a signal unless the process has already been reaped. */
     public void signal(int signal) throws ErrnoException {
-        if (status == null) Posix.kill(pid, signal);
+        if (status == null) process.signal(signal);
     }
 }

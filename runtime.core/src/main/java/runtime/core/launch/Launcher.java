@@ -13,7 +13,6 @@ import runtime.api.plan.SetupOp;
 import runtime.api.sys.Errno;
 import runtime.api.sys.ErrnoException;
 import runtime.api.sys.Posix;
-import runtime.api.sys.Spawn;
 import runtime.api.sys.WaitStatus;
 
 /**
@@ -64,16 +63,23 @@ public final class Launcher {
         for (int target : stdio.keySet()) {
             if (target < 0 || target > 2) throw new IllegalArgumentException("stdio maps only descriptors 0, 1 and 2: " + target);
         }
-        long[] pids = execute(plan, new HashMap<>(stdio), 0, ready(network), timings);
+        Started started = execute(plan, new HashMap<>(stdio), 0, ready(network), timings);
         timings.mark("setup+exec");
-        return new Container(pids[0], network, timings);
+        return new Container(started.helper(), network, timings);
     }
 
     /**
      * An OCI container's process: {@code helper} is strata's child (a relay when the plan forked into a
      * pid namespace without detaching, gone when it detached), {@code pid} the command's host pid.
      */
-    public record OciProcess(long helper, long pid) {}
+    public record OciProcess(Spawner.Child child, long pid) {
+        public long helper() {
+            return child.pid();
+        }
+    }
+
+    /** What {@link #execute} started: the helper process and the command's pid (the same unless it forked). */
+    private record Started(Spawner.Child helper, long commandPid) {}
 
     /** What the host does at a {@link SetupOp.SyncWithParent} step, given the host pid of the process there. */
     @FunctionalInterface
@@ -102,17 +108,18 @@ public final class Launcher {
             throws LaunchException {
         Map<Integer, Integer> fds = new HashMap<>(stdio);
         for (int i = 0; i < preservedFds; i++) fds.put(6 + i, 3 + i);
-        long[] pids = execute(plan, fds, preservedFds, ready, timings);
+        Started started = execute(plan, fds, preservedFds, ready, timings);
         timings.mark("setup");
-        return new OciProcess(pids[0], pids[1]);
+        return new OciProcess(started.helper(), started.commandPid());
     }
 
     /**
      * Spawns the helper with {@code fds} (child descriptor to one of ours) plus its plan, status and, when
      * the plan has a sync step, sync channels; sends the plan and follows the reports until the helper
-     * has exec'd or reported that it waits for {@code start}. Returns the helper's pid and the command's.
+     * has exec'd or reported that it waits for {@code start}. The helper is spawned by the invocation's
+     * {@link Spawner} (this process, or the caller's front through the server).
      */
-    private long[] execute(List<SetupOp> plan, Map<Integer, Integer> fds, int preservedFds, ReadyHandler ready, Timings timings)
+    private Started execute(List<SetupOp> plan, Map<Integer, Integer> fds, int preservedFds, ReadyHandler ready, Timings timings)
             throws LaunchException {
         List<String> argv = sharesHostProcesses(plan)
                 ? List.of("strata-helper", Integer.toString(preservedFds), SHARES_HOST)
@@ -123,7 +130,7 @@ public final class Launcher {
         boolean sync = plan.stream().anyMatch(op -> op instanceof SetupOp.SyncWithParent);
         byte[] encoded = PlanEncoder.encode(plan);
         int[] planPipe = null, statusPipe = null, syncPipe = null;
-        long pid;
+        Spawner.Child child;
         try {
             planPipe = Posix.pipe();
             statusPipe = Posix.pipe();
@@ -133,7 +140,7 @@ public final class Launcher {
                 syncPipe = Posix.pipe();
                 fds.put(5, syncPipe[0]);
             }
-            pid = Spawn.spawn(helper.toString(), argv, List.of(), fds);
+            child = Spawner.current().spawn(helper.toString(), argv, List.of(), fds);
         } catch (ErrnoException e) {
             closeAll(planPipe, statusPipe, syncPipe);
             throw new LaunchException(e.getMessage(), 125, e);
@@ -142,21 +149,22 @@ public final class Launcher {
         Posix.close(planPipe[0]);
         Posix.close(statusPipe[1]);
         if (syncPipe != null) Posix.close(syncPipe[0]);
+        long pid = child.pid();
         long[] commandPid = {pid};
         try {
             Posix.writeAll(planPipe[1], encoded);
             Posix.close(planPipe[1]);
             planPipe[1] = -1;
-            readReports(pid, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], ready, commandPid);
+            readReports(child, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], ready, commandPid);
         } catch (ErrnoException e) {
-            reap(pid);
+            reap(child);
             throw new LaunchException("talking to strata-helper: " + e.getMessage(), 125, e);
         } finally {
             Posix.close(planPipe[1]);
             Posix.close(statusPipe[0]);
             if (syncPipe != null) Posix.close(syncPipe[1]);
         }
-        return new long[] {pid, commandPid[0]};
+        return new Started(child, commandPid[0]);
     }
 
     /** The helper's argument that lets it skip running from a sealed copy of itself (strata-helper.c, run_from_sealed_copy). */
@@ -181,8 +189,9 @@ public final class Launcher {
         return true;
     }
 
-    private void readReports(long pid, List<SetupOp> plan, int statusFd, int syncFd, ReadyHandler ready, long[] commandPid)
+    private void readReports(Spawner.Child child, List<SetupOp> plan, int statusFd, int syncFd, ReadyHandler ready, long[] commandPid)
             throws ErrnoException, LaunchException {
+        long pid = child.pid();
         byte[] record = new byte[REPORT_SIZE];
         while (true) {
             int got = 0;
@@ -195,7 +204,7 @@ public final class Launcher {
             }
             if (got == 0) return; // exec succeeded
             if (got < REPORT_SIZE) {
-                WaitStatus st = reap(pid);
+                WaitStatus st = reap(child);
                 throw new LaunchException("strata-helper ended during setup (" + describe(st) + ")", 125);
             }
             ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.nativeOrder());
@@ -212,17 +221,17 @@ public final class Launcher {
                     // The process waits on the sync pipe (and a relay on it): neither would end by itself.
                     Posix.kill(detail, Posix.SIGKILL);
                     if (detail != pid) Posix.kill(pid, Posix.SIGKILL);
-                    reap(pid);
+                    reap(child);
                     throw e;
                 }
                 Posix.writeAll(syncFd, new byte[] {1});
                 continue;
             }
             if (kind == REPORT_FAILED) {
-                reap(pid);
+                reap(child);
                 throw failure(plan, step, error, detail);
             }
-            reap(pid);
+            reap(child);
             throw new LaunchException("strata-helper sent an unknown report " + kind, 125);
         }
     }
@@ -259,9 +268,9 @@ public final class Launcher {
         return st.exited() ? "exited with status " + st.exitCode() : "killed by signal " + st.signal();
     }
 
-    private static WaitStatus reap(long pid) {
+    private static WaitStatus reap(Spawner.Child child) {
         try {
-            return new WaitStatus(Posix.waitpid(pid));
+            return child.waitFor();
         } catch (ErrnoException e) {
             return null;
         }

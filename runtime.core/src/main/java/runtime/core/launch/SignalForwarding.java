@@ -32,6 +32,9 @@ public final class SignalForwarding {
      */
     public static SignalForwarding install(boolean stdinIsTerminal) {
         SignalForwarding f = new SignalForwarding();
+        // Through the server the caller's front spawned the container and relays the caller's signals to it;
+        // the server's own signal handlers are not the caller's.
+        if (Spawner.current() != Spawner.LOCAL) return f;
         f.handle("TERM", () -> true);
         f.handle("HUP", () -> true);
         f.handle("INT", () -> !stdinIsTerminal);

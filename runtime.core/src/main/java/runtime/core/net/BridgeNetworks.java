@@ -1,11 +1,8 @@
 package runtime.core.net;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -183,8 +180,7 @@ public final class BridgeNetworks {
 
         /** The lowest free host address, recorded with the container's name in the shared hosts file. */
         private String allocate() throws IOException {
-            try (FileChannel ch = FileChannel.open(network.directory().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = ch.lock()) {
+            try (runtime.core.store.ExclusiveLock lock = runtime.core.store.ExclusiveLock.acquire(network.directory().resolve("lock"))) {
                 List<String> lines = Files.readAllLines(network.hosts());
                 for (int host = 2; host < 255; host++) {
                     String candidate = network.prefix() + host;
@@ -202,8 +198,7 @@ public final class BridgeNetworks {
         @Override
         public void close() {
             if (address == null) return;
-            try (FileChannel ch = FileChannel.open(network.directory().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = ch.lock()) {
+            try (runtime.core.store.ExclusiveLock lock = runtime.core.store.ExclusiveLock.acquire(network.directory().resolve("lock"))) {
                 List<String> lines = new ArrayList<>(Files.readAllLines(network.hosts()));
                 lines.removeIf(l -> l.startsWith(address + " "));
                 Files.write(network.hosts(), lines);

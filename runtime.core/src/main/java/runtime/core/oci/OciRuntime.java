@@ -95,7 +95,7 @@ public final class OciRuntime {
             };
             process = launcher.startOci(plan, options.preservedFds(), stdio, runtimeHooks, new Timings());
             pid = process.pid();
-            if (process.helper() != pid && !options.attached()) reapQuietly(process.helper());
+            if (process.helper() != pid && !options.attached()) reapQuietly(process.child());
             if (cgroup != null) cgroup.add(pid);
             ContainerState state = new ContainerState(id, pid, ProcessInfo.startTime(pid), bundle, spec.rootPath(), created,
                     groupPath, spec.annotations(), spec.ociVersion());
@@ -259,11 +259,11 @@ public final class OciRuntime {
         }
         if (options.pidFile().isPresent()) writePidFile(options.pidFile().get(), process.pid());
         if (options.detach()) {
-            if (process.helper() != process.pid()) reapQuietly(process.helper());
+            if (process.helper() != process.pid()) reapQuietly(process.child());
             return 0;
         }
         try {
-            WaitStatus status = new WaitStatus(Posix.waitpid(process.helper()));
+            WaitStatus status = process.child().waitFor();
             return status.exited() ? status.exitCode() : 128 + status.signal();
         } catch (ErrnoException e) {
             throw new IOException("wait for the process: " + e.getMessage());
@@ -273,7 +273,7 @@ public final class OciRuntime {
     /** Waits for an attached container's relay; its exit status, 128+N for signal N. */
     public static int await(Launcher.OciProcess process) throws IOException {
         try {
-            WaitStatus status = new WaitStatus(Posix.waitpid(process.helper()));
+            WaitStatus status = process.child().waitFor();
             return status.exited() ? status.exitCode() : 128 + status.signal();
         } catch (ErrnoException e) {
             throw new IOException("wait for the container: " + e.getMessage());
@@ -350,9 +350,9 @@ public final class OciRuntime {
         }
     }
 
-    private static void reapQuietly(long pid) {
+    private static void reapQuietly(runtime.core.launch.Spawner.Child child) {
         try {
-            Posix.waitpid(pid);
+            child.waitFor();
         } catch (ErrnoException e) {
             // not our child (no pid namespace: the helper is the command itself and must run on)
         }

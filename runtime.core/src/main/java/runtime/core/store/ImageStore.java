@@ -375,18 +375,7 @@ public final class ImageStore implements AutoCloseable {
     public AutoCloseable lock(String id) throws IOException {
         Path dir = data.resolve("locks");
         Files.createDirectories(dir);
-        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve(id + ".lock"),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-        try {
-            java.nio.channels.FileLock lock = channel.lock();
-            return () -> {
-                lock.release();
-                channel.close();
-            };
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return ExclusiveLock.acquire(dir.resolve(id + ".lock"));
     }
 
     /**

@@ -1,0 +1,232 @@
+package runtime.cli.server;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+
+import runtime.api.sys.Errno;
+import runtime.api.sys.ErrnoException;
+import runtime.api.sys.Posix;
+import runtime.api.sys.UnixSocket;
+import runtime.api.sys.WaitStatus;
+import runtime.cli.Context;
+import runtime.cli.Main;
+import runtime.core.launch.Spawner;
+
+/**
+ * One front's connection: its invocation runs on a thread of its own against a {@link Context} made of
+ * what the front sent, while this thread reads the front's messages (spawn replies, ended children,
+ * signals). Containers the command starts are spawned by the front ({@link Spawner} implementation).
+ */
+final class FrontConnection implements Spawner {
+    /** Commands that need the JVM to themselves: the interactive shell, the daemon, the AOT training runs. */
+    private static final Set<String> DIRECT = Set.of("shell", "serve");
+
+    private final int socket;
+    private final Server server;
+    private final Object spawning = new Object();
+    private final LinkedBlockingQueue<Integer> spawnReplies = new LinkedBlockingQueue<>();
+    private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
+    private volatile boolean frontGone;
+    private volatile Thread command;
+
+    FrontConnection(int socket, Server server) {
+        this.socket = socket;
+        this.server = server;
+    }
+
+    /** Reads the invocation, runs it, and serves the front's messages until it hangs up. */
+    void serve() {
+        int[] stdio = null;
+        try {
+            UnixSocket.Message first = UnixSocket.receive(socket, Message.MAX);
+            if (first == null) return;
+            stdio = first.fds();
+            Message invoke = Message.decode(first.data());
+            if (invoke.kind() != Message.INVOKE || stdio.length != 3) {
+                server.log("a front sent message " + invoke.kind() + " with " + stdio.length + " descriptors first: closed");
+                return;
+            }
+            List<String> s = invoke.strings();
+            if (!s.get(0).equals(server.buildId())) {
+                // Our installation was rebuilt under us: this front belongs to the new one.
+                send(Message.strings(Message.DIRECT, List.of("build " + server.buildId() + ", front " + s.get(0))), new int[0]);
+                server.retire("a front of build " + s.get(0) + " connected");
+                return;
+            }
+            Context ctx = context(s, stdio);
+            if (direct(ctx)) {
+                send(Message.strings(Message.DIRECT, List.of("runs in a JVM of its own")), new int[0]);
+                return;
+            }
+            int[] fds = stdio;
+            command = Thread.ofPlatform().name("strata " + String.join(" ", ctx.args())).start(() -> run(ctx, fds));
+            readMessages();
+        } catch (ErrnoException | RuntimeException e) {
+            server.log("connection: " + e.getMessage());
+        } finally {
+            frontGone = true;
+            exits.values().forEach(f -> f.completeExceptionally(new ErrnoException("the front ended", Errno.ECHILD)));
+            spawnReplies.offer(-Errno.ECHILD);
+            Thread t = command;
+            if (t != null) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (stdio != null) for (int fd : stdio) Posix.close(fd);
+            Posix.close(socket);
+        }
+    }
+
+    /**
+     * Invocations the front runs in a JVM of their own: the commands of {@link #DIRECT}, and those handed
+     * descriptors beyond 0-2 (an OCI runtime's --preserve-fds, systemd's LISTEN_FDS), which the front does
+     * not pass.
+     */
+    private static boolean direct(Context ctx) {
+        List<String> args = ctx.args();
+        if (args.isEmpty() || DIRECT.contains(args.getFirst()) || args.getFirst().startsWith("__")) return true;
+        return ctx.env().containsKey("LISTEN_FDS") || args.stream().anyMatch(a -> a.startsWith("--preserve-fds"));
+    }
+
+    /** build id, program, cwd, umask, terminals, argc, args..., env... (see {@link Message#INVOKE}). */
+    private static Context context(List<String> s, int[] fds) {
+        if (s.size() < 6) throw new IllegalArgumentException("an invocation of " + s.size() + " fields");
+        String program = s.get(1);
+        Path cwd = Path.of(s.get(2));
+        int umask = Integer.parseInt(s.get(3), 8);
+        String ttys = s.get(4);
+        int argc = Integer.parseInt(s.get(5));
+        if (argc < 0 || 6 + argc > s.size() || ttys.length() != 3) throw new IllegalArgumentException("a malformed invocation");
+        List<String> args = new ArrayList<>(s.subList(6, 6 + argc));
+        if (program.equals("strata-oci")) args.addFirst("oci");
+        Map<String, String> env = new HashMap<>();
+        for (String entry : s.subList(6 + argc, s.size())) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) env.putIfAbsent(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+        PrintStream out = new PrintStream(FdStreams.out(fds[1]), true);
+        PrintStream err = new PrintStream(FdStreams.out(fds[2]), true);
+        Context.Stdio stdio = new Context.Stdio(fds[0], fds[1], fds[2], FdStreams.in(fds[0]), out, err,
+                ttys.charAt(0) == '1', ttys.charAt(1) == '1', ttys.charAt(2) == '1');
+        return new Context(args, env, cwd, umask, stdio, program);
+    }
+
+    private void run(Context ctx, int[] stdio) {
+        server.begin();
+        int code = 125;
+        try {
+            Spawner.use(this);
+            code = Main.run(ctx);
+        } catch (RuntimeException | Error e) {
+            ctx.stdio().err().println("strata: " + e.getMessage());
+            server.log("invocation " + ctx.args() + ": " + e);
+        } finally {
+            Spawner.reset();
+            ctx.stdio().out().flush();
+            ctx.stdio().err().flush();
+            try {
+                if (!frontGone) send(Message.ints(Message.EXIT, code), new int[0]);
+            } catch (ErrnoException e) {
+                server.log("exit status to the front: " + e.getMessage());
+            }
+            server.end();
+        }
+    }
+
+    private void readMessages() throws ErrnoException {
+        while (true) {
+            UnixSocket.Message packet = UnixSocket.receive(socket, Message.MAX);
+            if (packet == null) return;
+            for (int fd : packet.fds()) Posix.close(fd);
+            Message m = Message.decode(packet.data());
+            switch (m.kind()) {
+                case Message.SPAWNED -> spawnReplies.offer(m.intAt(0));
+                case Message.CHILD_EXIT -> exits.computeIfAbsent((long) m.intAt(0), pid -> new CompletableFuture<>()).complete(m.intAt(1));
+                case Message.SIGNAL -> {
+                    // No container to pass it to: stop the command, as the signal would have stopped its own JVM.
+                    Thread t = command;
+                    if (t != null) t.interrupt();
+                }
+                default -> {
+                    server.log("a front sent message " + m.kind() + ": closed");
+                    return;
+                }
+            }
+        }
+    }
+
+    private void send(Message m, int[] fds) throws ErrnoException {
+        synchronized (this) {
+            UnixSocket.send(socket, m.encode(), fds);
+        }
+    }
+
+    @Override
+    public Child spawn(String program, List<String> argv, List<String> env, Map<Integer, Integer> fds) throws ErrnoException {
+        List<String> fields = new ArrayList<>();
+        fields.add(program);
+        fields.add(Integer.toString(argv.size()));
+        fields.addAll(argv);
+        fields.add(Integer.toString(env.size()));
+        fields.addAll(env);
+        fields.add(Integer.toString(fds.size()));
+        int[] passed = new int[fds.size()];
+        int i = 0;
+        for (Map.Entry<Integer, Integer> e : fds.entrySet()) {
+            fields.add(Integer.toString(e.getKey()));
+            passed[i++] = e.getValue();
+        }
+        int pid;
+        synchronized (spawning) {
+            if (frontGone) throw new ErrnoException("spawn " + program + ": the front ended", Errno.ECHILD);
+            send(Message.strings(Message.SPAWN, fields), passed);
+            try {
+                pid = spawnReplies.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ErrnoException("spawn " + program, Errno.EINTR);
+            }
+        }
+        if (pid < 0) throw new ErrnoException("start " + program, -pid);
+        long childPid = pid;
+        CompletableFuture<Integer> exit = exits.computeIfAbsent(childPid, p -> new CompletableFuture<>());
+        return new Child() {
+            @Override
+            public long pid() {
+                return childPid;
+            }
+
+            @Override
+            public WaitStatus waitFor() throws ErrnoException {
+                // Not interruptible: like waitpid, a wait ends when the process does (the front relays signals to it).
+                boolean interrupted = false;
+                try {
+                    while (true) {
+                        try {
+                            return new WaitStatus(exit.get());
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                } catch (ExecutionException e) {
+                    throw new ErrnoException("wait for " + childPid + ": the front ended", Errno.ECHILD);
+                } finally {
+                    exits.remove(childPid);
+                    if (interrupted) Thread.currentThread().interrupt();
+                }
+            }
+        };
+    }
+}

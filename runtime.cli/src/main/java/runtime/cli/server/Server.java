@@ -1,0 +1,219 @@
+package runtime.cli.server;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Map;
+
+import runtime.api.sys.ErrnoException;
+import runtime.api.sys.Posix;
+import runtime.api.sys.UnixSocket;
+import runtime.core.containers.ContainerRegistry;
+
+/**
+ * The per-user strata server ({@code strata __server}, started detached by the native front): a warm JVM
+ * that runs the invocations fronts hand it. It listens on {@code RUNTIME/server-BUILD.sock} in the
+ * user's runtime directory (the one {@link ContainerRegistry#runtimeDirectory} names, made 0700 and
+ * checked: a real directory, the user's, no access for others), serves only peers of its own uid
+ * (SO_PEERCRED), and exits after {@code STRATA_SERVER_IDLE} seconds without an invocation (default 300)
+ * or once its installation's build id changes. The socket's name carries the build id, so a rebuilt
+ * strata's front never reaches an old server (which ends by itself). One server per build and user: a
+ * lock file makes a second one started meanwhile exit.
+ */
+public final class Server {
+    static final long DEFAULT_IDLE_SECONDS = 300;
+
+    private final Path directory;
+    private final String buildId;
+    private final Path dist;
+    private final PrintStream log;
+    private final long idleNanos;
+    private int active;
+    private long lastActivity = System.nanoTime();
+    private volatile boolean retiring;
+    private Path socketPath;
+    private Object socketKey;
+
+    private Server(Path directory, String buildId, Path dist, PrintStream log, long idleSeconds) {
+        this.directory = directory;
+        this.buildId = buildId;
+        this.dist = dist;
+        this.log = log;
+        this.idleNanos = idleSeconds * 1_000_000_000L;
+    }
+
+    /** Runs the server until it is idle; the exit code of {@code strata __server}. */
+    public static int run(Map<String, String> env, PrintStream err) {
+        int uid = Posix.getuid();
+        Path dir = ContainerRegistry.runtimeDirectory(env, uid);
+        Path dist = BuildId.dist();
+        String id = dist == null ? null : BuildId.read(dist);
+        if (id == null) {
+            err.println("strata __server: no build id (run it from a built dist: scripts/mvn package)");
+            return 125;
+        }
+        try {
+            privateDirectory(dir, uid);
+        } catch (IOException e) {
+            err.println("strata __server: " + e.getMessage());
+            return 125;
+        }
+        long idle = DEFAULT_IDLE_SECONDS;
+        String given = env.get("STRATA_SERVER_IDLE");
+        if (given != null && !given.isEmpty()) {
+            try {
+                idle = Long.parseLong(given);
+            } catch (NumberFormatException e) {
+                err.println("strata __server: STRATA_SERVER_IDLE=" + given + " is not a number of seconds");
+                return 2;
+            }
+        }
+        Path logFile = dir.resolve("server.log");
+        try (FileChannel lockFile = FileChannel.open(dir.resolve("server-" + id + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             PrintStream log = new PrintStream(Files.newOutputStream(logFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true,
+                     StandardCharsets.UTF_8)) {
+            FileLock lock = lockFile.tryLock();
+            if (lock == null) return 0; // another server of this build serves this user already
+            Server server = new Server(dir, id, dist, log, idle);
+            // Stray prints of a command must not reach whoever started the server.
+            System.setOut(log);
+            System.setErr(log);
+            return server.serve();
+        } catch (IOException e) {
+            err.println("strata __server: " + e.getMessage());
+            return 125;
+        }
+    }
+
+    /**
+     * Makes {@code dir} (mode 0700) or checks the one there: a directory, not a symlink, owned by
+     * {@code uid}, with no permission for group or others. Anything else is refused, not repaired.
+     */
+    static void privateDirectory(Path dir, int uid) throws IOException {
+        try {
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
+                    PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
+        } catch (FileAlreadyExistsException e) {
+            // checked below
+        }
+        PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        boolean others = a.permissions().stream().anyMatch(p -> !p.name().startsWith("OWNER_"));
+        if (!a.isDirectory() || owner != uid || others) {
+            throw new IOException(dir + " is not a private directory of uid " + uid
+                    + " (a directory of yours, mode 0700): remove it or set XDG_RUNTIME_DIR");
+        }
+    }
+
+    private int serve() throws IOException {
+        socketPath = directory.resolve("server-" + buildId + ".sock");
+        Path temporary = directory.resolve("server-" + buildId + ".sock." + Posix.getpid());
+        Files.deleteIfExists(temporary);
+        int listening = UnixSocket.listen(temporary.toString(), 64);
+        // Appears whole, replacing a stale one a crashed server left.
+        Files.move(temporary, socketPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        socketKey = Files.readAttributes(socketPath, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        log("server " + Posix.getpid() + " of build " + buildId + " listening on " + socketPath);
+        // Killed (SIGTERM, SIGHUP): no new front may connect to a server on its way out.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::removeSocket, "strata-server-stop"));
+        Thread.ofPlatform().daemon().name("idle").start(this::watchIdle);
+        int uid = Posix.getuid();
+        while (true) {
+            int connection;
+            try {
+                connection = UnixSocket.accept(listening);
+            } catch (ErrnoException e) {
+                if (retiring) return 0;
+                log("accept: " + e.getMessage());
+                return 125;
+            }
+            int peer;
+            try {
+                peer = UnixSocket.peerUid(connection);
+            } catch (ErrnoException e) {
+                peer = -1;
+            }
+            if (peer != uid) {
+                log("refused a connection from uid " + peer + " (this server serves uid " + uid + ")");
+                Posix.close(connection);
+                continue;
+            }
+            Thread.ofPlatform().name("front").start(() -> new FrontConnection(connection, this).serve());
+        }
+    }
+
+    String buildId() {
+        return buildId;
+    }
+
+    synchronized void begin() {
+        active++;
+        lastActivity = System.nanoTime();
+    }
+
+    synchronized void end() {
+        active--;
+        lastActivity = System.nanoTime();
+        if (retiring && active == 0) exit("retired");
+    }
+
+    /** Stops taking invocations (the socket goes) and exits when the running ones are done. */
+    synchronized void retire(String why) {
+        if (!retiring) {
+            retiring = true;
+            log("retiring: " + why);
+            removeSocket();
+        }
+        if (active == 0) exit("retired");
+    }
+
+    private void watchIdle() {
+        while (true) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!buildId.equals(BuildId.read(dist))) retire("the installation changed (build id " + BuildId.read(dist) + ")");
+            synchronized (this) {
+                if (active == 0 && System.nanoTime() - lastActivity > idleNanos) {
+                    removeSocket();
+                    exit("idle for " + idleNanos / 1_000_000_000L + " s");
+                }
+            }
+        }
+    }
+
+    /** Removes the socket if it is still ours (a newer server may have replaced it). */
+    private void removeSocket() {
+        try {
+            Object key = Files.readAttributes(socketPath, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (key.equals(socketKey)) Files.delete(socketPath);
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+
+    private void exit(String why) {
+        log("exiting: " + why);
+        Runtime.getRuntime().halt(0);
+    }
+
+    synchronized void log(String line) {
+        log.println(Instant.now() + " " + line);
+    }
+}

@@ -1,0 +1,334 @@
+package runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import runtime.cli.Installation.Mode;
+import runtime.cli.Installation.Result;
+
+/**
+ * The per-user server and the native front (issue 18): commands from many shells at once, containers that
+ * stay the caller's, a stale socket, a server killed mid-command, another user, a rebuilt installation, idle
+ * exit, and job control on a real terminal (tmux), with and without the server.
+ */
+class ServerIT {
+        static Installation strata;
+
+    @BeforeAll
+    static void install() throws Exception {
+        strata = Installation.get();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void eightShellsAtOnceGetWhatSerialCommandsGet(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        awaitServer(mode, data);
+        List<Callable<String>> commands = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            int n = i;
+            commands.add(() -> {
+                // A build step per shell (different, so none is a cache hit of another) and a run of its result.
+                Result built = strata.strata(mode, data, "build", "--from", id, "--run", "echo " + n + " > /n");
+                assertEquals(0, built.exitCode(), built.err());
+                Result run = strata.strata(mode, data, strata.home, Map.of("N", Integer.toString(n)), "in " + n + "\n",
+                        "run", built.line(), "sh", "-c", "cat /n; echo $N; cat; exit " + (10 + n));
+                return run.exitCode() + "|" + run.out() + "|" + run.err();
+            });
+        }
+        List<String> serial = new ArrayList<>();
+        for (Callable<String> c : commands) serial.add(c.call());
+        ExecutorService shells = Executors.newFixedThreadPool(8);
+        try {
+            List<String> concurrent = new ArrayList<>();
+            for (Future<String> f : shells.invokeAll(commands)) concurrent.add(f.get());
+            assertEquals(serial, concurrent);
+        } finally {
+            shells.shutdownNow();
+        }
+        assertEquals("10|0\n0\nin 0\n|", serial.getFirst());
+        assertTrue(strata.serverPid(mode) > 0, "a server served them");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aContainerIsTheCallersDescendantInItsSessionGroupCgroupAndLimits(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        awaitServer(mode, data);
+        List<String> cmd = new ArrayList<>(List.of("prlimit", "--nofile=777:777", "--"));
+        cmd.addAll(strata.command(mode, data, Map.of(), List.of("run", id, "sh", "-c",
+                "cat /proc/$PPID/comm; for f in /proc/self/stat /proc/$PPID/stat; do cut -d' ' -f5,6 $f; done;"
+                        + " cmp /proc/self/cgroup /proc/$PPID/cgroup && echo same-cgroup; ulimit -n")));
+        Result r = Installation.run(cmd, strata.home, null, 60);
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("strata-front", lines.get(0), "the container's parent is the caller's strata, not the server");
+        assertEquals(lines.get(1), lines.get(2), "same process group and session as the caller's strata");
+        assertEquals("same-cgroup", lines.get(3));
+        assertEquals("777", lines.get(4), "the caller's rlimits");
+    }
+
+    @Test
+    void aStaleSocketIsReplacedAndTheCommandRuns() throws Exception {
+        Mode mode = Mode.ROOT;
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        long old = awaitServer(mode, data);
+        Path socket = socket(mode);
+        Installation.exec(List.of("kill", "-KILL", Long.toString(old)));
+        awaitGone(old);
+        assertTrue(Files.exists(socket), "a crashed server leaves its socket");
+        Result r = strata.strata(mode, data, strata.home, Map.of(), null, "run", id, "echo", "ran");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("ran", r.line());
+        assertEquals("", r.err(), "a stale socket is no news to the user");
+        long fresh = awaitServer(mode, data);
+        assertNotEquals(old, fresh);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aServerKilledMidCommandIsOneLineAndTheStoreKeepsEverything(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        long server = awaitServer(mode, data);
+        Process p = strata.start(mode, data, wd, Map.of(), "build", "--from", id, "--run",
+                "touch /tmp/" + wd.getFileName() + "/started; sleep 2; echo done > /etc/done");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(wd.resolve("started")) && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(Files.exists(wd.resolve("started")), "the step started");
+        Installation.exec(List.of("kill", "-KILL", Long.toString(server)));
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(125, p.exitValue());
+        List<String> err = Files.readAllLines(wd.resolve("err")).stream().filter(l -> !l.startsWith("strata: step")).toList();
+        assertEquals(1, err.size(), err.toString());
+        assertTrue(err.getFirst().startsWith("strata: the strata server ended during the command"), err.getFirst());
+        assertEquals(1, Installation.layerCount(data), "no half-made layer");
+        Result fsck = strata.strata(mode, data, "fsck");
+        for (String line : fsck.out().lines().toList()) assertTrue(line.startsWith("leftover tmp/"), line);
+        Result again = strata.strata(mode, data, "build", "--from", id, "--run", "echo done > /etc/done");
+        assertEquals(0, again.exitCode(), again.err());
+        assertEquals("done", strata.strata(mode, data, "run", again.line(), "cat", "/etc/done").line());
+    }
+
+    @Test
+    void anotherUserIsRefusedByTheServerAndANonPrivateDirectoryByTheFront() throws Exception {
+        strata.assumeMode(Mode.ROOT);
+        strata.assumeMode(Mode.ROOTLESS);
+        Path data = strata.newStore(Mode.ROOT);
+        long server = awaitServer(Mode.ROOT, data);
+        Path dir = strata.runtimeDirectory(Mode.ROOT);
+        Path socket = socket(Mode.ROOT);
+        // Let the test user reach root's socket, as a careless chmod would; the server still checks the peer.
+        Installation.exec(List.of("chmod", "0755", dir.getParent().toString(), dir.toString()));
+        Installation.exec(List.of("chmod", "0777", socket.toString()));
+        try {
+            // An INVOKE of `import-tar` into root's store, sent by the test user straight to the socket.
+            String invoke = "import struct, socket, sys, array\n"
+                    + "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n"
+                    + "s.connect(sys.argv[1])\n"
+                    + "fields = [sys.argv[2], 'strata', '/', '22', '000', '2', 'import-tar', sys.argv[3], 'STRATA_DATA=' + sys.argv[4]]\n"
+                    + "payload = struct.pack('=I', 1) + b''.join(f.encode() + b'\\0' for f in fields)\n"
+                    + "try:\n"
+                    + "    s.sendmsg([payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [0, 1, 2]))])\n"
+                    + "    print('hung up' if len(s.recv(65536)) == 0 else 'answered')\n"
+                    + "except (BrokenPipeError, ConnectionResetError):\n"
+                    + "    print('hung up')\n";
+            Result r = Installation.run(List.of("runuser", "-u", Installation.TEST_USER, "--", "python3", "-c", invoke, socket.toString(),
+                    buildId(), strata.rootfsTar.toString(), data.toString()), strata.home, null, 60);
+            assertEquals("hung up", r.line(), "the server hangs up on another uid: " + r.err());
+            assertEquals(0, Installation.layerCount(data), "nothing ran for the other user");
+            String log = Files.readString(dir.resolve("server.log"));
+            assertTrue(log.contains("refused a connection from uid"), log);
+            // The front itself does not use a runtime directory that others can enter: it says so and runs anyway.
+            Result front = strata.strata(Mode.ROOT, data, "images");
+            assertEquals(0, front.exitCode(), front.err());
+            assertTrue(front.err().contains("is not a private directory of yours"), front.err());
+            assertEquals(server, strata.serverPid(Mode.ROOT));
+        } finally {
+            Installation.exec(List.of("chmod", "0700", dir.getParent().toString(), dir.toString()));
+        }
+    }
+
+    @Test
+    void aRebuiltInstallationNeverTalksToTheOldServer() throws Exception {
+        Mode mode = Mode.ROOT;
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        long old = awaitServer(mode, data);
+        Path buildId = strata.home.resolve("runtime.cli/target/dist/build-id");
+        String original = Files.readString(buildId);
+        try {
+            Files.writeString(buildId, "0123456789abcdef\n");
+            awaitGone(old); // it notices its installation changed
+            Result r = strata.strata(mode, data, "run", id, "echo", "new");
+            assertEquals(0, r.exitCode(), r.err());
+            assertEquals("new", r.line());
+            long fresh = awaitServer(mode, data);
+            assertNotEquals(old, fresh);
+            assertTrue(Files.exists(strata.runtimeDirectory(mode).resolve("server-0123456789abcdef.sock")));
+        } finally {
+            Files.writeString(buildId, original);
+        }
+    }
+
+    @Test
+    void anIdleServerExits() throws Exception {
+        Mode mode = Mode.ROOT;
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        long old = awaitServer(mode, data);
+        Installation.exec(List.of("kill", "-TERM", Long.toString(old)));
+        awaitGone(old);
+        // The next command starts a server with the idle time it was given.
+        assertEquals(0, strata.strata(mode, data, strata.home, Map.of("STRATA_SERVER_IDLE", "2"), null, "images").exitCode());
+        long server = awaitListening(mode);
+        awaitGone(server);
+        String log = Files.readString(strata.runtimeDirectory(mode).resolve("server.log"));
+        assertTrue(log.contains("server " + server + " of build") && log.contains("exiting: idle for 2 s"), log);
+        assertFalse(Files.exists(socket(mode)), "an idle server removes its socket: " + log);
+    }
+
+    /** Ctrl-C, resizing, Ctrl-Z and fg, and an exit status, in tmux, with the server and without. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void jobControlOnATerminalIsTheSameWithAndWithoutTheServer(boolean direct) throws Exception {
+        Mode mode = Mode.ROOT;
+        strata.assumeMode(mode);
+        assumeTrue(new ProcessBuilder("tmux", "-V").start().waitFor() == 0, "needs tmux");
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        if (!direct) awaitServer(mode, data);
+        Map<String, String> env = direct ? Map.of("STRATA_SERVER", "off") : Map.of();
+        String tmux = "strata-it-" + ProcessHandle.current().pid() + "-" + direct;
+        Tmux t = new Tmux(tmux);
+        try {
+            t.start(quote(strata.command(mode, data, env, List.of("run", id, "sh"))) + "; echo status=$?; sleep 60");
+            t.await(" # ");
+            t.keys("sleep 100", "Enter");
+            Thread.sleep(300);
+            t.keys("C-c");
+            t.keys("echo after-int", "Enter");
+            t.await("after-int\n");
+            t.resize(77, 19);
+            t.keys("stty size", "Enter");
+            t.await("19 77");
+            t.keys("exit 3", "Enter");
+            t.await("status=3");
+        } finally {
+            t.kill();
+        }
+        t = new Tmux(tmux + "-job");
+        try {
+            t.start("exec bash --norc --noprofile -i");
+            t.keys(quote(strata.command(mode, data, env, List.of("run", id, "sh", "-c", "sleep 2; echo slept; exit 7"))), "Enter");
+            Thread.sleep(800);
+            t.keys("C-z");
+            t.await("Stopped");
+            t.keys("fg", "Enter");
+            t.await("slept");
+            t.keys("echo rc=$?", "Enter");
+            t.await("rc=7");
+        } finally {
+            t.kill();
+        }
+    }
+
+    private record Tmux(String socket) {
+        void start(String command) throws Exception {
+            Installation.exec(List.of("tmux", "-L", socket, "new-session", "-d", "-x", "100", "-y", "30", command));
+        }
+
+        void keys(String... keys) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socket, "send-keys"));
+            cmd.addAll(List.of(keys));
+            Installation.exec(cmd);
+        }
+
+        void resize(int columns, int rows) throws Exception {
+            Installation.exec(List.of("tmux", "-L", socket, "resize-window", "-x", Integer.toString(columns), "-y", Integer.toString(rows)));
+        }
+
+        /** Waits (up to 60 s) until the pane shows {@code text}. */
+        void await(String text) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String screen = "";
+            while (System.nanoTime() < deadline) {
+                Process p = new ProcessBuilder("tmux", "-L", socket, "capture-pane", "-p", "-J").start();
+                screen = new String(p.getInputStream().readAllBytes());
+                p.waitFor();
+                if (screen.contains(text)) return;
+                Thread.sleep(50);
+            }
+            throw new AssertionError("the terminal never showed '" + text + "':\n" + screen);
+        }
+
+        void kill() throws Exception {
+            new ProcessBuilder("tmux", "-L", socket, "kill-server").start().waitFor();
+        }
+    }
+
+    private static String quote(List<String> words) {
+        StringBuilder b = new StringBuilder();
+        for (String w : words) b.append(b.isEmpty() ? "" : " ").append('\'').append(w.replace("'", "'\\''")).append('\'');
+        return b.toString();
+    }
+
+    private static String buildId() throws Exception {
+        return strata.buildId();
+    }
+
+    private static Path socket(Mode mode) throws Exception {
+        return strata.runtimeDirectory(mode).resolve("server-" + buildId() + ".sock");
+    }
+
+    /** With no server running, runs a command (which starts one); waits until a server listens; its pid. */
+    private static long awaitServer(Mode mode, Path data) throws Exception {
+        if (strata.serverPid(mode) == 0 || !Files.exists(socket(mode))) assertEquals(0, strata.strata(mode, data, "images").exitCode());
+        return awaitListening(mode);
+    }
+
+    private static long awaitListening(Mode mode) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            long pid = strata.serverPid(mode);
+            if (pid != 0 && Files.exists(socket(mode))) return pid;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no server started for " + mode);
+    }
+
+    private static void awaitGone(long pid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) Thread.sleep(50);
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "process " + pid + " ended");
+    }
+}
