@@ -26,6 +26,7 @@ import runtime.cli.commands.ImagesCommand;
 import runtime.core.store.ImageConfig;
 import runtime.core.store.ImageStore;
 import runtime.core.store.Layer;
+import runtime.core.store.LayerAnalysis;
 import runtime.core.store.LayerInfo;
 import runtime.core.store.LayerTree;
 import runtime.core.store.MergedView;
@@ -127,6 +128,12 @@ final class Shell {
                 List.of(), this::inspect);
         add("history", "[IMAGE]", "the layers of an image, oldest first, with instructions, times and sizes", List.of(Kind.IMAGE),
                 List.of(), this::history);
+        add("layers", "[IMAGE]", "each layer, oldest first: size, what it added (+), changed (~) and removed (-), instruction",
+                List.of(Kind.IMAGE), List.of(), this::layers);
+        add("wasted", "[IMAGE]", "bytes and files that later layers overwrote or deleted, largest first", List.of(Kind.IMAGE),
+                List.of(), this::wasted);
+        add("efficiency", "[IMAGE]", "dive's score: 1 - wasted/total bytes (see check-image for CI)", List.of(Kind.IMAGE),
+                List.of(), this::efficiency);
         add("strata", "COMMAND [ARGS...]", "a strata command even where the shell has one of the same name (e.g. strata inspect)",
                 List.of(Kind.COMMAND, Kind.NONE), List.of(), this::cli);
     }
@@ -612,6 +619,36 @@ final class Shell {
             out.println(fit(String.format("%-12s  %-20s  %10s  %s", x.shortId(), created, ImagesCommand.human(info.map(LayerInfo::size).orElse(0L)),
                     instruction(x))));
         }
+        return 0;
+    }
+
+    private int layers(List<String> args) throws IOException {
+        LayerAnalysis.Result r = LayerAnalysis.analyse(store, imageArgument(args));
+        out.println(screen.paint(String.format("%-12s  %10s  %6s  %7s  %7s  %s", "LAYER", "SIZE", "ADDED", "CHANGED", "REMOVED",
+                "INSTRUCTION"), DIM));
+        for (LayerAnalysis.LayerSummary l : r.layers()) {
+            out.println(fit(String.format("%-12s  %10s  %6s  %7s  %7s  %s", l.layer().shortId(), ImagesCommand.human(l.size()),
+                    "+" + l.added(), "~" + l.changed(), "-" + l.removed(), LayerTree.shortInstruction(l.instruction()))));
+        }
+        return 0;
+    }
+
+    private int wasted(List<String> args) throws IOException {
+        LayerAnalysis.Result r = LayerAnalysis.analyse(store, imageArgument(args));
+        out.println(screen.paint(String.format("%10s  %5s  %s", "BYTES", "COUNT", "PATH (layers whose versions are hidden)"), DIM));
+        for (LayerAnalysis.WastedPath w : r.wasted()) {
+            out.println(fit(String.format("%10s  %5d  %s  (%s)", ImagesCommand.human(w.bytes()), w.versions(), w.path(),
+                    String.join(" ", w.layers()))));
+        }
+        out.println(String.format("wasted: %s in %d files (%d bytes)", ImagesCommand.human(r.wastedBytes()), r.wastedFiles(),
+                r.wastedBytes()));
+        return 0;
+    }
+
+    private int efficiency(List<String> args) throws IOException {
+        LayerAnalysis.Result r = LayerAnalysis.analyse(store, imageArgument(args));
+        out.println(String.format(java.util.Locale.ROOT, "efficiency: %.4f (%d wasted of %d bytes)", r.efficiency(),
+                r.wastedBytes(), r.totalBytes()));
         return 0;
     }
 
