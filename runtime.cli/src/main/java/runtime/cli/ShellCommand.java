@@ -50,7 +50,8 @@ public final class ShellCommand implements Command {
         if (!in.arguments().isEmpty()) throw new Invocation.UsageException("no arguments expected (a script comes on stdin)");
         ImageStore store = in.engine().store();
         if (!Posix.isatty(0) || !Posix.isatty(1)) {
-            return new Shell(store, in.env(), in.out(), in.err(), Shell.Screen.PLAIN).script(System.in);
+            return new Shell(store, in.env(), in.out(), in.err(), Shell.Screen.PLAIN).resolveWith(in.engine()::resolveImage)
+                    .script(System.in);
         }
         // FFM only: jline's JNI and JNA providers are not on the module path, and the exec provider would fork stty.
         try (Terminal terminal = TerminalBuilder.builder().system(true).provider("ffm").nativeSignals(true)
@@ -60,7 +61,7 @@ public final class ShellCommand implements Command {
     }
 
     private static int interactive(ImageStore store, Invocation in, Terminal terminal) {
-        Shell shell = new Shell(store, in.env(), in.out(), in.err(), screen(terminal));
+        Shell shell = new Shell(store, in.env(), in.out(), in.err(), screen(terminal)).resolveWith(in.engine()::resolveImage);
         LineReaderBuilder builder = LineReaderBuilder.builder().terminal(terminal).appName("strata")
                 .completer(new ShellCompleter(shell))
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true) // '!' belongs to the commands typed
@@ -148,6 +149,7 @@ public final class ShellCommand implements Command {
     private static Shell.Screen screen(Terminal terminal) {
         Integer colours = terminal.getNumericCapability(InfoCmp.Capability.max_colors);
         int width = terminal.getWidth();
-        return new Shell.Screen(width > 0 ? width : 80, colours != null && colours >= 8, a -> a.toAnsi(terminal));
+        int height = terminal.getHeight();
+        return new Shell.Screen(width > 0 ? width : 80, colours != null && colours >= 8, a -> a.toAnsi(terminal), height > 0 ? height : 24);
     }
 }
