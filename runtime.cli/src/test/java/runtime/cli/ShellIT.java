@@ -94,10 +94,7 @@ class ShellIT {
         Path wd = strata.newWorkDirectory(mode);
         String prompt = "strata bb:/> ";
         try (Tmux tmux = new Tmux(mode, data)) {
-            tmux.start();
-            tmux.await("the prompt", s -> s.contains("strata> "));
-            tmux.keys("use bb", "Enter");
-            tmux.await("the image in the prompt", s -> s.endsWith(prompt));
+            tmux.startUsing("bb");
 
             // | hands the output to a host command.
             tmux.keys("cat /etc/group | tr a-z A-Z", "Enter");
@@ -167,10 +164,7 @@ class ShellIT {
         assertEquals(0, strata.strata(mode, data, "map", "app", image).exitCode());
         String prompt = "strata app:/> ";
         try (Tmux tmux = new Tmux(mode, data)) {
-            tmux.start();
-            tmux.await("the prompt", s -> s.contains("strata> "));
-            tmux.keys("use app", "Enter");
-            tmux.await("the image in the prompt", s -> s.endsWith(prompt));
+            tmux.startUsing("app");
             // The step changed /etc/x and nothing else: no /etc/hosts, /etc/resolv.conf or /run/user.
             tmux.keys("diff", "Enter");
             tmux.await("the step's only change", s -> s.endsWith(prompt + "diff\nC /etc/x\n" + prompt));
@@ -242,6 +236,14 @@ class ShellIT {
             line.append("; echo EXITED:$?; sleep 60");
             Result r = tmux("new-session", "-d", "-x", "100", "-y", "40", "-c", strata.home.toString(), line.toString());
             assertEquals(0, r.exitCode(), r.err());
+        }
+
+        /** A fresh shell exploring {@code image} (its prompt: strata IMAGE:/>). */
+        void startUsing(String image) throws Exception {
+            start();
+            await("the prompt", s -> s.contains("strata> "));
+            keys("use " + image, "Enter");
+            await("the image in the prompt", s -> s.endsWith("strata " + image + ":/> "));
         }
 
         void keys(String... keys) throws Exception {
