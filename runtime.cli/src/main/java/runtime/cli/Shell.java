@@ -217,10 +217,14 @@ final class Shell {
         return executeWords(ShellWords.split(pipeline.command()));
     }
 
-    /** The shell's own commands page long output on a terminal; strata commands (run, build) stream. */
+    /**
+     * The shell's own commands page long output on a terminal; strata commands (run, build, also as
+     * {@code strata run}) stream, and may need the terminal themselves.
+     */
     private boolean pages(String command) {
         List<String> words = ShellWords.split(command);
-        return !words.isEmpty() && builtins.containsKey(words.getFirst()) && !List.of("clear", "exit", "quit").contains(words.getFirst());
+        return !words.isEmpty() && builtins.containsKey(words.getFirst())
+                && !List.of("clear", "exit", "quit", "strata").contains(words.getFirst());
     }
 
     private String pagerCommand() {
