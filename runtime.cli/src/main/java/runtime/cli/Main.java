@@ -88,6 +88,7 @@ public final class Main {
         COMMANDS.put("purge", PurgeCommand::new);
         COMMANDS.put("clean", CleanCommand::new);
         COMMANDS.put("fsck", runtime.cli.commands.FsckCommand::new);
+        COMMANDS.put("check-image", runtime.cli.commands.CheckImageCommand::new);
         COMMANDS.put("export-tar", ExportTarCommand::new);
         COMMANDS.put("export-dir", ExportDirCommand::new);
         COMMANDS.put("with-mount", WithMountCommand::new);

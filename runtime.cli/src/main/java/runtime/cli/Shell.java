@@ -26,6 +26,7 @@ import runtime.cli.commands.ImagesCommand;
 import runtime.core.store.ImageConfig;
 import runtime.core.store.ImageStore;
 import runtime.core.store.Layer;
+import runtime.core.store.LayerAnalysis;
 import runtime.core.store.LayerInfo;
 import runtime.core.store.LayerTree;
 import runtime.core.store.MergedView;
@@ -55,6 +56,12 @@ final class Shell {
         }
     }
 
+    /** Finds an image by reference, pulling {@code SOURCE:REF} as every strata command does. */
+    @FunctionalInterface
+    interface ImageResolver {
+        Layer resolve(String reference) throws IOException;
+    }
+
     /** Asked to leave the shell, with this exit code. */
     static final class Exit extends RuntimeException {
         final int code;
@@ -65,9 +72,16 @@ final class Shell {
         }
     }
 
-    /** How output looks: the terminal's width (0: unlimited, one entry per line) and whether it takes colour. */
-    record Screen(int width, boolean colour, java.util.function.Function<AttributedString, String> ansi) {
-        static final Screen PLAIN = new Screen(0, false, AttributedString::toString);
+    /**
+     * How output looks: the terminal's width (0: unlimited, one entry per line), whether it takes colour,
+     * and its height (0: no terminal, so no pager).
+     */
+    record Screen(int width, boolean colour, java.util.function.Function<AttributedString, String> ansi, int height) {
+        static final Screen PLAIN = new Screen(0, false, AttributedString::toString, 0);
+
+        Screen(int width, boolean colour, java.util.function.Function<AttributedString, String> ansi) {
+            this(width, colour, ansi, 0);
+        }
 
         String paint(String text, AttributedStyle style) {
             return colour ? ansi.apply(new AttributedString(text, style)) : text;
@@ -85,10 +99,13 @@ final class Shell {
     private final ImageStore store;
     private final Context caller;
     private final Map<String, String> env;
-    private final PrintStream out;
+    /** Where commands write: the terminal's stream, or for one line a pipe, a file or the pager. */
+    private PrintStream out;
+    private final PrintStream terminalOut;
     private final PrintStream err;
     private volatile Screen screen;
     private final Map<String, Builtin> builtins = new LinkedHashMap<>();
+    private ImageResolver resolver;
     private Layer image;
     private String imageLabel;
     private MergedView view;
@@ -100,6 +117,8 @@ final class Shell {
         this.caller = caller;
         this.env = caller.env();
         this.out = caller.stdio().out();
+        this.terminalOut = this.out;
+        this.resolver = store::resolve;
         this.err = caller.stdio().err();
         this.screen = screen;
         add("help", "[COMMAND]", "the shell's commands, or one command's options", List.of(Kind.COMMAND), List.of(), this::help);
@@ -117,7 +136,13 @@ final class Shell {
         add("cd", "[DIR]", "change directory inside the image (/ without DIR)", List.of(Kind.PATH), List.of(), this::cd);
         add("ls", "[-l] [PATH...]", "list a directory of the image (-l: mode, owner, size, layer)", List.of(Kind.PATH), List.of("-l"),
                 this::ls);
-        add("cat", "FILE...", "print files of the image", List.of(Kind.PATH), List.of(), this::cat);
+        add("cat", "FILE...", "print files of the image (not binary ones: hd shows those)", List.of(Kind.PATH), List.of(), this::cat);
+        add("hd", "FILE...", "a file of the image in hex and ASCII, as hexdump -C", List.of(Kind.PATH), List.of(), this::hexdump);
+        add("clear", "", "clear the terminal", List.of(), List.of(), a -> {
+            if (screen.height() > 0) out.print("\u001b[H\u001b[2J\u001b[3J");
+            out.flush();
+            return 0;
+        });
         add("stat", "PATH...", "type, size, mode, owner, time and layer of a path", List.of(Kind.PATH), List.of(), this::stat);
         add("find", "[DIR] [-name GLOB] [-type f|d|l]", "paths below DIR (not following symlinks)", List.of(Kind.PATH),
                 List.of("-name", "-type"), this::find);
@@ -130,12 +155,24 @@ final class Shell {
                 List.of(), this::inspect);
         add("history", "[IMAGE]", "the layers of an image, oldest first, with instructions, times and sizes", List.of(Kind.IMAGE),
                 List.of(), this::history);
+        add("layers", "[IMAGE]", "each layer, oldest first: size, what it added (+), changed (~) and removed (-), instruction",
+                List.of(Kind.IMAGE), List.of(), this::layers);
+        add("wasted", "[IMAGE]", "bytes and files that later layers overwrote or deleted, largest first", List.of(Kind.IMAGE),
+                List.of(), this::wasted);
+        add("efficiency", "[IMAGE]", "dive's score: 1 - wasted/total bytes (see check-image for CI)", List.of(Kind.IMAGE),
+                List.of(), this::efficiency);
         add("strata", "COMMAND [ARGS...]", "a strata command even where the shell has one of the same name (e.g. strata inspect)",
                 List.of(Kind.COMMAND, Kind.NONE), List.of(), this::cli);
     }
 
     private void add(String name, String usage, String summary, List<Kind> args, List<String> options, Handler handler) {
         builtins.put(name, new Builtin(name, usage, summary, args, options, handler));
+    }
+
+    /** Resolves {@code use} and image arguments with {@code r} (the engine's, which pulls) instead of the store's. */
+    Shell resolveWith(ImageResolver r) {
+        resolver = r;
+        return this;
     }
 
     Map<String, Builtin> builtins() {
@@ -169,13 +206,186 @@ final class Shell {
      * {@code strata: ...}, and give a non-zero code; {@link Exit} ends the shell.
      */
     int execute(String line) {
-        List<String> words;
+        ShellPipeline pipeline;
         try {
-            words = ShellWords.split(line);
+            pipeline = ShellPipeline.parse(line);
+            ShellWords.split(pipeline.command());
         } catch (IllegalArgumentException e) {
             error(e.getMessage());
             return 2;
         }
+        if (pipeline.file().isPresent()) return toFile(pipeline.command(), Path.of(pipeline.file().get()), pipeline.append());
+        if (pipeline.host().isPresent()) return toHost(pipeline.command(), pipeline.host().get(), false);
+        if (screen.height() > 0 && pages(pipeline.command())) return toHost(pipeline.command(), pagerCommand(), true);
+        return executeWords(ShellWords.split(pipeline.command()));
+    }
+
+    /**
+     * The shell's own commands page long output on a terminal; strata commands (run, build, also as
+     * {@code strata run}) stream, and may need the terminal themselves.
+     */
+    private boolean pages(String command) {
+        List<String> words = ShellWords.split(command);
+        return !words.isEmpty() && builtins.containsKey(words.getFirst())
+                && !List.of("clear", "exit", "quit", "strata").contains(words.getFirst());
+    }
+
+    private String pagerCommand() {
+        String pager = env.get("PAGER");
+        return pager == null || pager.isBlank() ? "less" : pager;
+    }
+
+    /** {@code COMMAND > FILE}: the command's output into a host file (relative to the shell's directory on the host). */
+    private int toFile(String command, Path file, boolean append) {
+        var options = append
+                ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND}
+                : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                        java.nio.file.StandardOpenOption.WRITE};
+        try (PrintStream target = new PrintStream(java.nio.file.Files.newOutputStream(file, options), false, StandardCharsets.UTF_8)) {
+            out = target;
+            int code = executeWords(ShellWords.split(command));
+            target.flush();
+            if (target.checkError()) {
+                error(file + ": could not write all of the output (disk full?)");
+                return 1;
+            }
+            return code;
+        } catch (IOException e) {
+            error(file + ": cannot write (" + Main.message(e) + ")");
+            return 1;
+        } finally {
+            out = terminalOut;
+        }
+    }
+
+    /**
+     * {@code COMMAND | HOST}: the command's output is the standard input of {@code sh -c HOST} on the host,
+     * whose output goes to the terminal; the line's status is the host command's, as in sh. As a pager
+     * ({@code paging}), the output is shown directly unless it is longer than the screen.
+     */
+    private int toHost(String command, String host, boolean paging) {
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", host).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        // As git does: quit at once when it fits after all, keep colours, leave the text on the screen.
+        if (paging && env.get("LESS") == null) pb.environment().put("LESS", "FRX");
+        terminalOut.flush();
+        HostOutput sink = new HostOutput(pb, paging ? Math.max(1, screen.height() - 1) : 0, screen.width());
+        PrintStream target = new PrintStream(sink, false, StandardCharsets.UTF_8);
+        int code;
+        try {
+            out = target;
+            code = executeWords(ShellWords.split(command));
+        } finally {
+            out = terminalOut;
+        }
+        target.flush();
+        try {
+            int host_ = sink.finish();
+            return paging ? code : host_;
+        } catch (IOException e) {
+            error("cannot run the host command '" + host + "' (" + Main.message(e) + ")");
+            return 127;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
+    }
+
+    /**
+     * Output for a host command's standard input, started on the first byte, or as a pager only once more
+     * than {@code pageLines} rows were written (until then it is held, then shown directly if short).
+     * Bytes the host command no longer reads (it quit, as head or q in less do) are dropped.
+     */
+    private final class HostOutput extends java.io.OutputStream {
+        private final ProcessBuilder command;
+        private final int pageLines;
+        private final int width;
+        private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
+        private int rows;
+        private int column;
+        private Process process;
+        private java.io.OutputStream stdin;
+        private IOException failed;
+
+        HostOutput(ProcessBuilder command, int pageLines, int width) {
+            this.command = command;
+            this.pageLines = pageLines;
+            this.width = width;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (process == null && failed == null) {
+                held.write(b, off, len);
+                if (pageLines > 0) count(b, off, len);
+                if (pageLines == 0 || rows > pageLines) start();
+                return;
+            }
+            forward(b, off, len);
+        }
+
+        private void count(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                if (b[i] == '\n') {
+                    rows++;
+                    column = 0;
+                } else if ((b[i] & 0xc0) != 0x80 && width > 0 && ++column > width) {
+                    rows++;
+                    column = 1;
+                }
+            }
+        }
+
+        private void start() {
+            try {
+                process = command.start();
+                stdin = process.getOutputStream();
+                byte[] first = held.toByteArray();
+                held.reset();
+                forward(first, 0, first.length);
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+
+        private void forward(byte[] b, int off, int len) {
+            if (stdin == null) return;
+            try {
+                stdin.write(b, off, len);
+            } catch (IOException e) {
+                stdin = null; // it stopped reading
+            }
+        }
+
+        /** Ends the input; returns the host command's status (0 when held output was shown directly). */
+        int finish() throws IOException, InterruptedException {
+            if (failed != null) throw failed;
+            if (process == null) {
+                if (pageLines == 0) start(); // no output at all: the host command still runs, on empty input
+                else {
+                    terminalOut.write(held.toByteArray());
+                    terminalOut.flush();
+                    return 0;
+                }
+                if (failed != null) throw failed;
+            }
+            if (stdin != null) {
+                try {
+                    stdin.close();
+                } catch (IOException e) {
+                    // it stopped reading
+                }
+            }
+            return process.waitFor();
+        }
+    }
+
+    private int executeWords(List<String> words) {
         if (words.isEmpty()) return 0;
         String name = words.getFirst();
         List<String> args = words.subList(1, words.size());
@@ -222,6 +432,8 @@ final class Shell {
         }
         int code = Main.run(caller.withArgs(words));
         out.flush();
+        // A container's status is its own; say it, as a prompt showing $? would.
+        if (code != 0 && words.getFirst().equals("run")) error("exit status " + code);
         return code;
     }
 
@@ -239,7 +451,9 @@ final class Shell {
         }
         out.println("Shell commands (Tab completes commands, options, images and paths; Ctrl-R searches the history):");
         for (Builtin b : builtins.values()) {
-            out.println(fit(String.format("  %-8s %-34s %s", b.name(), b.usage(), b.summary())));
+            String head = String.format("  %-10s %-34s ", b.name(), b.usage());
+            if (head.length() > 2 + 10 + 1 + 34 + 1) head = head.stripTrailing() + "\n" + " ".repeat(48);
+            out.println(wrap(head, b.summary(), 48));
         }
         out.println("strata commands (as after 'strata'; run and build also work here):");
         StringBuilder line = new StringBuilder("  ");
@@ -288,7 +502,7 @@ final class Shell {
 
     private int use(List<String> args) throws IOException {
         if (args.size() != 1) throw new Invocation.UsageException(args.isEmpty() ? "missing IMAGE" : "too many arguments");
-        Layer l = store.resolve(args.getFirst());
+        Layer l = resolver.resolve(args.getFirst());
         MergedView v = MergedView.of(store, l);
         image = l;
         view = v;
@@ -390,14 +604,72 @@ final class Shell {
     private int cat(List<String> args) throws IOException {
         MergedView v = requireImage();
         if (args.isEmpty()) throw new Invocation.UsageException("missing FILE");
+        int code = 0;
         for (String p : args) {
             try (InputStream in = v.open(v.get(cwd, p, true))) {
+                byte[] start = in.readNBytes(8192);
+                if (isBinary(start)) {
+                    error(p + ": a binary file (hd " + p + " shows it in hex)");
+                    code = 1;
+                    continue;
+                }
+                out.write(start, 0, start.length);
                 byte[] buffer = new byte[65536];
                 int n;
                 while ((n = in.read(buffer)) > 0) {
                     if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException();
                     out.write(buffer, 0, n);
                 }
+            }
+        }
+        out.flush();
+        return code;
+    }
+
+    /** As grep and git decide: a NUL byte in the first 8 KiB. */
+    private static boolean isBinary(byte[] start) {
+        for (byte b : start) {
+            if (b == 0) return true;
+        }
+        return false;
+    }
+
+    /** {@code hd FILE}: 16 bytes a line, offset, hex in two groups of 8, the printable ASCII; a repeated line is one *. */
+    private int hexdump(List<String> args) throws IOException {
+        MergedView v = requireImage();
+        if (args.isEmpty()) throw new Invocation.UsageException("missing FILE");
+        for (String p : args) {
+            try (InputStream in = new java.io.BufferedInputStream(v.open(v.get(cwd, p, true)))) {
+                long offset = 0;
+                byte[] line = new byte[16];
+                byte[] previous = null;
+                boolean starred = false;
+                int n;
+                while ((n = in.readNBytes(line, 0, 16)) > 0) {
+                    if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException();
+                    if (n == 16 && previous != null && java.util.Arrays.equals(line, previous)) {
+                        if (!starred) out.println("*");
+                        starred = true;
+                    } else {
+                        starred = false;
+                        StringBuilder text = new StringBuilder(String.format("%08x ", offset));
+                        StringBuilder ascii = new StringBuilder();
+                        for (int i = 0; i < 16; i++) {
+                            if (i % 8 == 0) text.append(' ');
+                            if (i < n) {
+                                int b = line[i] & 0xff;
+                                text.append(String.format("%02x ", b));
+                                ascii.append(b >= 0x20 && b < 0x7f ? (char) b : '.');
+                            } else {
+                                text.append("   ");
+                            }
+                        }
+                        out.println(text + " |" + ascii + "|");
+                    }
+                    previous = n == 16 ? line.clone() : null;
+                    offset += n;
+                }
+                out.println(String.format("%08x", offset));
             }
         }
         out.flush();
@@ -450,7 +722,9 @@ final class Shell {
         if (root.isDirectory()) {
             String base = root.path();
             v.walk(root, e -> {
-                if (matches.test(e)) out.println(shown + e.path().substring(base.equals("/") ? 0 : base.length()));
+                if (matches.test(e)) {
+                    out.println((shown.equals("/") ? "" : shown) + e.path().substring(base.equals("/") ? 0 : base.length()));
+                }
             });
         }
         return 0;
@@ -546,11 +820,11 @@ final class Shell {
         Layer b;
         MergedView from;
         if (args.size() == 2) {
-            from = MergedView.of(store, store.resolve(args.get(0)));
-            b = store.resolve(args.get(1));
+            from = MergedView.of(store, resolver.resolve(args.get(0)));
+            b = resolver.resolve(args.get(1));
         } else {
             if (args.isEmpty()) requireImage();
-            b = args.isEmpty() ? image : store.resolve(args.getFirst());
+            b = args.isEmpty() ? image : resolver.resolve(args.getFirst());
             // A layer's own changes: against its parent, or against nothing for a base layer.
             from = b.parent().isPresent() ? MergedView.of(store, store.layer(b.parent().get()).orElseThrow(() ->
                     new IllegalStateException("parent layer of " + b.shortId() + " is missing"))) : null;
@@ -574,13 +848,13 @@ final class Shell {
         return all;
     }
 
-    private Layer imageArgument(List<String> args) {
+    private Layer imageArgument(List<String> args) throws IOException {
         if (args.size() > 1) throw new Invocation.UsageException("too many arguments");
         if (args.isEmpty()) {
             requireImage();
             return image;
         }
-        return store.resolve(args.getFirst());
+        return resolver.resolve(args.getFirst());
     }
 
     private int inspect(List<String> args) throws IOException {
@@ -606,15 +880,45 @@ final class Shell {
         return 0;
     }
 
-    private int history(List<String> args) {
+    private int history(List<String> args) throws IOException {
         Layer l = imageArgument(args);
-        out.println(screen.paint(String.format("%-12s  %-20s  %10s  %s", "LAYER", "CREATED", "SIZE", "INSTRUCTION"), DIM));
+        out.println(screen.paint(String.format("%-12s  %-22s  %10s  %s", "LAYER", "CREATED", "SIZE", "INSTRUCTION"), DIM));
         for (Layer x : store.chain(l).reversed()) {
             Optional<LayerInfo> info = store.info(x.id());
             String created = info.map(i -> date(Instant.parse(i.created()).toEpochMilli())).orElse("?");
-            out.println(fit(String.format("%-12s  %-20s  %10s  %s", x.shortId(), created, ImagesCommand.human(info.map(LayerInfo::size).orElse(0L)),
+            out.println(fit(String.format("%-12s  %-22s  %10s  %s", x.shortId(), created, ImagesCommand.human(info.map(LayerInfo::size).orElse(0L)),
                     instruction(x))));
         }
+        return 0;
+    }
+
+    private int layers(List<String> args) throws IOException {
+        LayerAnalysis.Result r = LayerAnalysis.analyse(store, imageArgument(args));
+        out.println(screen.paint(String.format("%-12s  %10s  %6s  %7s  %7s  %s", "LAYER", "SIZE", "ADDED", "CHANGED", "REMOVED",
+                "INSTRUCTION"), DIM));
+        for (LayerAnalysis.LayerSummary l : r.layers()) {
+            out.println(fit(String.format("%-12s  %10s  %6s  %7s  %7s  %s", l.layer().shortId(), ImagesCommand.human(l.size()),
+                    "+" + l.added(), "~" + l.changed(), "-" + l.removed(), LayerTree.shortInstruction(l.instruction()))));
+        }
+        return 0;
+    }
+
+    private int wasted(List<String> args) throws IOException {
+        LayerAnalysis.Result r = LayerAnalysis.analyse(store, imageArgument(args));
+        out.println(screen.paint(String.format("%10s  %5s  %s", "BYTES", "COUNT", "PATH (layers whose versions are hidden)"), DIM));
+        for (LayerAnalysis.WastedPath w : r.wasted()) {
+            out.println(fit(String.format("%10s  %5d  %s  (%s)", ImagesCommand.human(w.bytes()), w.versions(), w.path(),
+                    String.join(" ", w.layers()))));
+        }
+        out.println(String.format("wasted: %s in %d files (%d bytes)", ImagesCommand.human(r.wastedBytes()), r.wastedFiles(),
+                r.wastedBytes()));
+        return 0;
+    }
+
+    private int efficiency(List<String> args) throws IOException {
+        LayerAnalysis.Result r = LayerAnalysis.analyse(store, imageArgument(args));
+        out.println(String.format(java.util.Locale.ROOT, "efficiency: %.4f (%d wasted of %d bytes)", r.efficiency(),
+                r.wastedBytes(), r.totalBytes()));
         return 0;
     }
 
@@ -624,6 +928,29 @@ final class Shell {
         return store.info(l.id()).map(i -> LayerTree.shortInstruction(i.instruction())).orElse("?");
     }
 
+    /**
+     * {@code head} then {@code text}, its words wrapped at the terminal's width onto lines indented by
+     * {@code indent} (one line when the width is unknown or too narrow to indent).
+     */
+    private String wrap(String head, String text, int indent) {
+        int w = screen.width();
+        if (w <= 0 || w < indent + 20) return head + text;
+        StringBuilder all = new StringBuilder(head);
+        int column = head.length() - head.lastIndexOf('\n') - 1;
+        for (String word : text.split(" ")) {
+            if (column > indent && column + 1 + word.length() > w) {
+                all.append('\n').append(" ".repeat(indent));
+                column = indent;
+            } else if (column > indent) {
+                all.append(' ');
+                column++;
+            }
+            all.append(word);
+            column += word.length();
+        }
+        return all.toString();
+    }
+
     /** Cuts a line to the terminal's width so tables stay tables (nothing is cut when the width is unknown). */
     private String fit(String line) {
         int w = screen.width();
@@ -631,7 +958,7 @@ final class Shell {
         return line.substring(0, line.offsetByCodePoints(0, w - 1)) + "…";
     }
 
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm xx").withZone(ZoneId.systemDefault());
 
     private static String date(long millis) {
         return DATE.format(Instant.ofEpochMilli(millis));

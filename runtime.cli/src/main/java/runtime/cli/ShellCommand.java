@@ -56,7 +56,7 @@ public final class ShellCommand implements Command {
         if (!in.arguments().isEmpty()) throw new Invocation.UsageException("no arguments expected (a script comes on stdin)");
         ImageStore store = in.engine().store();
         if (!in.stdio().inTty() || !in.stdio().outTty()) {
-            return new Shell(store, in.context(), Shell.Screen.PLAIN).script(in.stdio().in());
+            return new Shell(store, in.context(), Shell.Screen.PLAIN).resolveWith(in.engine()::resolveImage).script(in.stdio().in());
         }
         try (Terminal terminal = terminal(in.context())) {
             return interactive(store, in, terminal);
@@ -81,7 +81,7 @@ public final class ShellCommand implements Command {
     }
 
     private static int interactive(ImageStore store, Invocation in, Terminal terminal) {
-        Shell shell = new Shell(store, in.context(), screen(terminal));
+        Shell shell = new Shell(store, in.context(), screen(terminal)).resolveWith(in.engine()::resolveImage);
         LineReaderBuilder builder = LineReaderBuilder.builder().terminal(terminal).appName("strata")
                 .completer(new ShellCompleter(shell))
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true) // '!' belongs to the commands typed
@@ -169,6 +169,7 @@ public final class ShellCommand implements Command {
     private static Shell.Screen screen(Terminal terminal) {
         Integer colours = terminal.getNumericCapability(InfoCmp.Capability.max_colors);
         int width = terminal.getWidth();
-        return new Shell.Screen(width > 0 ? width : 80, colours != null && colours >= 8, a -> a.toAnsi(terminal));
+        int height = terminal.getHeight();
+        return new Shell.Screen(width > 0 ? width : 80, colours != null && colours >= 8, a -> a.toAnsi(terminal), height > 0 ? height : 24);
     }
 }

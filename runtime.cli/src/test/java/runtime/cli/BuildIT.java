@@ -191,6 +191,31 @@ class BuildIT {
         assertEquals("es", strata(s, "run", evalString.line(), "cat", "/etc/es").line());
     }
 
+    /** Every path below a layer's root, relative, sorted. */
+    private static List<String> layerFiles(Store s, String id) throws Exception {
+        Path root = s.data.resolve("layers").resolve(id).resolve("root");
+        try (var walk = Files.walk(root)) {
+            return walk.filter(p -> !p.equals(root)).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void layersHoldOnlyTheirStepsChanges(Mode mode) throws Exception {
+        Store s = store(mode);
+        // busybox has /etc and /run but no /etc/hosts, /etc/resolv.conf or /run/user: the run binds the
+        // host's over stubs it makes, and none of them may end up in the layer.
+        String nothing = build(s, "--run", "true");
+        assertEquals(List.of(), layerFiles(s, nothing));
+        String wrote = build(s, "--run", "echo x > /etc/x; mkdir -p /run/mine");
+        assertEquals(List.of("etc", "etc/x", "run", "run/mine"), layerFiles(s, wrote));
+        Result seen = strata(s, "run", wrote, "sh", "-c", "cat /etc/x; test -e /etc/hosts && echo hosts-bound");
+        assertEquals(List.of("x", "hosts-bound"), seen.out().lines().toList(), seen.err());
+        Result created = strata(s, "create", s.base, "true");
+        assertEquals(0, created.exitCode(), created.err());
+        assertEquals(List.of(), layerFiles(s, created.line()));
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void createKeepsTheChanges(Mode mode) throws Exception {

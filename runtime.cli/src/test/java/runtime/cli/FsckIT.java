@@ -113,4 +113,44 @@ class FsckIT {
         assertEquals(0, strata.strata(mode, data, "fsck", "-r").exitCode());
         assertEquals(0, Installation.layerCount(data));
     }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void warnsAboutMountPointStubsInOldLayersAndRepairRemovesThem(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String base = strata.importBusybox(mode, data);
+        // What older versions committed for a step that wrote /etc/step: the bind targets' empty stubs
+        // (busybox lacks /etc/hosts, /etc/resolv.conf and /run/user) beside the step's own file.
+        Path wd = strata.newWorkDirectory(mode);
+        Path upper = wd.resolve("upper");
+        Files.createDirectories(upper.resolve("etc"));
+        Files.writeString(upper.resolve("etc/step"), "1");
+        Files.createFile(upper.resolve("etc/hosts"));
+        Files.createFile(upper.resolve("etc/resolv.conf"));
+        Files.createDirectories(upper.resolve("run/user"));
+        Installation.exec(List.of("chmod", "0755", upper.resolve("run").toString(), upper.resolve("run/user").toString(),
+                upper.resolve("etc").toString()));
+        String polluted = TestLayers.commitChild(mode, data, base, upper, "run echo 1 > /etc/step");
+        // An imported layer keeps what its archive held, empty /etc/hosts included.
+        String imported = TestLayers.commitChild(mode, data, base, upper, "sha256:0000");
+
+        Result found = strata.strata(mode, data, "fsck");
+        assertEquals(1, found.exitCode(), found.out() + found.err());
+        assertEquals(List.of("layer " + polluted.substring(0, 12) + ": holds the empty mount points /run/user, /run, "
+                + "/etc/resolv.conf, /etc/hosts that strata made for its binds, not its step (strata fsck --repair removes them)"),
+                found.out().lines().toList());
+
+        Result repair = strata.strata(mode, data, "fsck", "--repair");
+        assertEquals(0, repair.exitCode(), repair.out() + repair.err());
+        Path root = data.resolve("layers").resolve(polluted).resolve("root");
+        assertTrue(Files.exists(root.resolve("etc/step")), "the step's own file stays");
+        assertFalse(Files.exists(root.resolve("etc/hosts")));
+        assertFalse(Files.exists(root.resolve("etc/resolv.conf")));
+        assertFalse(Files.exists(root.resolve("run")));
+        assertTrue(Files.exists(data.resolve("layers").resolve(imported).resolve("root/etc/hosts")));
+        assertEquals(0, strata.strata(mode, data, "fsck").exitCode());
+        Result run = strata.strata(mode, data, "run", polluted, "cat", "/etc/step");
+        assertEquals("1", run.line(), run.err());
+    }
 }

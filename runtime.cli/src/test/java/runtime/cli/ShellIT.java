@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,6 +84,104 @@ class ShellIT {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
+    void pipesRedirectionPagerAndFileCommandsInATerminal(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v tmux && command -v less").start().waitFor() == 0,
+                "needs tmux and less (scripts/test-setup installs them)");
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        assertEquals(0, strata.strata(mode, data, "map", "bb", id).exitCode());
+        Path wd = strata.newWorkDirectory(mode);
+        String prompt = "strata bb:/> ";
+        try (Tmux tmux = new Tmux(mode, data)) {
+            tmux.startUsing("bb");
+
+            // | hands the output to a host command.
+            tmux.keys("cat /etc/group | tr a-z A-Z", "Enter");
+            tmux.await("the host command's output", s -> s.contains("\nROOT:X:0:\nNOGROUP:X:65534:\n" + prompt));
+            tmux.keys("cat /etc/passwd | grep nobody | cut -d: -f1,3", "Enter");
+            tmux.await("a host pipeline", s -> s.contains("\nnobody:65534\n" + prompt));
+
+            // > and >> write host files.
+            tmux.keys("cat /etc/passwd > " + wd.resolve("passwd.txt"), "Enter");
+            tmux.keys("cat /etc/group >> " + wd.resolve("passwd.txt"), "Enter");
+            tmux.keys("help > " + wd.resolve("help.txt"), "Enter");
+            tmux.await("three prompts", s -> s.endsWith("help.txt\n" + prompt));
+            assertEquals("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\nroot:x:0:\nnogroup:x:65534:\n",
+                    Files.readString(wd.resolve("passwd.txt")));
+            // Help is wrapped at the terminal's width (100), not cut.
+            List<String> help = Files.readAllLines(wd.resolve("help.txt"));
+            assertTrue(help.stream().allMatch(l -> l.length() <= 100 && !l.endsWith("…")), String.join("\n", help));
+            assertTrue(help.stream().anyMatch(l -> l.startsWith(" ".repeat(48)) && l.contains("instruction")), String.join("\n", help));
+
+            // Binary files: cat refuses, hd shows them.
+            tmux.keys("cat /bin/busybox", "Enter");
+            tmux.await("one line suggesting hd", s -> s.endsWith("\nstrata: /bin/busybox: a binary file (hd /bin/busybox shows it in hex)\n" + prompt));
+            tmux.keys("hd /etc/group", "Enter");
+            tmux.await("hexdump -C's lines", s -> s.contains(
+                    "\n00000000  72 6f 6f 74 3a 78 3a 30  3a 0a 6e 6f 67 72 6f 75  |root:x:0:.nogrou|\n"
+                    + "00000010  70 3a 78 3a 36 35 35 33  34 3a 0a                 |p:x:65534:.|\n0000001b\n" + prompt));
+
+            // find / prints /etc/group, not //etc/group; times carry their zone; run's status is shown.
+            tmux.keys("find / -name group", "Enter");
+            tmux.await("find's path", s -> s.endsWith("find / -name group\n/etc/group\n" + prompt));
+            tmux.keys("ls -l /etc/group", "Enter");
+            tmux.await("a time with its zone", s -> s.lines().anyMatch(l -> l.matches(".* \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d [+-]\\d{4} .*group")));
+            tmux.keys("run bb sh -c 'exit 3'", "Enter");
+            tmux.await("the exit status", s -> s.endsWith("\nstrata: exit status 3\n" + prompt));
+
+            // Long output goes through the pager; q returns to the prompt.
+            tmux.keys("find /", "Enter");
+            tmux.await("less showing the first screen", s -> s.contains("\n/bin\n") && !s.endsWith(prompt) && s.endsWith(":"));
+            tmux.keys("q");
+            tmux.await("the prompt after the pager", s -> s.endsWith(prompt));
+
+            // clear empties the screen.
+            tmux.keys("clear", "Enter");
+            tmux.await("only the prompt", s -> s.strip().equals(prompt.strip()));
+
+            // use SOURCE:REF pulls, as run does.
+            tmux.keys("use tar:" + strata.rootfsTar, "Enter");
+            tmux.await("the imported image in use", s -> s.lines().toList().getLast().matches("strata [0-9a-f]{12}:/>"));
+            tmux.keys("cat /etc/group | head -1", "Enter");
+            tmux.await("its files", s -> s.endsWith("\nroot:x:0:\n" + s.lines().toList().getLast()));
+            tmux.keys("exit", "Enter");
+            tmux.await("the shell gone", s -> s.contains("EXITED:0"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void cleanLayersAndDivesAnalysisInATerminal(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v tmux").start().waitFor() == 0, "needs tmux (scripts/test-setup installs it)");
+        Path data = strata.newStore(mode);
+        String base = strata.importBusybox(mode, data);
+        Result built = strata.strata(mode, data, strata.newWorkDirectory(mode), Map.of(), null, "build", "--from", base,
+                "--run", "head -c 4000 /dev/zero > /etc/x", "--layer", "--run", "echo small > /etc/x");
+        assertEquals(0, built.exitCode(), built.err());
+        String image = built.line();
+        assertEquals(0, strata.strata(mode, data, "map", "app", image).exitCode());
+        String prompt = "strata app:/> ";
+        try (Tmux tmux = new Tmux(mode, data)) {
+            tmux.startUsing("app");
+            // The step changed /etc/x and nothing else: no /etc/hosts, /etc/resolv.conf or /run/user.
+            tmux.keys("diff", "Enter");
+            tmux.await("the step's only change", s -> s.endsWith(prompt + "diff\nC /etc/x\n" + prompt));
+            tmux.keys("layers", "Enter");
+            tmux.await("a line per layer", s -> s.lines().anyMatch(l -> l.startsWith(image.substring(0, 12)) && l.contains("+0")
+                    && l.contains("~1") && l.contains("-0") && l.endsWith("run echo small > /etc/x")));
+            tmux.keys("wasted", "Enter");
+            tmux.await("the overwritten version", s -> s.contains("3.9 KiB      1  /etc/x") && s.endsWith("wasted: 3.9 KiB in 1 files (4000 bytes)\n" + prompt));
+            tmux.keys("efficiency", "Enter");
+            tmux.await("the score", s -> s.lines().anyMatch(l -> l.matches("efficiency: 0\\.\\d{4} \\(4000 wasted of \\d+ bytes\\)")));
+            tmux.keys("exit", "Enter");
+            tmux.await("the shell gone", s -> s.contains("EXITED:0"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
     void aScriptOnStdinStopsAtTheFirstFailure(Mode mode) throws Exception {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
@@ -137,6 +236,14 @@ class ShellIT {
             line.append("; echo EXITED:$?; sleep 60");
             Result r = tmux("new-session", "-d", "-x", "100", "-y", "40", "-c", strata.home.toString(), line.toString());
             assertEquals(0, r.exitCode(), r.err());
+        }
+
+        /** A fresh shell exploring {@code image} (its prompt: strata IMAGE:/>). */
+        void startUsing(String image) throws Exception {
+            start();
+            await("the prompt", s -> s.contains("strata> "));
+            keys("use " + image, "Enter");
+            await("the image in the prompt", s -> s.endsWith("strata " + image + ":/> "));
         }
 
         void keys(String... keys) throws Exception {

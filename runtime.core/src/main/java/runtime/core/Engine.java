@@ -324,15 +324,17 @@ public final class Engine implements AutoCloseable {
     /**
      * After a container with a writable layer on disk has ended: waits until its FUSE daemon (if any) is
      * gone, so nothing writes the upper any more, then has the driver convert what it wrote to the store's
-     * layer format ({@link FilesystemDriver#normalizeUpper}). Call before committing the upper.
+     * layer format ({@link FilesystemDriver#normalizeUpper}) and removes the mount points strata made for
+     * its binds ({@link runtime.core.store.MountStubs}). Call before committing the upper.
      */
     public void finishUpper(Container container, Layer image, Path upper) throws IOException {
         runtime.core.launch.FuseDaemons.awaitGone(upper, java.time.Duration.ofSeconds(5));
-        Optional<FilesystemDriver> fs = container.filesystem();
-        if (fs.isEmpty()) return;
         List<Path> layers = new ArrayList<>();
         for (Layer l : store.chain(image)) layers.add(l.root());
-        fs.get().normalizeUpper(upper, layers, uid == 0);
+        Optional<FilesystemDriver> fs = container.filesystem();
+        if (fs.isPresent()) fs.get().normalizeUpper(upper, layers, uid == 0);
+        // The layer holds only the step's changes, not the mount points made for the host's files.
+        runtime.core.store.MountStubs.remove(upper, layers, ContainerPlans.SHARED_HOST_PATHS, uid == 0);
     }
 
     /**
@@ -570,12 +572,14 @@ public final class Engine implements AutoCloseable {
     /**
      * Repairs what {@link #fsck} found: broken layers and the layers built on them are removed (with
      * the names pointing at them) the way {@code rm} removes, names pointing nowhere are dropped, and
-     * leftovers are cleaned as {@link #clean} does (only what no live process holds). Returns the
+     * leftovers are cleaned as {@link #clean} does (only what no live process holds), mount-point stubs
+     * are removed from the layers holding them. Returns the
      * problems left afterwards (none when the repair worked).
      */
     public List<runtime.core.store.StoreCheck.Problem> repair(List<runtime.core.store.StoreCheck.Problem> problems)
             throws IOException, LaunchException {
         deleteDetached(store.detach(runtime.core.store.StoreCheck.layersToRemove(store, problems)));
+        runtime.core.store.StoreCheck.removeStubs(store, problems);
         for (var p : problems) {
             if (p.kind() != runtime.core.store.StoreCheck.Kind.NAME) continue;
             if (ImageStore.isMapName(p.subject())) {

@@ -158,6 +158,7 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
             Container c = engine.launch(image, argv, run, new Timings());
             int code = c.waitFor().shellCode();
             if (code != 0) throw new IOException(String.join(" ", argv) + " exited with " + code);
+            engine.finishUpper(c, image, upper);
             engine.deleteTree(work);
             ImageConfig.read(image.directory()).write(staging);
             return store.commit(staging, Optional.of(imageId), instruction).id();

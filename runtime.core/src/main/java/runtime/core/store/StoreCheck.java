@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * What {@code strata fsck} finds wrong in a store, without changing it: layers that are incomplete or
  * inconsistent (no root directory, unreadable {@code layer.json}, an id that is not the hash of its
  * parent and instruction, a parent that is missing or itself broken), names pointing nowhere, and
- * leftovers in {@code DATA/tmp} that no running strata holds.
+ * leftovers in {@code DATA/tmp} that no running strata holds; and (a warning, repaired in place) layers
+ * of steps that still hold the mount points older versions left in them ({@link MountStubs}).
  *
  * <p>The store's own writes never produce these (layers appear by one rename, names by one rename); they
  * come from crashes of older versions, disks filling up, or hands in the store. Layers built on a
@@ -31,7 +32,8 @@ public final class StoreCheck {
     /** One problem: a line for people, and what a repair removes (a layer id, a name, a tmp entry). */
     public record Problem(Kind kind, String subject, String line) {}
 
-    public enum Kind { LAYER, NAME, LEFTOVER }
+    /** STUBS: a sound layer that holds mount points strata made for its binds (older versions kept them). */
+    public enum Kind { LAYER, NAME, LEFTOVER, STUBS }
 
     private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
@@ -78,6 +80,9 @@ public final class StoreCheck {
         }
         for (Map.Entry<String, String> e : why.entrySet()) {
             problems.add(new Problem(Kind.LAYER, e.getKey(), "layer " + shortId(e.getKey()) + ": " + e.getValue()));
+        }
+        for (String id : parents.keySet().stream().sorted().toList()) {
+            if (!broken.contains(id)) stubs(store, id).ifPresent(problems::add);
         }
         for (Path file : entries(store.mapDirectory())) {
             String name = file.getFileName().toString();
@@ -136,6 +141,40 @@ public final class StoreCheck {
             return Optional.of("id is not the hash of its parent and instruction");
         }
         return Optional.empty();
+    }
+
+    /** The mount-point stubs in layer {@code id} (see {@link MountStubs}), as a problem, if it has any. */
+    private static Optional<Problem> stubs(ImageStore store, String id) {
+        try {
+            Optional<Layer> layer = store.layer(id);
+            if (layer.isEmpty() || layer.get().parent().isEmpty()) return Optional.empty();
+            LayerInfo info = Json.MAPPER.readValue(layer.get().directory().resolve("layer.json").toFile(), LayerInfo.class);
+            if (!MountStubs.madeByRunning(info.instruction())) return Optional.empty();
+            List<String> found = MountStubs.find(layer.get().root(), lowers(store, layer.get()),
+                    runtime.core.launch.ContainerPlans.SHARED_HOST_PATHS, store.rootStore());
+            if (found.isEmpty()) return Optional.empty();
+            return Optional.of(new Problem(Kind.STUBS, id, "layer " + shortId(id) + ": holds the empty mount points "
+                    + found.stream().map(f -> "/" + f).collect(java.util.stream.Collectors.joining(", "))
+                    + " that strata made for its binds, not its step (strata fsck --repair removes them)"));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable layers are reported as LAYER problems
+        }
+    }
+
+    /** Removes the mount-point stubs of the layers in {@code problems} (see {@link Kind#STUBS}). */
+    public static void removeStubs(ImageStore store, List<Problem> problems) throws IOException {
+        for (Problem p : problems) {
+            if (p.kind() != Kind.STUBS) continue;
+            Optional<Layer> layer = store.layer(p.subject());
+            if (layer.isEmpty()) continue;
+            MountStubs.remove(layer.get().root(), lowers(store, layer.get()),
+                    runtime.core.launch.ContainerPlans.SHARED_HOST_PATHS, store.rootStore());
+        }
+    }
+
+    private static List<Path> lowers(ImageStore store, Layer layer) {
+        List<Layer> chain = store.chain(layer);
+        return chain.subList(1, chain.size()).stream().map(Layer::root).toList();
     }
 
     /** The layers of {@code problems} in an order safe for removal: children before their parents. */
