@@ -91,6 +91,36 @@ class SecurityHostIT {
         assertInitRefusedTheAttack(r.out() + r.err(), v.helper, v.before);
     }
 
+    /**
+     * A FUSE driver's daemon (fuse-overlayfs, unionfs-fuse) is an exec'd host program: dumpable, with full
+     * capabilities, holding descriptors of the store's layer directories. Were it in the container's pid
+     * namespace, a container given the capabilities (--cap-add ALL) could follow its /proc/PID/fd and
+     * /proc/PID/root out to the host. The image is mounted before the pid namespace exists, so the
+     * container's /proc shows no such process; the container looks for one by its command line and tries
+     * every visible process's root and descriptors for the store.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aFuseDriversDaemonIsNotReachableFromTheContainer(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String image = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        String probe = "for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); echo \"PROC $p $c\";"
+                + " ls $p/root" + data + "/layers >/dev/null 2>&1 && echo \"REACHED $p/root\";"
+                + " for f in $p/fd/*; do ls $f/ 2>/dev/null | grep -q . && echo \"REACHED $f\"; done; done; echo done";
+        for (String fs : List.of("fuse-overlayfs", "unionfs-fuse")) {
+            Result r = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--fs", fs, "--cap-add", "ALL", image, "sh", "-c", probe);
+            assertEquals(0, r.exitCode(), fs + ": " + r.err());
+            String out = r.out();
+            assertTrue(out.lines().anyMatch("done"::equals), fs + ": " + out);
+            assertTrue(out.lines().anyMatch(l -> l.startsWith("PROC /proc/1 ")), fs + ": the probe sees its own init: " + out);
+            assertEquals(List.of(), out.lines().filter(l -> l.startsWith("PROC") && (l.contains("fuse-overlayfs") || l.contains("unionfs"))).toList(),
+                    fs + ": the daemon is not in the container's pid namespace");
+            assertEquals(List.of(), out.lines().filter(l -> l.startsWith("REACHED")).toList(), fs + ": nothing of the host through /proc");
+        }
+    }
+
     /** The same attack from a container the daemon started (`strata start` of a manifest): its init is the daemon's helper. */
     @ParameterizedTest
     @EnumSource(Mode.class)

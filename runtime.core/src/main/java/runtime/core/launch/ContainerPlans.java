@@ -195,9 +195,12 @@ public final class ContainerPlans {
             plan.add(new SetupOp.Bind(root, root, false, false));
         } else {
             plan.addAll(namespaces(ids, flags, network));
-            plan.add(new SetupOp.EnterPidNamespace());
             plan.add(PRIVATE_PROPAGATION);
+            // The image is mounted before the pid namespace exists, so a FUSE driver's daemon (an exec'd host
+            // program, dumpable, holding descriptors of the store's layers) lives outside it: the container's
+            // /proc never shows it, whatever capabilities the container is given.
             fsRange = mountImage(plan, layers, fs, ids, scratch, keep);
+            plan.add(new SetupOp.EnterPidNamespace());
         }
         plan.add(new SetupOp.UseRoot(root));
         long secure = MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC;
