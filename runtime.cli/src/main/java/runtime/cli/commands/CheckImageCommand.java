@@ -35,6 +35,19 @@ public final class CheckImageCommand implements Command {
     }
 
     @Override
+    public List<Item> examples() {
+        return List.of(new Item("strata check-image busybox", "the image's size, wasted bytes and efficiency"),
+                new Item("strata check-image --max-wasted 20m --min-efficiency 0.9 app", "fail a CI job (exit 1) when the image wastes too much"),
+                new Item("strata check-image --format json app", "the same figures as JSON"));
+    }
+
+    @Override
+    public List<Item> exitCodes() {
+        return List.of(new Item("0", "every threshold holds"), new Item("1", "a threshold is broken (a line names it)"),
+                new Item("2", "wrong usage: an unknown option, a bad size or ratio"), new Item("125", "strata itself failed (one line on stderr says why)"));
+    }
+
+    @Override
     public Options options() {
         return new Options()
                 .addOption(Option.builder().longOpt("max-wasted").hasArg().argName("SIZE")
