@@ -94,9 +94,13 @@ static void runtime_dir(char *buf, size_t size) {
 static int connect_server(const char *dir, const char *id) {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0) return -1;
-    struct stat st;
+    struct stat st = {.st_uid = (uid_t) -1};
     if (fstat(dfd, &st) != 0 || st.st_uid != getuid() || (st.st_mode & 077) != 0) {
-        fprintf(stderr, "strata: %s is not a private directory of yours: not using the server there\n", dir);
+        /*
+         * Another user's directory: the JVM this falls back to refuses it with the one line that names the
+         * owner (PrivateDirectory), where a command uses it; saying it here too would make two lines.
+         */
+        if (st.st_uid == getuid()) fprintf(stderr, "strata: %s is not a private directory of yours: not using the server there\n", dir);
         close(dfd);
         return -2;
     }
