@@ -36,6 +36,7 @@ enum {
     MSG_SPAWN = 16,     /* server -> front: program, argc, argv, envc, env, nfd, targets; nfd fds */
     MSG_EXIT = 17,      /* server -> front: int32 exit code */
     MSG_DIRECT = 18,    /* server -> front: run this invocation in a JVM of its own */
+    MSG_TAKEN = 19,     /* server -> front: the invocation is taken and runs now (before it, nothing of it ran) */
 };
 
 #define MSG_MAX (128 * 1024)
@@ -325,7 +326,7 @@ int main(int argc, char **argv) {
     int stdio[3] = {0, 1, 2};
     if (send_msg(s, MSG_INVOKE, buf, len, stdio, 3) != 0) run_direct(argc, argv, program, dist);
 
-    int in_tty = ttys[0] == '1', interrupts = 0;
+    int in_tty = ttys[0] == '1', interrupts = 0, taken = 0;
     static char msg[MSG_MAX];
     for (;;) {
         struct pollfd p[2] = {{.fd = s, .events = POLLIN}, {.fd = pipefd[0], .events = POLLIN}};
@@ -375,6 +376,10 @@ int main(int argc, char **argv) {
             continue;
         }
         for (int i = 0; i < nfds; i++) close(fds[i]);
+        if (n >= 4 && kind == MSG_TAKEN) {
+            taken = 1;
+            continue;
+        }
         if (n >= 8 && kind == MSG_EXIT) {
             int32_t code;
             memcpy(&code, msg + 4, 4);
@@ -385,6 +390,16 @@ int main(int argc, char **argv) {
             run_direct(argc, argv, program, dist);
         }
         break; /* end of file or a message we do not know: the server is gone */
+    }
+    /*
+     * Gone before it took the invocation (a server killed or exiting as we connected: the kernel queues a
+     * connection on a listener whose process is dying): nothing of the command ran, so a JVM of our own
+     * runs it, and a new server starts for the next command.
+     */
+    if (!taken) {
+        close(s);
+        start_server(dist);
+        run_direct(argc, argv, program, dist);
     }
     /* The server ended mid-command: the containers are ours, let them finish, then say so. */
     int status;

@@ -111,6 +111,41 @@ class ServerIT {
         assertNotEquals(old, fresh);
     }
 
+    /**
+     * A server that dies as a front connects (the kernel queues connections on a listener whose process is
+     * being killed, as CrashIT's kills showed): the front got no TAKEN, so nothing of its command ran, and it
+     * runs the command in a JVM of its own instead of failing. A listener that accepts and hangs up stands
+     * in for the dying server.
+     */
+    @Test
+    void aServerGoneBeforeItTookTheInvocationCostsNothing() throws Exception {
+        Mode mode = Mode.ROOT;
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        long old = awaitServer(mode, data);
+        Path socket = socket(mode);
+        Installation.exec(List.of("kill", "-KILL", Long.toString(old)));
+        awaitGone(old);
+        Files.deleteIfExists(socket);
+        String hangUp = "import socket, sys\n"
+                + "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n"
+                + "s.bind(sys.argv[1]); s.listen(1); print('listening', flush=True)\n"
+                + "c, _ = s.accept(); c.close(); s.close()\n";
+        Process listener = new ProcessBuilder("python3", "-c", hangUp, socket.toString()).redirectErrorStream(true).start();
+        try {
+            assertEquals("listening", new String(listener.getInputStream().readNBytes(10)).strip());
+            Result r = strata.strata(mode, data, strata.home, Map.of(), null, "run", id, "echo", "ran");
+            assertEquals(0, r.exitCode(), r.err());
+            assertEquals("ran", r.line());
+            assertEquals("", r.err(), "the user hears nothing of a server that never took the command");
+            assertTrue(listener.waitFor(30, TimeUnit.SECONDS), "the front connected to the stand-in");
+        } finally {
+            listener.destroyForcibly();
+        }
+        assertNotEquals(old, awaitServer(mode, data), "a new server started for the next command");
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aServerKilledMidCommandIsOneLineAndTheStoreKeepsEverything(Mode mode) throws Exception {

@@ -67,6 +67,7 @@ final class FrontConnection implements Spawner {
                 send(Message.strings(Message.DIRECT, List.of("runs in a JVM of its own")), new int[0]);
                 return;
             }
+            send(new Message(Message.TAKEN, new byte[0]), new int[0]);
             int[] fds = stdio;
             command = Thread.ofPlatform().name("strata " + String.join(" ", ctx.args())).start(() -> run(ctx, fds));
             readMessages();

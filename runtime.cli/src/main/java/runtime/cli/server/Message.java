@@ -27,6 +27,11 @@ record Message(int kind, byte[] payload) {
     static final int EXIT = 17;
     /** server -> front: run this invocation in a JVM of its own (the payload says why, for the log). */
     static final int DIRECT = 18;
+    /**
+     * server -> front: the invocation is taken and runs now. A front whose server ends before this knows that
+     * nothing of the command ran, and runs it in a JVM of its own.
+     */
+    static final int TAKEN = 19;
 
     /** Largest packet, kind included, either side accepts (the front falls back to the JVM beyond it). */
     static final int MAX = 128 * 1024;
