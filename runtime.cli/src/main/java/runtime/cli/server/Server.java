@@ -5,23 +5,20 @@ import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.Map;
 
 import runtime.api.sys.ErrnoException;
 import runtime.api.sys.Posix;
 import runtime.api.sys.UnixSocket;
 import runtime.core.containers.ContainerRegistry;
+import runtime.core.store.PrivateDirectory;
 
 /**
  * The per-user strata server ({@code strata __server}, started detached by the native front): a warm JVM
@@ -66,8 +63,8 @@ public final class Server {
             return 125;
         }
         try {
-            privateDirectory(dir, uid);
-        } catch (IOException e) {
+            PrivateDirectory.ensureClosed(dir);
+        } catch (IllegalStateException e) {
             err.println("strata __server: " + e.getMessage());
             return 125;
         }
@@ -95,27 +92,6 @@ public final class Server {
         } catch (IOException e) {
             err.println("strata __server: " + e.getMessage());
             return 125;
-        }
-    }
-
-    /**
-     * Makes {@code dir} (mode 0700) or checks the one there: a directory, not a symlink, owned by
-     * {@code uid}, with no permission for group or others. Anything else is refused, not repaired.
-     */
-    static void privateDirectory(Path dir, int uid) throws IOException {
-        try {
-            Files.createDirectories(dir.getParent());
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
-                    PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
-        } catch (FileAlreadyExistsException e) {
-            // checked below
-        }
-        PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        boolean others = a.permissions().stream().anyMatch(p -> !p.name().startsWith("OWNER_"));
-        if (!a.isDirectory() || owner != uid || others) {
-            throw new IOException(dir + " is not a private directory of uid " + uid
-                    + " (a directory of yours, mode 0700): remove it or set XDG_RUNTIME_DIR");
         }
     }
 

@@ -46,6 +46,21 @@ public final class PrivateDirectory {
     }
 
     /**
+     * As {@link #ensure}, and refused too when group or others may enter or list it (any of 077): for the
+     * directory of the server's socket, which the native front (strata-front.c, connect_server) checks the
+     * same way before it connects.
+     */
+    public static Path ensureClosed(Path dir) {
+        ensure(dir);
+        int mode = (Integer) lstat(dir).get("mode");
+        if ((mode & 077) != 0) {
+            throw new IllegalStateException(dir + " is open to other users (mode " + Integer.toOctalString(mode & 07777)
+                    + "); chmod 0700 it, remove it, or set XDG_RUNTIME_DIR to a directory of your own");
+        }
+        return dir;
+    }
+
+    /**
      * Makes {@code dir} (with its parents) or takes the one there, and leaves it 0700: for trees whose files
      * come from images or containers (the store's layers and staging directories, a --persist directory,
      * export-dir's copy), which may hold setuid files and device nodes that nobody else may reach.

@@ -61,6 +61,19 @@ class PrivateDirectoryTest {
     }
 
     @Test
+    void theServersDirectoryIsRefusedWhenOthersMayEvenEnterIt() throws Exception {
+        Path dir = tmp.resolve("server");
+        assertEquals(dir, PrivateDirectory.ensureClosed(dir), "made 0700");
+        assertEquals(dir, PrivateDirectory.ensureClosed(dir), "an own closed directory is used as it is");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertEquals(dir, PrivateDirectory.ensure(dir), "ensure takes a directory others may only read");
+        assertEquals(dir + " is open to other users (mode 755); chmod 0700 it, remove it, or set XDG_RUNTIME_DIR to a directory of your own",
+                assertThrows(IllegalStateException.class, () -> PrivateDirectory.ensureClosed(dir)).getMessage());
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), dir);
+        assertTrue(assertThrows(IllegalStateException.class, () -> PrivateDirectory.ensureClosed(link)).getMessage().contains("symbolic link"));
+    }
+
+    @Test
     void refusesADirectoryInAParentOthersMayWriteWithoutTheStickyBit() throws Exception {
         Path parent = Files.createDirectory(tmp.resolve("shared"));
         Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxrwxrwx"));
