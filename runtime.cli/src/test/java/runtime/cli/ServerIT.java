@@ -173,6 +173,61 @@ class ServerIT {
         assertEquals("done", strata.strata(mode, data, "run", again.line(), "cat", "/etc/done").line());
     }
 
+    /**
+     * A front that dies just after its server's container started (killed as CrashIT kills it, between
+     * SPAWNED and the child's exit): the server's command must end as a killed JVM's would, releasing its
+     * DATA/tmp staging layer, and not wait for ever for an exit the dead front cannot report (CI once found
+     * a server thread holding a build's lock, so `fsck --repair` could not empty tmp). A stand-in front
+     * speaks the protocol: INVOKE, TAKEN, SPAWN, SPAWNED with the pid of a sleep of its own, hang-up.
+     */
+    @Test
+    void aFrontGoneMidCommandEndsTheCommandAndReleasesItsWork() throws Exception {
+        Mode mode = Mode.ROOT;
+        strata.assumeMode(mode);
+        assumeTrue(!Installation.direct, "through the server only");
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        long server = awaitServer(mode, data);
+        String front = "import struct, socket, sys, array, subprocess\n"
+                + "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n"
+                + "s.connect(sys.argv[1])\n"
+                + "fields = [sys.argv[2], 'strata', '/', '22', '000', '5', 'build', '--from', sys.argv[3], '--run', sys.argv[4],\n"
+                + "          'STRATA_DATA=' + sys.argv[5], 'PATH=/usr/bin:/bin:/usr/sbin:/sbin']\n"
+                + "payload = struct.pack('=I', 1) + b''.join(f.encode() + b'\\0' for f in fields)\n"
+                + "null = __import__('os').open('/dev/null', __import__('os').O_RDWR)\n"
+                + "s.sendmsg([payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [null, null, null]))])\n"
+                + "kinds = []\n"
+                + "while True:\n"
+                + "    m, fds, _, _ = socket.recv_fds(s, 1 << 17, 16)\n"
+                + "    for fd in fds: __import__('os').close(fd)\n"
+                + "    if not m: break\n"
+                + "    kind = struct.unpack_from('=I', m)[0]; kinds.append(kind)\n"
+                + "    if kind == 16:\n"
+                + "        child = subprocess.Popen(['sleep', '600'])\n"
+                + "        s.send(struct.pack('=Ii', 2, child.pid)); s.close(); child.kill(); child.wait()\n"
+                + "        break\n"
+                + "print(' '.join(map(str, kinds)))\n";
+        for (int i = 0; i < 4; i++) {
+            Result r = Installation.run(List.of("python3", "-c", front, socket(mode).toString(), buildId(), id,
+                    "echo " + i + " > /i", data.toString()), strata.home, null, 60);
+            assertEquals("19 16", r.line(), "TAKEN, then SPAWN: " + r.err());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            List<Path> left;
+            do {
+                Result repair = strata.strata(mode, data, "fsck", "--repair");
+                assertEquals(0, repair.exitCode(), repair.out() + repair.err());
+                try (var tmp = Files.list(data.resolve("tmp"))) {
+                    left = tmp.toList();
+                }
+            } while (!left.isEmpty() && System.nanoTime() < deadline);
+            assertEquals(List.of(), left, "the abandoned build released its staging layer");
+        }
+        assertEquals(1, Installation.layerCount(data), "no layer of an abandoned step");
+        assertEquals(server, strata.serverPid(mode), "the same server served it all");
+        Result build = strata.strata(mode, data, "build", "--from", id, "--run", "echo after > /after");
+        assertEquals(0, build.exitCode(), build.err());
+    }
+
     @Test
     void anotherUserIsRefusedByTheServerAndANonPrivateDirectoryByTheFront() throws Exception {
         strata.assumeMode(Mode.ROOT);

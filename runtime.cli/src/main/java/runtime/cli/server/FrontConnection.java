@@ -37,6 +37,7 @@ final class FrontConnection implements Spawner {
     private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private volatile boolean frontGone;
     private volatile Thread command;
+    private volatile boolean exitSent;
 
     FrontConnection(int socket, Server server) {
         this.socket = socket;
@@ -75,10 +76,13 @@ final class FrontConnection implements Spawner {
             server.log("connection: " + e.getMessage());
         } finally {
             frontGone = true;
-            exits.values().forEach(f -> f.completeExceptionally(new ErrnoException("the front ended", Errno.ECHILD)));
+            exits.values().forEach(FrontConnection::frontEnded);
             spawnReplies.offer(-Errno.ECHILD);
             Thread t = command;
             if (t != null) {
+                // A front gone mid-command is strata's JVM killed, as it was without the server: the
+                // command stops (its store work is crash-safe) instead of holding its locks for ever.
+                if (!exitSent) t.interrupt();
                 try {
                     t.join();
                 } catch (InterruptedException e) {
@@ -137,6 +141,7 @@ final class FrontConnection implements Spawner {
             Spawner.reset();
             ctx.stdio().out().flush();
             ctx.stdio().err().flush();
+            exitSent = true;
             try {
                 if (!frontGone) send(Message.ints(Message.EXIT, code), new int[0]);
             } catch (ErrnoException e) {
@@ -154,7 +159,7 @@ final class FrontConnection implements Spawner {
             Message m = Message.decode(packet.data());
             switch (m.kind()) {
                 case Message.SPAWNED -> spawnReplies.offer(m.intAt(0));
-                case Message.CHILD_EXIT -> exits.computeIfAbsent((long) m.intAt(0), pid -> new CompletableFuture<>()).complete(m.intAt(1));
+                case Message.CHILD_EXIT -> exitOf(m.intAt(0)).complete(m.intAt(1));
                 case Message.SIGNAL -> {
                     // No container to pass it to: stop the command, as the signal would have stopped its own JVM.
                     Thread t = command;
@@ -166,6 +171,22 @@ final class FrontConnection implements Spawner {
                 }
             }
         }
+    }
+
+    /**
+     * The exit status of the front's child {@code pid}, whichever comes first: its CHILD_EXIT or the
+     * command waiting for it. Made after the front ended (its SPAWNED came just before it hung up), it
+     * fails at once: the hang-up already failed the ones it found, and this one would wait for ever (a
+     * server thread holding a build's DATA/tmp lock, as CrashIT saw once in CI).
+     */
+    private CompletableFuture<Integer> exitOf(long pid) {
+        CompletableFuture<Integer> exit = exits.computeIfAbsent(pid, p -> new CompletableFuture<>());
+        if (frontGone) frontEnded(exit);
+        return exit;
+    }
+
+    private static void frontEnded(CompletableFuture<Integer> exit) {
+        exit.completeExceptionally(new ErrnoException("the front ended", Errno.ECHILD));
     }
 
     private void send(Message m, int[] fds) throws ErrnoException {
@@ -202,7 +223,7 @@ final class FrontConnection implements Spawner {
         }
         if (pid < 0) throw new ErrnoException("start " + program, -pid);
         long childPid = pid;
-        CompletableFuture<Integer> exit = exits.computeIfAbsent(childPid, p -> new CompletableFuture<>());
+        CompletableFuture<Integer> exit = exitOf(childPid);
         return new Child() {
             @Override
             public long pid() {
