@@ -96,14 +96,21 @@ public final class ManifestParser {
     }
 
     private void problem(String key, String message) {
-        TomlPosition at = toml.inputPositionOf(key);
+        TomlPosition at;
+        try {
+            at = toml.inputPositionOf(key);
+        } catch (IllegalArgumentException e) {
+            at = null; // a key that is no dotted key (a squishfile layer named "a b"): the file's start
+        }
         String where = at == null ? origin + ":1:1" : origin + ":" + at.line() + ":" + at.column();
         problems.add(where + ": " + key + ": " + message);
     }
 
     private Manifest manifest() {
+        if (SquishDialect.isSquishfile(toml)) return SquishDialect.read(toml, directory, this::problem);
         for (String key : toml.keySet()) {
-            if (!TOP.contains(key)) problem(key, "unknown key (expected one of " + String.join(", ", sorted(TOP)) + ")");
+            if (!TOP.contains(key)) problem(key, "unknown key (expected one of " + String.join(", ", sorted(TOP))
+                    + (SquishDialect.MARKERS.contains(key) ? "; a squishfile has no image or build" : "") + ")");
         }
         Optional<String> image = string("image");
         List<String> build = strings("build");

@@ -118,4 +118,70 @@ class ManifestParserTest {
                 ManifestParser.InvalidManifestException.class,
                 () -> ManifestParser.parse("image = \"x\"\nsecurity = 5\n", "s.toml", dir)).problems());
     }
+
+    /** squish's manifest format (its default.toml's shape): read as a dialect, laid out as squish lays it out. */
+    @Test
+    void readsASquishfile() throws Exception {
+        Files.writeString(dir.resolve("Cargo.toml"), "[package]\n");
+        Files.createDirectories(dir.resolve("cli"));
+        Files.writeString(dir.resolve("server"), "#!/bin/sh\n");
+        Files.createDirectories(dir.resolve("support"));
+        Files.writeString(dir.resolve("support/scratch"), "");
+        Manifest m = ManifestParser.parse("""
+                [layers]
+                alpine = "3.14"
+                cargo-toml = { path = "./Cargo.toml", target = "/app/Cargo.toml" }
+                cli = { path = "./cli", target = "/app/cli" }
+                scratch = { path = "./support/scratch", target = "/app/scratch", rw = true }
+                app = "./server"
+
+                [run]
+                command = "/app/server"
+                args = ["2000", "/app"]
+
+                [env]
+                KEY = "value"
+
+                [[ports]]
+                container = 2000
+                host = 42069
+                protocol = "tcp"
+                """, "default.toml", dir);
+        assertEquals(Optional.of("alpine-release:3.14"), m.image());
+        assertEquals(List.of("/app/server", "2000", "/app"), m.command());
+        assertEquals(Map.of("KEY", "value"), m.env());
+        assertEquals(List.of("127.0.0.1:42069:2000/tcp"), m.ports());
+        assertEquals("slirp4netns", m.network());
+        assertTrue(m.readOnly(), "squish's rootfs is read-only");
+        assertEquals(List.of(
+                new Manifest.Mount(dir.resolve("Cargo.toml").toString(), "/app/Cargo.toml", true),
+                new Manifest.Mount(dir.resolve("cli").toString(), "/app/cli", true),
+                new Manifest.Mount(dir.resolve("support/scratch").toString(), "/app/scratch", false),
+                new Manifest.Mount(dir.resolve("server").toString(), "/app/server", true)), m.mounts());
+    }
+
+    @Test
+    void everySquishfileProblemIsReportedWithItsLine() {
+        ManifestParser.InvalidManifestException e = assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("""
+                        [layers]
+                        alpine = 3
+                        python = "3.9"
+                        gone = "./missing"
+                        [run]
+                        args = [1]
+                        [[ports]]
+                        container = 70000
+                        host = 8080
+                        protocol = "sctp"
+                        """, "s.toml", dir));
+        assertEquals(List.of(
+                "s.toml:2:1: layers.alpine: must be an Alpine release branch such as \"3.14\"",
+                "s.toml:3:1: layers.python: '3.9' is a versioned SDK layer, which strata cannot fetch yet: give a path (\"./python\") or { path = ..., target = ... }",
+                "s.toml:4:1: layers.gone: path " + dir.resolve("missing") + " does not exist",
+                "s.toml:5:1: run: command is required: the program to run, e.g. command = \"/app/server\"",
+                "s.toml:6:1: run.args: entry 0 must be a string",
+                "s.toml:7:1: ports: ports[0].container must be a port number 1-65535",
+                "s.toml:7:1: ports: ports[0].protocol must be \"tcp\" or \"udp\""), e.problems());
+    }
 }
