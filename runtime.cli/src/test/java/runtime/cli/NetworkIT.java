@@ -140,6 +140,90 @@ class NetworkIT {
         assertEquals("strata: no network driver or network 'nosuchnet' (strata drivers, strata network ls)\n", missing.err());
     }
 
+    /**
+     * Issue 22: a manifest on a named network (through the daemon), found by its name and its id though it
+     * sets no hostname; and two unnamed containers are told apart by id.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aManifestJoinsANamedNetworkAndIsFoundByNameAndId(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        String net = "n" + Long.toHexString(System.nanoTime() & 0xffffff);
+        assertEquals(0, strata.strata(mode, data, "network", "create", net).exitCode());
+        Path socket = data.resolve("d.sock");
+        Map<String, String> env = Map.of("STRATA_SOCKET", socket.toString());
+        Process daemon = strata.start(mode, data, wd, env, "serve", "--socket", socket.toString());
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
+            assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+            Path manifest = Files.writeString(wd.resolve("db.toml"), """
+                    image = "%s"
+                    name = "db"
+                    network = "%s"
+                    command = ["sh", "-c", "while true; do echo pong | nc -l -p 8080; done"]
+                    """.formatted(id, net));
+            assertEquals(0, strata.strata(mode, data, wd, env, null, "validate", manifest.toString()).exitCode());
+            Result started = strata.strata(mode, data, wd, env, null, "start", manifest.toString());
+            assertEquals(0, started.exitCode(), started.err());
+            String dbId = started.line();
+            // By name and by id, from a container of the CLI (no daemon needed for it); the server may still be starting.
+            Result client = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--net", net, id, "sh", "-c",
+                    "for i in $(seq 300); do r=$(nc db 8080 </dev/null) && [ -n \"$r\" ] && break; sleep 0.1; done; echo $r; "
+                    + "nc " + dbId + " 8080 </dev/null; grep -c '\\bdb\\b' /etc/hosts");
+            assertEquals(List.of("pong", "pong", "1"), client.out().lines().toList(), client.err());
+            assertEquals(0, strata.strata(mode, data, wd, env, null, "stop", "--timeout", "2", "db").exitCode());
+        } finally {
+            new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
+            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
+            assertEquals(0, strata.strata(mode, data, "network", "rm", net).exitCode());
+        }
+    }
+
+    /**
+     * Issue 22: a host port that is taken is refused before the container starts (its command never runs),
+     * in one line naming the port; and -p without an address publishes on 127.0.0.1 only.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aTakenPortIsRefusedBeforeTheContainerStartsAndTheDefaultIsLoopback(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Result clash = strata.strata(mode, data, "run", "-i", "--net", "slirp4netns", "-p", port + ":80", id, "echo", "it-ran");
+            assertEquals(125, clash.exitCode());
+            assertEquals("", clash.out(), "the container never started");
+            assertEquals("strata: port " + port + "/tcp on 127.0.0.1 is not free: another program uses it (choose another host port in 127.0.0.1:"
+                    + port + ":80/tcp)\n", clash.err());
+        }
+        Path wd = strata.newWorkDirectory(mode);
+        int port = HttpProbe.freePort();
+        String name = "lo" + port;
+        Process server = strata.start(mode, data, wd, Map.of(), "run", "-i", "--name", name, "--net", "slirp4netns", "-p", port + ":80",
+                id, "sh", "-c", "while true; do printf 'HTTP/1.0 200 OK\\r\\n\\r\\nhello' | nc -l -p 80 >/dev/null; done");
+        try {
+            assertTrue(fetchEventually(port) != null, "served on 127.0.0.1:" + port + Files.readString(wd.resolve("err")));
+            assertEquals(List.of("127.0.0.1:" + port + ":80/tcp"), strata.strata(mode, data, "port", "ls", name).out().lines().toList());
+            String address = hostAddress();
+            if (address != null) {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(address, port), 5000);
+                    throw new AssertionError("a default forward answered on " + address + ":" + port);
+                } catch (java.net.ConnectException refused) {
+                    // published on loopback only: the point
+                }
+            }
+        } finally {
+            new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(server).pid())).start().waitFor();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        }
+    }
+
     private static String hostAddress() throws IOException {
         return java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
                 .filter(n -> {

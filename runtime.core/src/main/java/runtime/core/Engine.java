@@ -259,7 +259,8 @@ public final class Engine implements AutoCloseable {
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = attachNetwork(options.network(), new NetworkRequest(
                     record.map(ContainerRecord::id).orElse(image.shortId()), ports, record.map(ContainerRecord::directory).orElse(null)),
-                    options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()));
+                    options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()),
+                    record.map(ContainerRecord::name));
             if (!limits.isEmpty() && record.isPresent()) {
                 network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits));
             }
@@ -365,15 +366,22 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** A network driver by name, or else a named network (strata network create). */
-    private NetworkAttachment attachNetwork(String name, NetworkRequest request, String hostname) throws IOException, LaunchException {
+    /**
+     * A network driver by name, or else a named network (strata network create), where the container is
+     * known by its hostname, its name and its id.
+     */
+    private NetworkAttachment attachNetwork(String name, NetworkRequest request, String hostname, Optional<String> containerName)
+            throws IOException, LaunchException {
         if (drivers().networks().stream().anyMatch(d -> d.name().equals(name))) return drivers().network(name).attach(request);
         Optional<runtime.core.net.BridgeNetworks.Network> named = networks().find(name);
         if (named.isEmpty()) {
             throw new IllegalArgumentException("no network driver or network '" + name + "' (strata drivers, strata network ls)");
         }
         if (!request.ports().isEmpty()) throw new IllegalArgumentException("port forwards need --net slirp4netns");
-        return networks().attach(named.get(), request.containerId(), hostname);
+        List<String> names = new ArrayList<>(List.of(hostname));
+        containerName.ifPresent(names::add);
+        names.add(request.containerId());
+        return networks().attach(named.get(), request.containerId(), names.stream().distinct().toList());
     }
 
     private runtime.core.net.BridgeNetworks networks;

@@ -30,7 +30,6 @@ import runtime.core.security.Capabilities;
 public final class ManifestParser {
     private static final Set<String> TOP = Set.of("image", "build", "command", "name", "hostname", "workdir", "read_only",
             "network", "ports", "env", "mount", "layer", "limits", "security");
-    private static final Set<String> NETWORKS = Set.of("none", "host", "slirp4netns");
 
     /** Everything wrong with a manifest, each line starting with FILE:LINE:COLUMN. */
     public static final class InvalidManifestException extends IllegalArgumentException {
@@ -117,7 +116,9 @@ public final class ManifestParser {
         if (image.isEmpty() && build.isEmpty()) problems.add(origin + ":1:1: either image or build is required");
         if (image.isPresent() && !build.isEmpty()) problem("build", "give image or build, not both");
         String network = string("network").orElse("none");
-        if (!NETWORKS.contains(network)) problem("network", "'" + network + "' is not one of none, host, slirp4netns");
+        if (!network.matches(runtime.core.net.BridgeNetworks.NAME)) {
+            problem("network", "'" + network + "' is not none, host, slirp4netns or a network's name (strata network create)");
+        }
         List<String> ports = strings("ports");
         for (int i = 0; i < ports.size(); i++) {
             if (!ports.get(i).matches("((\\d{1,3}\\.){3}\\d{1,3}:)?\\d{1,5}:\\d{1,5}(/(tcp|udp))?")) {

@@ -56,14 +56,14 @@ class ManifestParserTest {
                 () -> ManifestParser.parse("""
                         image = "x"
                         ports = ["80"]
-                        network = "pigeon"
+                        network = "pigeon/1"
                         colour = "blue"
                         [limits]
                         pids = -1
                         """, "m.toml", dir));
         List<String> p = e.problems();
         assertEquals("m.toml:2:1: ports: '80' is not [IP:]HOST:CONTAINER[/tcp|udp]", p.get(0));
-        assertTrue(p.contains("m.toml:3:1: network: 'pigeon' is not one of none, host, slirp4netns"), p.toString());
+        assertTrue(p.contains("m.toml:3:1: network: 'pigeon/1' is not none, host, slirp4netns or a network's name (strata network create)"), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith("m.toml:4:1: colour: unknown key")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith("m.toml:6:1: limits.pids: bad pids limit")), p.toString());
         assertEquals(p.stream().sorted((a, b) -> Integer.compare(line(a), line(b))).toList(), p, "sorted by line");
