@@ -142,7 +142,8 @@ class NetworkIT {
 
     /**
      * Issue 22: a manifest on a named network (through the daemon), found by its name and its id though it
-     * sets no hostname; and two unnamed containers are told apart by id.
+     * sets no hostname, with a port forwarded from the host; a container on the network reaches the host
+     * outside (through its slirp4netns) and has slirp's DNS forwarder.
      */
     @ParameterizedTest
     @EnumSource(Mode.class)
@@ -160,21 +161,40 @@ class NetworkIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
             assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+            int published = HttpProbe.freePort();
             Path manifest = Files.writeString(wd.resolve("db.toml"), """
                     image = "%s"
                     name = "db"
                     network = "%s"
+                    ports = ["%d:8080"]
                     command = ["sh", "-c", "while true; do echo pong | nc -l -p 8080; done"]
-                    """.formatted(id, net));
+                    """.formatted(id, net, published));
             assertEquals(0, strata.strata(mode, data, wd, env, null, "validate", manifest.toString()).exitCode());
             Result started = strata.strata(mode, data, wd, env, null, "start", manifest.toString());
             assertEquals(0, started.exitCode(), started.err());
             String dbId = started.line();
             // By name and by id, from a container of the CLI (no daemon needed for it); the server may still be starting.
-            Result client = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--net", net, id, "sh", "-c",
-                    "for i in $(seq 300); do r=$(nc db 8080 </dev/null) && [ -n \"$r\" ] && break; sleep 0.1; done; echo $r; "
-                    + "nc " + dbId + " 8080 </dev/null; grep -c '\\bdb\\b' /etc/hosts");
-            assertEquals(List.of("pong", "pong", "1"), client.out().lines().toList(), client.err());
+            String address = hostAddress();
+            org.junit.jupiter.api.Assumptions.assumeTrue(address != null, "no non-loopback address on this machine");
+            try (ServerSocket outside = new ServerSocket()) {
+                outside.bind(new InetSocketAddress(address, 0));
+                Thread t = Thread.ofVirtual().start(() -> {
+                    try (Socket c = outside.accept()) {
+                        c.getOutputStream().write("from-outside\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException ignored) {
+                        // the assertion below reports it
+                    }
+                });
+                Result client = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--net", net, id, "sh", "-c",
+                        // db's nc listens again a moment after each answer: each ask retries until it does.
+                        "ask() { for i in $(seq 300); do r=$(nc $1 8080 </dev/null) && [ -n \"$r\" ] && break; sleep 0.1; done; echo $r; }; "
+                        + "ask db; ask " + dbId + "; grep -c '\\bdb\\b' /etc/hosts; "
+                        + "nc " + address + " " + outside.getLocalPort() + " </dev/null; cat /etc/resolv.conf");
+                t.join(10_000);
+                assertEquals(List.of("pong", "pong", "1", "from-outside", "nameserver 10.0.2.3"), client.out().lines().toList(), client.err());
+            }
+            assertEquals("pong", firstLine(published), "the forward from the host reaches db");
+            assertEquals(List.of("127.0.0.1:" + published + ":8080/tcp"), strata.strata(mode, data, wd, env, null, "port", "ls", "db").out().lines().toList());
             assertEquals(0, strata.strata(mode, data, wd, env, null, "stop", "--timeout", "2", "db").exitCode());
         } finally {
             new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
@@ -222,6 +242,24 @@ class NetworkIT {
             new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(server).pid())).start().waitFor();
             assertTrue(server.waitFor(30, TimeUnit.SECONDS));
         }
+    }
+
+    /** The first line a server on 127.0.0.1:{@code port} sends to a client that sends nothing (retried while it starts). */
+    private static String firstLine(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                s.setSoTimeout(10_000);
+                s.shutdownOutput();
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+                if (line != null) return line;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        return null;
     }
 
     private static String hostAddress() throws IOException {

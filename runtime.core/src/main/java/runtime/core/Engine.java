@@ -17,6 +17,7 @@ import java.util.function.Function;
 
 import runtime.api.fs.FilesystemDriver;
 import runtime.api.net.NetworkAttachment;
+import runtime.api.net.NetworkDriver;
 import runtime.api.net.NetworkRequest;
 import runtime.api.plan.Namespaces;
 import runtime.api.plan.SetupOp;
@@ -377,11 +378,35 @@ public final class Engine implements AutoCloseable {
         if (named.isEmpty()) {
             throw new IllegalArgumentException("no network driver or network '" + name + "' (strata drivers, strata network ls)");
         }
-        if (!request.ports().isEmpty()) throw new IllegalArgumentException("port forwards need --net slirp4netns");
         List<String> names = new ArrayList<>(List.of(hostname));
         containerName.ifPresent(names::add);
         names.add(request.containerId());
-        return networks().attach(named.get(), request.containerId(), names.stream().distinct().toList());
+        return networks().attach(named.get(), request.containerId(), names.stream().distinct().toList(), outbound(request));
+    }
+
+    /** The driver that takes a named network's containers out (and forwards ports to them). */
+    private static final String OUTBOUND = "slirp4netns";
+
+    /**
+     * A named network container's way out: its own slirp4netns when that works here (probed once), for
+     * outbound traffic, DNS and {@code -p}. Without it, only port forwards are refused.
+     */
+    private Optional<NetworkAttachment> outbound(NetworkRequest request) throws LaunchException {
+        Optional<NetworkDriver> slirp = drivers().networks().stream().filter(d -> d.name().equals(OUTBOUND)).findFirst();
+        Optional<String> unusable = slirp.isEmpty() ? Optional.of("there is no " + OUTBOUND + " driver")
+                : request.stateDirectory() == null ? Optional.of("it needs --isolate")
+                : Optional.of(drivers().probe(slirp.get(), probeContext())).filter(p -> !p.usable()).map(p -> p.reason());
+        if (unusable.isEmpty()) return Optional.of(slirp.get().attach(request));
+        if (!request.ports().isEmpty()) {
+            throw new IllegalArgumentException("port forwards on a named network need " + OUTBOUND + ", and " + unusable.get());
+        }
+        return Optional.empty();
+    }
+
+    /** The port forwards of a container on {@code network} (a driver's name or a named network's). */
+    public Optional<NetworkDriver.PortControl> portControl(String network, Path stateDirectory) {
+        boolean driver = drivers().networks().stream().anyMatch(d -> d.name().equals(network));
+        return drivers().network(driver ? network : OUTBOUND).portControl(stateDirectory);
     }
 
     private runtime.core.net.BridgeNetworks networks;

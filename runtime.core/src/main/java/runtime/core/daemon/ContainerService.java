@@ -115,9 +115,8 @@ public final class ContainerService {
         ManagedContainer c = find(reference);
         Map<String, Object> m = new LinkedHashMap<>(c.summary());
         m.put("log", c.log.toString());
-        NetworkDriver driver = engine.drivers().network(c.record.network());
         if (!c.exit.isDone()) {
-            Optional<NetworkDriver.PortControl> ports = driver.portControl(c.record.directory());
+            Optional<NetworkDriver.PortControl> ports = engine.portControl(c.record.network(), c.record.directory());
             if (ports.isPresent()) m.put("ports", ports.get().list());
             m.put("limits", limitsOf(c));
         }
@@ -184,7 +183,7 @@ public final class ContainerService {
 
     public NetworkDriver.PortControl ports(String reference) {
         ManagedContainer c = find(reference);
-        return engine.drivers().network(c.record.network()).portControl(c.record.directory()).orElseThrow(() ->
+        return engine.portControl(c.record.network(), c.record.directory()).orElseThrow(() ->
                 new IllegalStateException("container " + c.record.name() + " has no port forwards (network " + c.record.network() + ")"));
     }
 

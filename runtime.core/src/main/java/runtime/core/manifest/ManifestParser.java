@@ -125,7 +125,9 @@ public final class ManifestParser {
                 problem("ports", "'" + ports.get(i) + "' is not [IP:]HOST:CONTAINER[/tcp|udp]");
             }
         }
-        if (!ports.isEmpty() && !network.equals("slirp4netns")) problem("ports", "port forwards need network = \"slirp4netns\"");
+        if (!ports.isEmpty() && (network.equals("none") || network.equals("host"))) {
+            problem("ports", "port forwards need network = \"slirp4netns\" or a named network");
+        }
         Optional<String> workdir = string("workdir");
         workdir.filter(w -> !w.startsWith("/")).ifPresent(w -> problem("workdir", "must be an absolute path"));
         Optional<String> name = string("name");
