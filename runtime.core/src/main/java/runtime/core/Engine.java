@@ -263,7 +263,7 @@ public final class Engine implements AutoCloseable {
                     options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()),
                     record.map(ContainerRecord::name));
             if (!limits.isEmpty() && record.isPresent()) {
-                network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits));
+                network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits), limits);
             }
             if (options.isolation().map(ContainerPlans.Isolation::userNamespaceAsRoot).orElse(false) && !ids().rootless()) {
                 network = new runtime.core.launch.UserNamespaceMaps(network);
@@ -298,10 +298,12 @@ public final class Engine implements AutoCloseable {
      */
     private static final class LimitedAttachment extends runtime.core.launch.SyncHookAttachment {
         private final runtime.core.cgroups.Cgroup cgroup;
+        private final runtime.core.cgroups.Limits limits;
 
-        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup) {
+        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup, runtime.core.cgroups.Limits limits) {
             super(network);
             this.cgroup = cgroup;
+            this.limits = limits;
         }
 
         @Override
@@ -310,6 +312,14 @@ public final class Engine implements AutoCloseable {
                 cgroup.add(pid);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot put the container in its cgroup: " + e.getMessage(), e);
+            }
+            // --cpus 1.5 may use two CPUs' time slices: nproc says 2 (the quota still caps it at 1.5).
+            if (limits.cpus().isPresent()) {
+                try {
+                    Posix.keepFirstCpus(pid, (int) Math.ceil(limits.cpus().getAsDouble()));
+                } catch (runtime.api.sys.ErrnoException e) {
+                    throw new IllegalStateException("cannot narrow the container's CPUs: " + e.getMessage(), e);
+                }
             }
         }
 
