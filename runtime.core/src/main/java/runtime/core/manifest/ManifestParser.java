@@ -183,6 +183,10 @@ public final class ManifestParser {
             if (!Files.exists(src)) problemAt(t, at, "source " + src + " does not exist");
             Object readOnly = t.get("read_only");
             if (readOnly != null && !(readOnly instanceof Boolean)) problemAt(t, at, "read_only must be true or false");
+            // Not silently read-only after all: a writable layer is a [[mount]].
+            if (alwaysReadOnly && Boolean.FALSE.equals(readOnly)) {
+                problemAt(t, at, "a layer is always read-only (read_only = false: make it a [[mount]])");
+            }
             boolean ro = alwaysReadOnly || Boolean.TRUE.equals(readOnly);
             into.add(new Manifest.Mount(src.toString(), target, ro));
         }

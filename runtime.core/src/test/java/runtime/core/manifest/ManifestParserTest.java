@@ -184,4 +184,21 @@ class ManifestParserTest {
                 "s.toml:7:1: ports: ports[0].container must be a port number 1-65535",
                 "s.toml:7:1: ports: ports[0].protocol must be \"tcp\" or \"udp\""), e.problems());
     }
+
+    /** Issue 22: read_only = false on a [[layer]] was silently ignored (layers are read-only). */
+    @Test
+    void aWritableLayerIsAProblemNotSilentlyReadOnly() throws Exception {
+        Files.createDirectories(dir.resolve("sdk"));
+        ManifestParser.InvalidManifestException e = assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("""
+                        image = "x"
+                        [[layer]]
+                        source = "sdk"
+                        target = "/sdk"
+                        read_only = false
+                        """, "l.toml", dir));
+        assertEquals(List.of("l.toml:3:1: layer[0]: a layer is always read-only (read_only = false: make it a [[mount]])"), e.problems());
+        Manifest ok = ManifestParser.parse("image = \"x\"\n[[layer]]\nsource = \"sdk\"\ntarget = \"/sdk\"\n", "l.toml", dir);
+        assertEquals(List.of(new Manifest.Mount(dir.resolve("sdk").toString(), "/sdk", true)), ok.mounts());
+    }
 }
