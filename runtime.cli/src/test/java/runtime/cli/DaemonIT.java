@@ -234,13 +234,15 @@ class DaemonIT {
     /** What {@link #request} appends when the server reset the connection after its answer. */
     private static final String RESET = "(connection reset)";
 
-    private static void awaitListening(Path socket, Path wd) throws Exception {
+    /** Waits until a daemon started in {@code wd} listens on {@code socket} (its stderr in the failure). */
+    static void awaitListening(Path socket, Path wd) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
         assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
     }
 
-    private static void stop(Process daemon) throws Exception {
+    /** SIGTERM to a daemon started with Installation.start; it must end within 30 s. */
+    static void stop(Process daemon) throws Exception {
         new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
         assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
     }

@@ -158,9 +158,7 @@ class NetworkIT {
         Map<String, String> env = Map.of("STRATA_SOCKET", socket.toString());
         Process daemon = strata.start(mode, data, wd, env, "serve", "--socket", socket.toString());
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
-            assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(wd.resolve("err")));
+            DaemonIT.awaitListening(socket, wd);
             int published = HttpProbe.freePort();
             Path manifest = Files.writeString(wd.resolve("db.toml"), """
                     image = "%s"
@@ -197,8 +195,7 @@ class NetworkIT {
             assertEquals(List.of("127.0.0.1:" + published + ":8080/tcp"), strata.strata(mode, data, wd, env, null, "port", "ls", "db").out().lines().toList());
             assertEquals(0, strata.strata(mode, data, wd, env, null, "stop", "--timeout", "2", "db").exitCode());
         } finally {
-            new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
-            assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
+            DaemonIT.stop(daemon);
             assertEquals(0, strata.strata(mode, data, "network", "rm", net).exitCode());
         }
     }

@@ -120,11 +120,7 @@ class SquishScenariosIT {
         owned(mode, tree);
         Process daemon = throughDaemon ? strata.start(mode, data, tree, env, "serve", "--socket", socket.toString()) : null;
         try {
-            if (daemon != null) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
-                assertTrue(Files.exists(socket), "the daemon listens: " + Files.readString(tree.resolve("err")));
-            }
+            if (daemon != null) DaemonIT.awaitListening(socket, tree);
             // 001: the container starts (and is the one listed).
             scenario(mode, data, tree, env, "default.toml", () -> { });
             // 002: a port forward reaches the container's server.
@@ -149,10 +145,7 @@ class SquishScenariosIT {
             scenario(mode, data, tree, env, "squishfiles/007-squishfile-pid-ns.toml", () ->
                     assertEquals(SquishTree.SCRIPT_PID, get(port, "/scratch").body().strip()));
         } finally {
-            if (daemon != null) {
-                new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(daemon).pid())).start().waitFor();
-                assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon ends on SIGTERM");
-            }
+            if (daemon != null) DaemonIT.stop(daemon);
         }
     }
 
@@ -180,6 +173,19 @@ class SquishScenariosIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (running(mode, data, tree, env) != 0 && System.nanoTime() < deadline) Thread.sleep(100);
         assertEquals(0, running(mode, data, tree, env), "none runs after stop");
+        // Its slirp4netns lets go of the port a moment after the container ended: the next scenario needs it.
+        while (!portFree(currentPort) && System.nanoTime() < deadline) Thread.sleep(100);
+        assertTrue(portFree(currentPort), "port " + currentPort + " is free again after stop");
+    }
+
+    private static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** The host port of this test's squishfiles (squish's 42069 taken by nothing else here: a free one). */

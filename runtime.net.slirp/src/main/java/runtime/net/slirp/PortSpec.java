@@ -36,7 +36,8 @@ public record PortSpec(String hostAddress, int hostPort, int containerPort, Stri
                 new java.net.DatagramSocket(at).close();
             } else {
                 try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-                    s.setReuseAddress(false);
+                    // As slirp4netns binds: a connection in TIME_WAIT on the port is no clash, a listener is.
+                    s.setReuseAddress(true);
                     s.bind(at);
                 }
             }
