@@ -44,5 +44,6 @@ module runtime.core {
             runtime.core.source.oci.OciSource, runtime.core.source.oci.OciLayoutSource,
             runtime.core.source.oci.DockerArchiveSource,
             runtime.core.source.LxcSource, runtime.core.source.UrlSource, runtime.core.source.DirSource,
+            runtime.core.source.AlpineSource,
             runtime.core.source.DebianSource, runtime.core.source.UbuntuSource;
 }

@@ -190,10 +190,10 @@ class IsolateIT {
         assertEquals(List.of("site-content", "hello", "app", "ro"), run.out().lines().toList(), run.err());
         Result override = strata.strata(mode, data, wd, Map.of(), null, "run", "-f", good.toString(), "echo", "replaced");
         assertEquals("replaced", override.line(), override.err());
-        Path bad = Files.writeString(wd.resolve("bad.toml"), "image = \"x\"\nnetwork = \"pigeon\"\n[limits]\nmemory = \"lots\"\n");
+        Path bad = Files.writeString(wd.resolve("bad.toml"), "image = \"x\"\nnetwork = \"pigeon/1\"\n[limits]\nmemory = \"lots\"\n");
         Result invalid = strata.strata(mode, data, wd, Map.of(), null, "validate", bad.toString());
         assertEquals(1, invalid.exitCode());
-        assertEquals(List.of(bad + ":2:1: network: 'pigeon' is not one of none, host, slirp4netns",
+        assertEquals(List.of(bad + ":2:1: network: 'pigeon/1' is not none, host, slirp4netns or a network's name (strata network create)",
                 bad + ":4:1: limits.memory: bad memory size 'lots': want a number with k, m or g"), invalid.err().lines().toList());
     }
 }

@@ -17,6 +17,7 @@ import java.util.function.Function;
 
 import runtime.api.fs.FilesystemDriver;
 import runtime.api.net.NetworkAttachment;
+import runtime.api.net.NetworkDriver;
 import runtime.api.net.NetworkRequest;
 import runtime.api.plan.Namespaces;
 import runtime.api.plan.SetupOp;
@@ -259,9 +260,10 @@ public final class Engine implements AutoCloseable {
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = attachNetwork(options.network(), new NetworkRequest(
                     record.map(ContainerRecord::id).orElse(image.shortId()), ports, record.map(ContainerRecord::directory).orElse(null)),
-                    options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()));
+                    options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()),
+                    record.map(ContainerRecord::name));
             if (!limits.isEmpty() && record.isPresent()) {
-                network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits));
+                network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits), limits);
             }
             if (options.isolation().map(ContainerPlans.Isolation::userNamespaceAsRoot).orElse(false) && !ids().rootless()) {
                 network = new runtime.core.launch.UserNamespaceMaps(network);
@@ -296,10 +298,12 @@ public final class Engine implements AutoCloseable {
      */
     private static final class LimitedAttachment extends runtime.core.launch.SyncHookAttachment {
         private final runtime.core.cgroups.Cgroup cgroup;
+        private final runtime.core.cgroups.Limits limits;
 
-        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup) {
+        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup, runtime.core.cgroups.Limits limits) {
             super(network);
             this.cgroup = cgroup;
+            this.limits = limits;
         }
 
         @Override
@@ -308,6 +312,14 @@ public final class Engine implements AutoCloseable {
                 cgroup.add(pid);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot put the container in its cgroup: " + e.getMessage(), e);
+            }
+            // --cpus 1.5 may use two CPUs' time slices: nproc says 2 (the quota still caps it at 1.5).
+            if (limits.cpus().isPresent()) {
+                try {
+                    Posix.keepFirstCpus(pid, (int) Math.ceil(limits.cpus().getAsDouble()));
+                } catch (runtime.api.sys.ErrnoException e) {
+                    throw new IllegalStateException("cannot narrow the container's CPUs: " + e.getMessage(), e);
+                }
             }
         }
 
@@ -365,15 +377,46 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** A network driver by name, or else a named network (strata network create). */
-    private NetworkAttachment attachNetwork(String name, NetworkRequest request, String hostname) throws IOException, LaunchException {
+    /**
+     * A network driver by name, or else a named network (strata network create), where the container is
+     * known by its hostname, its name and its id.
+     */
+    private NetworkAttachment attachNetwork(String name, NetworkRequest request, String hostname, Optional<String> containerName)
+            throws IOException, LaunchException {
         if (drivers().networks().stream().anyMatch(d -> d.name().equals(name))) return drivers().network(name).attach(request);
         Optional<runtime.core.net.BridgeNetworks.Network> named = networks().find(name);
         if (named.isEmpty()) {
             throw new IllegalArgumentException("no network driver or network '" + name + "' (strata drivers, strata network ls)");
         }
-        if (!request.ports().isEmpty()) throw new IllegalArgumentException("port forwards need --net slirp4netns");
-        return networks().attach(named.get(), request.containerId(), hostname);
+        List<String> names = new ArrayList<>(List.of(hostname));
+        containerName.ifPresent(names::add);
+        names.add(request.containerId());
+        return networks().attach(named.get(), request.containerId(), names.stream().distinct().toList(), outbound(request));
+    }
+
+    /** The driver that takes a named network's containers out (and forwards ports to them). */
+    private static final String OUTBOUND = "slirp4netns";
+
+    /**
+     * A named network container's way out: its own slirp4netns when that works here (probed once), for
+     * outbound traffic, DNS and {@code -p}. Without it, only port forwards are refused.
+     */
+    private Optional<NetworkAttachment> outbound(NetworkRequest request) throws LaunchException {
+        Optional<NetworkDriver> slirp = drivers().networks().stream().filter(d -> d.name().equals(OUTBOUND)).findFirst();
+        Optional<String> unusable = slirp.isEmpty() ? Optional.of("there is no " + OUTBOUND + " driver")
+                : request.stateDirectory() == null ? Optional.of("it needs --isolate")
+                : Optional.of(drivers().probe(slirp.get(), probeContext())).filter(p -> !p.usable()).map(p -> p.reason());
+        if (unusable.isEmpty()) return Optional.of(slirp.get().attach(request));
+        if (!request.ports().isEmpty()) {
+            throw new IllegalArgumentException("port forwards on a named network need " + OUTBOUND + ", and " + unusable.get());
+        }
+        return Optional.empty();
+    }
+
+    /** The port forwards of a container on {@code network} (a driver's name or a named network's). */
+    public Optional<NetworkDriver.PortControl> portControl(String network, Path stateDirectory) {
+        boolean driver = drivers().networks().stream().anyMatch(d -> d.name().equals(network));
+        return drivers().network(driver ? network : OUTBOUND).portControl(stateDirectory);
     }
 
     private runtime.core.net.BridgeNetworks networks;

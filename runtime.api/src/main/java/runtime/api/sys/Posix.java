@@ -246,6 +246,30 @@ public final class Posix {
         }
     }
 
+    /**
+     * Narrows process {@code pid}'s CPU affinity to the first {@code count} CPUs it may run on (none
+     * changed when it has no more), so nproc and sched_getaffinity in it count its CPU limit.
+     */
+    public static void keepFirstCpus(long pid, int count) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            int bytes = 1024 / 8; // the kernel's CPU mask for up to 1024 CPUs, as glibc's cpu_set_t
+            MemorySegment mask = arena.allocate(bytes);
+            long got = Syscall.call(state, Syscall.SCHED_GETAFFINITY, (int) pid, bytes, mask.address(), 0);
+            if (got < 0) throw new ErrnoException("sched_getaffinity " + pid, LibC.errno(state));
+            int kept = 0;
+            for (int i = 0; i < got * 8; i++) {
+                int b = mask.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i / 8);
+                if ((b & (1 << (i % 8))) == 0) continue;
+                if (kept < count) kept++;
+                else mask.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i / 8, (byte) (b & ~(1 << (i % 8))));
+            }
+            if (Syscall.call(state, Syscall.SCHED_SETAFFINITY, (int) pid, got, mask.address(), 0) < 0) {
+                throw new ErrnoException("sched_setaffinity " + pid, LibC.errno(state));
+            }
+        }
+    }
+
     /** Sends {@code signal}; returns false if the process no longer exists. */
     public static boolean kill(long pid, int signal) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {

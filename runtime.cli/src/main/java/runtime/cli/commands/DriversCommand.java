@@ -38,6 +38,8 @@ public final class DriversCommand implements Command {
             Probe p = drivers.probe(d, context);
             in.out().printf("%-5s %-16s %-6s %s: %s%n", "net", d.name(), p.usable() ? "yes" : "no", d.description(), p.reason());
         }
+        Probe proc = runtime.core.cgroups.Lxcfs.probe();
+        in.out().printf("%-5s %-16s %-6s %s: %s%n", "proc", "lxcfs", proc.usable() ? "yes" : "no", "/proc with a container's limits", proc.reason());
         for (Drivers.Broken b : drivers.broken()) {
             in.out().printf("%-5s %-16s %-6s %s%n", "?", b.name(), "broken", b.reason());
         }

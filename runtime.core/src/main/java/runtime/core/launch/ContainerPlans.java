@@ -213,6 +213,8 @@ public final class ContainerPlans {
             // The host's /sys with everything mounted below it (cgroup trees too), all read-only.
             plan.add(new SetupOp.Bind(Path.of("/sys"), Path.of("sys"), true, false));
         }
+        // A limited container's /proc shows its limits where lxcfs runs (free, top).
+        if (!isolation.limits().isEmpty()) plan.addAll(runtime.core.cgroups.Lxcfs.binds());
         plan.add(new SetupOp.MakeDirectories(Path.of("dev"), 0755));
         plan.add(new SetupOp.Mount("tmpfs", Path.of("dev"), "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NOEXEC, "mode=0755"));
         for (String device : DEVICES) {
