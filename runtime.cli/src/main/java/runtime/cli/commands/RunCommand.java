@@ -74,7 +74,11 @@ public final class RunCommand implements Command {
                 .addOption(Option.builder("e").longOpt("env").hasArg().argName("NAME=VALUE")
                         .desc("set an environment variable (repeatable)").build())
                 .addOption(Option.builder("w").longOpt("workdir").hasArg().argName("DIR")
-                        .desc("working directory in the container").build())
+                        .desc("working directory in the container (over the image's)").build())
+                .addOption(Option.builder("u").longOpt("user").hasArg().argName("USER[:GROUP]")
+                        .desc("run as this user, a name or id of the image's /etc/passwd (over the image's)").build())
+                .addOption(Option.builder().longOpt("entrypoint").hasArg().argName("CMD|JSON")
+                        .desc("replace the image's entrypoint (and drop its cmd): a program, a JSON array, or \"\" for none").build())
                 .addOption(Option.builder("i").longOpt("isolate").desc("an isolated container: new pid, net (none unless --net), "
                         + "uts, ipc and cgroup namespaces, fresh /proc, minimal /dev, private /tmp, no host home").build())
                 .addOption(Option.builder().longOpt("hostname").hasArg().argName("NAME").desc("hostname (with --isolate)").build())
@@ -107,12 +111,11 @@ public final class RunCommand implements Command {
         }
         String hostname = in.value("hostname", "strata-" + layer.shortId());
         List<String> env = isolate ? isolatedEnvironment(in.env(), hostname) : environment(in.env());
-        env = withOverrides(env, in.values("env"));
-        Path workdir = Path.of(in.value("workdir", isolate ? "/" : in.cwd().toString()));
-        if (!workdir.isAbsolute()) throw new IllegalArgumentException("--workdir wants an absolute path");
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
-                in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind"), in.cwd()))
-                .withPersist(Optional.ofNullable(in.value("persist", null)).map(in::path));
+                in.value("net", isolate ? "none" : "host"), isolate ? Path.of("/") : in.cwd(), env,
+                parseBinds(in.values("bind"), in.cwd()))
+                .withPersist(Optional.ofNullable(in.value("persist", null)).map(in::path))
+                .overriding(imageOverrides(in));
         if (isolate) {
             options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only"),
                     Optional.ofNullable(in.value("name", null)), in.values("publish"), security(in), limits(in)));
@@ -171,17 +174,30 @@ public final class RunCommand implements Command {
         return result;
     }
 
-    /** {@code NAME=VALUE} settings replace earlier values of NAME. */
-    static List<String> withOverrides(List<String> env, List<String> overrides) {
-        List<String> result = new ArrayList<>(env);
-        for (String kv : overrides) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) throw new IllegalArgumentException("bad --env '" + kv + "': want NAME=VALUE");
-            String prefix = kv.substring(0, eq + 1);
-            result.removeIf(e -> e.startsWith(prefix));
-            result.add(kv);
+    /** --entrypoint, --user, --workdir and --env: set over the image's configuration, as podman does. */
+    static Engine.ImageOverrides imageOverrides(Invocation in) {
+        Optional<Path> workdir = Optional.ofNullable(in.value("workdir", null)).map(Path::of);
+        if (workdir.isPresent() && !workdir.get().isAbsolute()) throw new IllegalArgumentException("--workdir wants an absolute path");
+        Optional<List<String>> entrypoint = Optional.ofNullable(in.value("entrypoint", null)).map(RunCommand::parseEntrypoint);
+        List<String> env = in.values("env");
+        Engine.withOverrides(List.of(), env); // a bad NAME=VALUE fails here, before anything starts
+        return new Engine.ImageOverrides(entrypoint, Optional.ofNullable(in.value("user", null)), workdir, env);
+    }
+
+    /** podman's --entrypoint: a JSON array of strings, else one program; the empty string clears it. */
+    static List<String> parseEntrypoint(String value) {
+        if (value.isEmpty()) return List.of();
+        if (!value.startsWith("[")) return List.of(value);
+        String[] parts;
+        try {
+            parts = new com.fasterxml.jackson.databind.ObjectMapper().readValue(value, String[].class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            parts = null;
         }
-        return result;
+        if (parts == null || java.util.Arrays.asList(parts).contains(null)) {
+            throw new IllegalArgumentException("bad --entrypoint '" + value + "': want a program or a JSON array of strings");
+        }
+        return List.of(parts);
     }
 
     /** {@code SRC[:DST][:ro]}: DST defaults to SRC; both absolute once SRC is resolved. */

@@ -319,5 +319,17 @@ public final class ContainerPlans {
         public boolean isFilesystemStep(int index) {
             return index >= filesystemFrom && index < filesystemTo;
         }
+
+        /**
+         * This plan with {@code user} become just before the last privilege limits: after the capability
+         * drop (which needs root's capabilities), before no_new_privs, seccomp and exec.
+         */
+        public Plan asUser(SetupOp.SetUser user) {
+            List<SetupOp> result = new ArrayList<>(steps);
+            int at = result.size() - 1;
+            while (at > 0 && (result.get(at - 1) instanceof SetupOp.NoNewPrivileges || result.get(at - 1) instanceof SetupOp.Seccomp)) at--;
+            result.add(at, user);
+            return new Plan(result, filesystemFrom, filesystemTo);
+        }
     }
 }
