@@ -232,6 +232,8 @@ public final class ContainerPlans {
         plan.add(new SetupOp.Mount("tmpfs", Path.of("tmp"), "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=1777"));
         plan.add(new SetupOp.Bind(Path.of("/etc/resolv.conf"), Path.of("etc/resolv.conf"), true, true));
         plan.addAll(extraBinds);
+        // A working directory the image lacks is made, as runc and crun do (podman's WORKDIR need not exist).
+        if (workdir.isAbsolute() && workdir.getNameCount() > 0) plan.add(new SetupOp.MakeDirectories(workdir.getRoot().relativize(workdir), 0755));
         plan.add(new SetupOp.SetHostname(isolation.hostname()));
         plan.addAll(network.setupOps());
         if (network.wantsStartedCallback() && !ownUserNamespace) plan.add(new SetupOp.SyncWithParent());
