@@ -425,10 +425,52 @@ public final class Engine implements AutoCloseable {
      * ({@code $STRATA_DEFAULT_SOURCE}) when one is set.
      */
     public Layer resolveImage(String reference) throws IOException {
+        return resolveImage(reference, PullPolicy.MISSING);
+    }
+
+    /**
+     * When a registry is asked for an image (podman's --pull): {@code MISSING} only when the store has no
+     * image by the reference's name (no registry round trip for an image pulled before), {@code ALWAYS}
+     * every time (strata pull), {@code NEVER}: the store's image or an error.
+     */
+    public enum PullPolicy {
+        MISSING, ALWAYS, NEVER;
+
+        /** --pull's value: missing, always, never (podman's spelling; newer is taken as missing). */
+        public static PullPolicy parse(String value) {
+            return switch (value) {
+                case "missing", "newer" -> MISSING;
+                case "always" -> ALWAYS;
+                case "never" -> NEVER;
+                default -> throw new IllegalArgumentException("bad --pull '" + value + "': want missing, always or never");
+            };
+        }
+    }
+
+    /**
+     * The image a reference names: an id or name in the store, or a SCHEME:REFERENCE from its source.
+     * An {@code oci:} pull records its reference (as podman shows it, {@code localhost:5000/app:1}) as a
+     * name of the image: images lists it, gc keeps it, any command resolves it, and {@code policy} decides
+     * whether the registry is asked again.
+     */
+    public Layer resolveImage(String reference, PullPolicy policy) throws IOException {
         // Only a SCHEME:REFERENCE can name a source: a plain image id or tag does not pay for loading them.
         Optional<runtime.api.source.ImageSource> source = reference.indexOf(':') > 0 ? sources().forReference(reference) : Optional.empty();
         if (source.isPresent()) {
-            return pull(source.get(), reference.substring(reference.indexOf(':') + 1));
+            String inSource = reference.substring(reference.indexOf(':') + 1);
+            Optional<String> name = source.get().scheme().equals("oci") && ImageStore.isMapName(inSource)
+                    ? Optional.of(inSource) : Optional.empty();
+            if (name.isPresent() && policy != PullPolicy.ALWAYS) {
+                Optional<Layer> local = store.mapped(name.get()).flatMap(store::layer);
+                if (local.isPresent()) return local.get();
+            }
+            if (name.isPresent() && policy == PullPolicy.NEVER) {
+                throw new runtime.core.store.StoreException("no image '" + name.get() + "' in the store and --pull=never: "
+                        + "pull it first (strata pull " + reference + ")");
+            }
+            Layer pulled = pull(source.get(), inSource);
+            if (name.isPresent()) store.map(name.get(), Optional.of(pulled.id()));
+            return pulled;
         }
         try {
             return store.resolve(reference);

@@ -38,7 +38,9 @@ public final class PullCommand implements Command {
         if (in.engine().sources().forReference(reference).isEmpty()) {
             throw new Invocation.UsageException("'" + reference + "' names no image source (strata sources lists them)");
         }
-        in.out().println(in.engine().resolveImage(reference).id());
+        if (in.arguments().size() > 1) throw new Invocation.UsageException("pull takes one SCHEME:REFERENCE; '" + in.arguments().get(1) + "' is extra");
+        // As podman pull: the registry is asked even when the store has an image by this name.
+        in.out().println(in.engine().resolveImage(reference, runtime.core.Engine.PullPolicy.ALWAYS).id());
         return 0;
     }
 }

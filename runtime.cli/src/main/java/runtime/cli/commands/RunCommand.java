@@ -77,6 +77,8 @@ public final class RunCommand implements Command {
                         .desc("working directory in the container (over the image's)").build())
                 .addOption(Option.builder("u").longOpt("user").hasArg().argName("USER[:GROUP]")
                         .desc("run as this user, a name or id of the image's /etc/passwd (over the image's)").build())
+                .addOption(Option.builder().longOpt("pull").hasArg().argName("missing|always|never")
+                        .desc("when to ask the registry for an oci: image (default missing: only when the store has none by its name)").build())
                 .addOption(Option.builder().longOpt("entrypoint").hasArg().argName("CMD|JSON")
                         .desc("replace the image's entrypoint (and drop its cmd): a program, a JSON array, or \"\" for none").build())
                 .addOption(Option.builder("i").longOpt("isolate").desc("an isolated container: new pid, net (none unless --net), "
@@ -102,7 +104,7 @@ public final class RunCommand implements Command {
         String image = in.argument(0, "IMAGE");
         List<String> command = in.arguments().subList(1, in.arguments().size());
         Engine engine = in.engine();
-        Layer layer = engine.resolveImage(image);
+        Layer layer = engine.resolveImage(image, Engine.PullPolicy.parse(in.value("pull", "missing")));
         timings.mark("resolve");
         boolean isolate = in.has("isolate");
         if (!isolate && (in.has("hostname") || in.has("read-only") || in.has("name") || in.has("publish") || in.has("seccomp")
