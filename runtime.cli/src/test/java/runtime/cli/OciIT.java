@@ -92,6 +92,40 @@ class OciIT {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
+    void aPulledImageIsNamedByItsReferenceAndRunUsesItUntilToldToPull(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String base = strata.importBusybox(mode, data);
+        String one = ok(strata.strata(mode, data, "build", "--from", base, "--run", "echo one > /v")).line();
+        String two = ok(strata.strata(mode, data, "build", "--from", base, "--run", "echo two > /v")).line();
+        String name = registry.host() + "/names/" + mode.name().toLowerCase() + ":1";
+        ok(strata.strata(mode, data, "push", one, name));
+
+        Path fresh = strata.newStore(mode);
+        String pulled = ok(strata.strata(mode, fresh, "pull", "oci:" + name)).line();
+        assertTrue(ok(strata.strata(mode, fresh, "images")).out().contains(name), "images shows the reference");
+        ok(strata.strata(mode, fresh, "gc"));
+        assertEquals(pulled, ok(strata.strata(mode, fresh, "id", name)).line(), "gc kept the named image; the name resolves");
+        assertEquals("one", ok(strata.strata(mode, fresh, "run", name, "cat", "/v")).line());
+
+        // The tag now names another image in the registry: run's default (missing) keeps the local one, as podman
+        // does, without asking the registry; --pull=always fetches the new one and moves the name.
+        ok(strata.strata(mode, data, "push", two, name));
+        String repository = "names/" + mode.name().toLowerCase();
+        long asked = registry.manifestRequests(repository);
+        assertTrue(asked > 0, "the registry's log counts manifest requests");
+        assertEquals("one", ok(strata.strata(mode, fresh, "run", "oci:" + name, "cat", "/v")).line());
+        assertEquals(asked, registry.manifestRequests(repository), "--pull=missing asked the registry");
+        assertEquals("two", ok(strata.strata(mode, fresh, "run", "--pull=always", "oci:" + name, "cat", "/v")).line());
+        assertEquals("two", ok(strata.strata(mode, fresh, "run", "--pull=never", "oci:" + name, "cat", "/v")).line());
+        Result never = strata.strata(mode, fresh, "run", "--pull=never", "oci:" + registry.host() + "/names/absent:1", "true");
+        assertTrue(never.exitCode() != 0, never.out());
+        assertEquals(1, never.err().strip().lines().count(), never.err());
+        assertTrue(never.err().contains("--pull=never"), never.err());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
     void aSecondPullDownloadsNothingAndSharedBaseLayersAreNotFetched(Mode mode) throws Exception {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);

@@ -60,7 +60,7 @@ class StoreCommandsIT {
         assertEquals(data.resolve("layers").resolve(id).resolve("root"), nodepath);
         assertTrue(Files.isRegularFile(nodepath.resolve("bin/busybox")));
 
-        assertOneLineError(strata.strata(mode, data, "map", "bad/name", id), "invalid image name 'bad/name'");
+        assertOneLineError(strata.strata(mode, data, "map", "bad name", id), "invalid image name 'bad name'");
         assertOneLineError(strata.strata(mode, data, "map", "x", "nosuchimage"), "no image 'nosuchimage'");
         assertEquals(0, strata.strata(mode, data, "map", "busybox", "").exitCode());
         Result gone = strata.strata(mode, data, "map", "busybox");
