@@ -104,7 +104,12 @@ class ImageConfigDifferentialIT {
         String id = null;
         for (String source : List.of("docker-archive:" + exports.resolve("probe.tar"), "oci-layout:" + exports.resolve("layout"))) {
             id = ok(strata.strata(mode, data, "pull", source)).line();
-            for (List<String> flags : CASES) {
+            Path envFile = exports.resolve("env");
+            Files.writeString(envFile, "# podman's --env-file\nGREETING=from file\n");
+            List<List<String>> cases = new ArrayList<>(CASES);
+            // podman's habits: -i, --rm, an attached -eNAME=VALUE, --env-file under -e, -v with relabel flags.
+            cases.add(List.of("-i", "--rm", "-eEXTRA=attached", "--env-file", envFile.toString(), "-v", exports + ":/mnt:ro,z"));
+            for (List<String> flags : cases) {
                 int dashes = flags.indexOf("--");
                 List<String> options = dashes < 0 ? flags : flags.subList(0, dashes);
                 List<String> args = dashes < 0 ? List.of() : flags.subList(dashes + 1, flags.size());
