@@ -90,14 +90,19 @@ class OciIT {
         assertEquals(pushed.line(), ok(strata.strata(mode, data, "push", image, registry.host() + "/" + repo + ":v1")).line());
     }
 
+    /** A layer made by {@code script} on {@code base}. */
+    private static String buildOn(Mode mode, Path data, String base, String script) throws Exception {
+        return ok(strata.strata(mode, data, "build", "--from", base, "--run", script)).line();
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aPulledImageIsNamedByItsReferenceAndRunUsesItUntilToldToPull(Mode mode) throws Exception {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
         String base = strata.importBusybox(mode, data);
-        String one = ok(strata.strata(mode, data, "build", "--from", base, "--run", "echo one > /v")).line();
-        String two = ok(strata.strata(mode, data, "build", "--from", base, "--run", "echo two > /v")).line();
+        String one = buildOn(mode, data, base, "echo one > /v");
+        String two = buildOn(mode, data, base, "echo two > /v");
         String name = registry.host() + "/names/" + mode.name().toLowerCase() + ":1";
         ok(strata.strata(mode, data, "push", one, name));
 
@@ -130,8 +135,8 @@ class OciIT {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
         String base = strata.importBusybox(mode, data);
-        String a = ok(strata.strata(mode, data, "build", "--from", base, "--run", "echo a > /a")).line();
-        String b = ok(strata.strata(mode, data, "build", "--from", base, "--run", "echo b > /b")).line();
+        String a = buildOn(mode, data, base, "echo a > /a");
+        String b = buildOn(mode, data, base, "echo b > /b");
         String repoA = "cache/" + mode.name().toLowerCase() + "-a";
         String repoB = "cache/" + mode.name().toLowerCase() + "-b";
         ok(strata.strata(mode, data, "push", a, registry.host() + "/" + repoA + ":1"));

@@ -42,6 +42,24 @@ class StoreCommandsIT {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
+    void extraArgumentsAreUsageErrors(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        List<List<String>> calls = List.of(List.of("data", "x"), List.of("version", "x"), List.of("images", "x"),
+                List.of("drivers", "x"), List.of("id", id, "x"), List.of("parent", id, "x"), List.of("nodepath", id, "x"),
+                List.of("import-tar", strata.rootfsTar.toString(), "x"), List.of("pull", "tar:" + strata.rootfsTar, "x"));
+        for (List<String> call : calls) {
+            Result r = strata.strata(mode, data, call.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), call + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().contains("unexpected argument 'x'"), call + ": " + r.err());
+            assertEquals("", r.out(), call.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
     void namesResolveLikeIdsAndIdParentNodepathPrintTheLayer(Mode mode) throws Exception {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);

@@ -34,11 +34,11 @@ public final class PullCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
+        in.atMost(1);
         String reference = in.argument(0, "SCHEME:REFERENCE");
         if (in.engine().sources().forReference(reference).isEmpty()) {
             throw new Invocation.UsageException("'" + reference + "' names no image source (strata sources lists them)");
         }
-        if (in.arguments().size() > 1) throw new Invocation.UsageException("pull takes one SCHEME:REFERENCE; '" + in.arguments().get(1) + "' is extra");
         // As podman pull: the registry is asked even when the store has an image by this name.
         in.out().println(in.engine().resolveImage(reference, runtime.core.Engine.PullPolicy.ALWAYS).id());
         return 0;
