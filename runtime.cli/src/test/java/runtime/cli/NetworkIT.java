@@ -103,7 +103,7 @@ class NetworkIT {
                     // the assertion below reports it
                 }
             });
-            Result r = strata.strata(mode, data, "run", "-i", "--net", "slirp4netns", id, "sh", "-c",
+            Result r = strata.strata(mode, data, "run", "-I", "--net", "slirp4netns", id, "sh", "-c",
                     "nc " + address + " " + host.getLocalPort() + " </dev/null; cat /etc/resolv.conf");
             t.join(10_000);
             assertEquals(List.of("from-host", "nameserver 10.0.2.3"), r.out().lines().toList(), r.err());
@@ -122,11 +122,11 @@ class NetworkIT {
         assertEquals(0, created.exitCode(), created.err());
         try {
             assertTrue(strata.strata(mode, data, "network", "ls").out().contains(net));
-            Process server = strata.start(mode, data, wd, Map.of(), "run", "-i", "--net", net, "--hostname", "server", id, "sh", "-c",
+            Process server = strata.start(mode, data, wd, Map.of(), "run", "-I", "--net", net, "--hostname", "server", id, "sh", "-c",
                     "echo listening; echo pong | nc -l -p 8080");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.readString(wd.resolve("out")).contains("listening") && System.nanoTime() < deadline) Thread.sleep(50);
-            Result client = strata.strata(mode, data, "run", "-i", "--net", net, "--hostname", "client", id, "sh", "-c",
+            Result client = strata.strata(mode, data, "run", "-I", "--net", net, "--hostname", "client", id, "sh", "-c",
                     "grep -c server /etc/hosts; nc server 8080 </dev/null");
             assertEquals(List.of("1", "pong"), client.out().lines().toList(), client.err());
             assertTrue(server.waitFor(30, TimeUnit.SECONDS));
@@ -135,7 +135,7 @@ class NetworkIT {
             assertEquals(0, strata.strata(mode, data, "network", "rm", net).exitCode());
         }
         assertTrue(!strata.strata(mode, data, "network", "ls").out().contains(net), "removed");
-        Result missing = strata.strata(mode, data, "run", "-i", "--net", "nosuchnet", id, "true");
+        Result missing = strata.strata(mode, data, "run", "-I", "--net", "nosuchnet", id, "true");
         assertEquals(125, missing.exitCode());
         assertEquals("strata: no network driver or network 'nosuchnet' (strata drivers, strata network ls)\n", missing.err());
     }

@@ -42,6 +42,24 @@ class StoreCommandsIT {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
+    void extraArgumentsAreUsageErrors(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        List<List<String>> calls = List.of(List.of("data", "x"), List.of("version", "x"), List.of("images", "x"),
+                List.of("drivers", "x"), List.of("id", id, "x"), List.of("parent", id, "x"), List.of("nodepath", id, "x"),
+                List.of("import-tar", strata.rootfsTar.toString(), "x"), List.of("pull", "tar:" + strata.rootfsTar, "x"));
+        for (List<String> call : calls) {
+            Result r = strata.strata(mode, data, call.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), call + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().contains("unexpected argument 'x'"), call + ": " + r.err());
+            assertEquals("", r.out(), call.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
     void namesResolveLikeIdsAndIdParentNodepathPrintTheLayer(Mode mode) throws Exception {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
@@ -60,7 +78,7 @@ class StoreCommandsIT {
         assertEquals(data.resolve("layers").resolve(id).resolve("root"), nodepath);
         assertTrue(Files.isRegularFile(nodepath.resolve("bin/busybox")));
 
-        assertOneLineError(strata.strata(mode, data, "map", "bad/name", id), "invalid image name 'bad/name'");
+        assertOneLineError(strata.strata(mode, data, "map", "bad name", id), "invalid image name 'bad name'");
         assertOneLineError(strata.strata(mode, data, "map", "x", "nosuchimage"), "no image 'nosuchimage'");
         assertEquals(0, strata.strata(mode, data, "map", "busybox", "").exitCode());
         Result gone = strata.strata(mode, data, "map", "busybox");

@@ -26,6 +26,7 @@ public final class DriversCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
+        in.atMost(0);
         Engine engine = in.engine();
         Drivers drivers = engine.drivers();
         var context = engine.probeContext();

@@ -6,11 +6,12 @@ import java.util.List;
 import runtime.cli.Command;
 import runtime.cli.Invocation;
 import runtime.cli.Main;
+import runtime.core.store.ImageConfig;
 import runtime.core.store.Layer;
 
 /**
- * {@code strata exec BUILDFILE [ARGS...]}: builds the image a buildfile describes, then runs ARGS in it
- * (or its --entrypoint, or its shell). Made for shebang lines, so a buildfile is a runnable program:
+ * {@code strata exec BUILDFILE [ARGS...]}: builds the image a buildfile describes, then runs its
+ * --entrypoint with ARGS appended (ARGS alone when it has none; its shell when neither). Made for shebang lines, so a buildfile is a runnable program:
  * <pre>
  * #!/usr/bin/env -S strata exec
  * --from alpine
@@ -48,8 +49,15 @@ public final class ExecCommand implements Command {
     public int run(Invocation in) throws Exception {
         String file = in.argument(0, "BUILDFILE");
         Layer layer = BuildCommand.build(in, List.of("--eval-file", file));
-        List<String> run = new ArrayList<>(List.of("run", layer.id()));
-        run.addAll(in.arguments().subList(1, in.arguments().size()));
+        List<String> args = in.arguments().subList(1, in.arguments().size());
+        List<String> entrypoint = ImageConfig.read(layer.directory()).defaultCommand();
+        List<String> run = new ArrayList<>(List.of("run"));
+        if (!args.isEmpty() && !entrypoint.isEmpty()) {
+            // A buildfile is a program: its ARGS go to its entrypoint, as `strata exec ./tool --version` promises.
+            run.addAll(List.of("--entrypoint", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(entrypoint)));
+        }
+        run.add(layer.id());
+        run.addAll(args);
         return Main.run(in.context().withArgs(run));
     }
 }
