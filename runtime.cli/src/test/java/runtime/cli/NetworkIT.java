@@ -183,7 +183,7 @@ class NetworkIT {
                         // the assertion below reports it
                     }
                 });
-                Result client = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--net", net, id, "sh", "-c",
+                Result client = strata.strata(mode, data, wd, Map.of(), null, "run", "-I", "--net", net, id, "sh", "-c",
                         // db's nc listens again a moment after each answer: each ask retries until it does.
                         "ask() { for i in $(seq 300); do r=$(nc $1 8080 </dev/null) && [ -n \"$r\" ] && break; sleep 0.1; done; echo $r; }; "
                         + "ask db; ask " + dbId + "; grep -c '\\bdb\\b' /etc/hosts; "
@@ -212,7 +212,7 @@ class NetworkIT {
         String id = strata.importBusybox(mode, data);
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            Result clash = strata.strata(mode, data, "run", "-i", "--net", "slirp4netns", "-p", port + ":80", id, "echo", "it-ran");
+            Result clash = strata.strata(mode, data, "run", "-I", "--net", "slirp4netns", "-p", port + ":80", id, "echo", "it-ran");
             assertEquals(125, clash.exitCode());
             assertEquals("", clash.out(), "the container never started");
             assertEquals("strata: port " + port + "/tcp on 127.0.0.1 is not free: another program uses it (choose another host port in 127.0.0.1:"
@@ -221,7 +221,7 @@ class NetworkIT {
         Path wd = strata.newWorkDirectory(mode);
         int port = HttpProbe.freePort();
         String name = "lo" + port;
-        Process server = strata.start(mode, data, wd, Map.of(), "run", "-i", "--name", name, "--net", "slirp4netns", "-p", port + ":80",
+        Process server = strata.start(mode, data, wd, Map.of(), "run", "-I", "--name", name, "--net", "slirp4netns", "-p", port + ":80",
                 id, "sh", "-c", "while true; do printf 'HTTP/1.0 200 OK\\r\\n\\r\\nhello' | nc -l -p 80 >/dev/null; done");
         try {
             assertTrue(fetchEventually(port) != null, "served on 127.0.0.1:" + port + Files.readString(wd.resolve("err")));

@@ -29,7 +29,7 @@ class ProcVirtualizationIT {
         Result drivers = strata.strata(mode, data, "drivers");
         assertTrue(drivers.out().lines().anyMatch(l -> l.matches("proc\\s+lxcfs\\s+yes\\s.*")),
                 "lxcfs works (scripts/test-setup starts it): " + drivers.out());
-        Result limited = strata.strata(mode, data, "run", "-i", "--memory", "64m", "--cpus", "1", id, "sh", "-c",
+        Result limited = strata.strata(mode, data, "run", "-I", "--memory", "64m", "--cpus", "1", id, "sh", "-c",
                 "head -1 /proc/meminfo; nproc; cat /proc/uptime");
         Assumptions.assumeFalse(limited.exitCode() == 125 && limited.err().contains("resource limits need root or a delegated cgroup v2"),
                 "no cgroups for this user here: " + limited.err());
@@ -40,7 +40,7 @@ class ProcVirtualizationIT {
         double uptime = Double.parseDouble(lines.get(2).split(" ")[0]);
         assertTrue(uptime < 600, "the container's own uptime, not the host's: " + lines.get(2));
 
-        Result unlimited = strata.strata(mode, data, "run", "-i", id, "sh", "-c", "head -1 /proc/meminfo; nproc");
+        Result unlimited = strata.strata(mode, data, "run", "-I", id, "sh", "-c", "head -1 /proc/meminfo; nproc");
         assertEquals(0, unlimited.exitCode(), unlimited.err());
         List<String> host = unlimited.out().lines().toList();
         assertEquals(java.nio.file.Files.readAllLines(Path.of("/proc/meminfo")).getFirst(), host.get(0), "no limits: the host's /proc");
