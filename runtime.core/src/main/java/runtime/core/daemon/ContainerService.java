@@ -19,6 +19,7 @@ import runtime.core.Engine;
 import runtime.core.containers.ContainerRecord;
 import runtime.core.launch.Container;
 import runtime.core.launch.LaunchException;
+import runtime.core.launch.Spawner;
 import runtime.core.launch.Timings;
 import runtime.core.manifest.Manifest;
 import runtime.core.manifest.ManifestRunner;
@@ -43,7 +44,16 @@ public final class ContainerService {
         long t0 = System.nanoTime();
         ManifestRunner.Prepared p = ManifestRunner.prepare(engine, manifest, directory, new PrintStream(PrintStream.nullOutputStream()));
         Path log = Files.createTempFile(logs, "container-", ".log");
-        Container c = engine.run(p.image(), p.command(), p.options().detached(log), new Timings());
+        // A detached service container: this process spawns it (in the per-user server too, where the
+        // invocation's spawner would be the caller's front, whose descendant it must not be).
+        Spawner caller = Spawner.current();
+        Container c;
+        Spawner.use(Spawner.LOCAL);
+        try {
+            c = engine.run(p.image(), p.command(), p.options().detached(log), new Timings());
+        } finally {
+            Spawner.use(caller);
+        }
         ContainerRecord record = engine.containers().find(c.id())
                 .orElseThrow(() -> new IllegalStateException("the container ended before it was registered (see " + log + ")"));
         ManagedContainer m = new ManagedContainer(record, c, log);
@@ -154,6 +164,11 @@ public final class ContainerService {
         ManagedContainer c = find(reference);
         return engine.drivers().network(c.record.network()).portControl(c.record.directory()).orElseThrow(() ->
                 new IllegalStateException("container " + c.record.name() + " has no port forwards (network " + c.record.network() + ")"));
+    }
+
+    /** Whether a container it started still runs (a server hosting this daemon must not exit then). */
+    public boolean running() {
+        return containers.values().stream().anyMatch(c -> !c.exit.isDone());
     }
 
     /** Stops everything (daemon shutdown). */
