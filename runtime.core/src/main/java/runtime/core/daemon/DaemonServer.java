@@ -126,15 +126,19 @@ public final class DaemonServer {
     }
 
     /**
-     * Serves only peers of the socket directory's owner, this process's user (SO_PEERCRED), as the per-user
-     * server does: the socket's mode keeps others out, this holds when someone loosens it too.
+     * Serves only peers of the socket directory's owner, this process's user, and root (who can reach
+     * that user's processes anyway), by SO_PEERCRED: the socket's mode keeps others out, this holds when
+     * someone loosens it too.
      */
     private static final class OwnerOnly extends Handler.Wrapper {
         private final java.nio.file.attribute.UserPrincipal owner;
+        private final java.nio.file.attribute.UserPrincipal root;
 
-        OwnerOnly(Handler api, java.nio.file.attribute.UserPrincipal owner) {
+        OwnerOnly(Handler api, java.nio.file.attribute.UserPrincipal owner) throws IOException {
             super(api);
             this.owner = owner;
+            // "0" is taken as a uid when no user has that name (the JDK's look-up).
+            this.root = java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("0");
         }
 
         @Override
@@ -144,7 +148,7 @@ public final class DaemonServer {
             if (transport instanceof java.nio.channels.SocketChannel channel) {
                 peer = channel.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user();
             }
-            if (!owner.equals(peer)) {
+            if (!owner.equals(peer) && !root.equals(peer)) {
                 error(response, callback, 403, "this daemon serves only " + owner.getName());
                 return true;
             }
