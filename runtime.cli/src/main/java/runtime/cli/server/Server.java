@@ -112,7 +112,10 @@ public final class Server {
         daemons = DaemonHost.enable(directory, log);
         log("server " + Posix.getpid() + " of build " + buildId + " listening on " + socketPath);
         // Killed (SIGTERM, SIGHUP): no new front may connect to a server on its way out.
-        Runtime.getRuntime().addShutdownHook(new Thread(this::removeSocket, "strata-server-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            removeSocket();
+            daemons.removeSockets();
+        }, "strata-server-stop"));
         Thread.ofPlatform().daemon().name("idle").start(this::watchIdle);
         int uid = Posix.getuid();
         while (true) {
@@ -203,6 +206,7 @@ public final class Server {
 
     private void exit(String why) {
         log("exiting: " + why);
+        daemons.removeSockets();
         Runtime.getRuntime().halt(0);
     }
 

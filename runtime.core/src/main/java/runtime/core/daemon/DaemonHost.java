@@ -89,6 +89,17 @@ public final class DaemonHost {
         return Optional.ofNullable(daemons.get(store.toAbsolutePath().normalize())).map(DaemonServer::socket);
     }
 
+    /** Removes the hosted daemons' sockets (the server is exiting: no client may connect to it meanwhile). */
+    public void removeSockets() {
+        for (DaemonServer d : daemons.values()) {
+            try {
+                java.nio.file.Files.deleteIfExists(d.socket());
+            } catch (java.io.IOException e) {
+                // a stale socket is replaced by the next daemon
+            }
+        }
+    }
+
     /** Whether a container of a hosted daemon still runs (the server waits for them before it exits). */
     public boolean running() {
         return services.values().stream().anyMatch(ContainerService::running);
