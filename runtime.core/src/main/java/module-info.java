@@ -15,6 +15,7 @@ module runtime.core {
     requires org.bouncycastle.pg;
     requires org.bouncycastle.provider;
     requires jdk.unsupported;
+    requires jdk.net;
 
     exports runtime.core;
     exports runtime.core.launch;

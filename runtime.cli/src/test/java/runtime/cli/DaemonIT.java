@@ -92,6 +92,34 @@ class DaemonIT {
     }
 
     /**
+     * Attack: root's daemon socket made world-writable (in a directory anyone may enter); another user
+     * connects and asks for the containers. The daemon checks the peer (SO_PEERCRED) and answers 403.
+     */
+    @org.junit.jupiter.api.Test
+    void anotherUserIsRefusedEvenWhenTheSocketIsOpen() throws Exception {
+        Installation strata = Installation.get();
+        strata.assumeMode(Mode.ROOT);
+        strata.assumeMode(Mode.ROOTLESS); // the other user
+        Path data = strata.newStore(Mode.ROOT);
+        Path wd = strata.newWorkDirectory(Mode.ROOT);
+        Path socket = wd.resolve("d.sock");
+        Process daemon = strata.start(Mode.ROOT, data, wd, Map.of(), "serve", "--socket", socket.toString());
+        try {
+            awaitListening(socket, wd);
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+            Process curl = new ProcessBuilder(strata.as(Mode.ROOTLESS, data, Map.of(), List.of("curl", "-s", "-w", "\n%{http_code}",
+                    "--unix-socket", socket.toString(), "http://strata/containers"))).redirectErrorStream(true).start();
+            String reply = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, curl.waitFor(), reply);
+            assertEquals(List.of("{\"error\":\"this daemon serves only root\"}", "403"), reply.lines().toList());
+            // Its owner is served.
+            assertTrue(request(socket, "GET /containers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0).startsWith("HTTP/1.1 200"));
+        } finally {
+            stop(daemon);
+        }
+    }
+
+    /**
      * Attack (issue 17 item 9): a 100 MB request body (chunked, so no Content-Length to refuse it by), one
      * that declares 100 MB, 1000 headers of 90 bytes and 500 tiny ones. The daemon answers 413 and 431 and its memory stays bounded
      * (an unbounded read kept the whole body: 600 MB became 2.6 GB of RSS).

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
@@ -288,6 +289,66 @@ class ServerIT {
         } finally {
             Files.writeString(buildId, original);
         }
+    }
+
+    /**
+     * Issue 18 item 5: with no strata serve running, start goes to the daemon the per-user server hosts for
+     * the store: the server spawns the container (a detached service container, its descendant), a JVM of
+     * its own (no server) reaches the same daemon, and wait, logs, stop and ps work through it.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void startIsServedByTheDaemonTheServerHostsForTheStore(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeFalse(Installation.direct, "this is about the server");
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        long server = awaitServer(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        Path manifest = Files.writeString(wd.resolve("svc.toml"), """
+                image = "%s"
+                name = "hosted"
+                command = ["sh", "-c", "echo hello-from-hosted; trap 'echo bye; exit 7' TERM; while true; do sleep 0.1; done"]
+                """.formatted(id));
+        Map<String, String> env = Map.of();
+        Result started = strata.strata(mode, data, wd, env, null, "start", manifest.toString());
+        assertEquals(0, started.exitCode(), started.err());
+        try {
+            assertTrue(started.line().matches("[0-9a-f]{12}"), started.out());
+            Result inspect = strata.strata(mode, data, wd, env, null, "inspect", "hosted");
+            assertEquals(0, inspect.exitCode(), inspect.err());
+            long pid = Long.parseLong(inspect.out().replaceAll("(?s).*\"pid\":(\\d+).*", "$1"));
+            List<Long> ancestors = new ArrayList<>();
+            for (var p = ProcessHandle.of(pid).flatMap(ProcessHandle::parent); p.isPresent(); p = p.get().parent()) ancestors.add(p.get().pid());
+            assertTrue(ancestors.contains(server), "the server " + server + " spawned it: its ancestors are " + ancestors);
+            try (var files = Files.list(strata.runtimeDirectory(mode))) {
+                List<Path> sockets = files.filter(f -> f.getFileName().toString().matches("daemon-[0-9a-f]{16}\\.sock")).toList();
+                assertFalse(sockets.isEmpty(), "the hosted daemon listens in the runtime directory");
+                for (Path socket : sockets) {
+                    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+                }
+            }
+            // A JVM of its own asks the same daemon: one place knows the container.
+            Result cold = strata.strata(mode, data, wd, Map.of("STRATA_SERVER", "off"), null, "ps");
+            assertTrue(cold.out().contains("hosted") && cold.out().contains("running"), cold.out() + cold.err());
+            // Stopped only once its trap is set (it says hello first), so TERM ends it with 7.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            Result logs;
+            do {
+                logs = strata.strata(mode, data, wd, env, null, "logs", "hosted");
+            } while (!logs.out().contains("hello-from-hosted") && System.nanoTime() < deadline);
+            assertEquals("hello-from-hosted", logs.line(), logs.err());
+            Result stop = strata.strata(mode, data, wd, env, null, "stop", "--timeout", "60", "hosted");
+            assertEquals(0, stop.exitCode(), stop.err());
+            Result waited = strata.strata(mode, data, wd, env, null, "wait", "hosted");
+            assertEquals(7, waited.exitCode(), "wait exits with the container's code: " + waited.err());
+            assertEquals(List.of("hello-from-hosted", "bye"), strata.strata(mode, data, wd, env, null, "logs", "hosted").out().lines().toList());
+            Result after = strata.strata(mode, data, wd, Map.of("STRATA_SERVER", "off"), null, "ps");
+            assertTrue(after.out().contains("exited (7)"), after.out());
+        } finally {
+            strata.strata(mode, data, wd, env, null, "delete", "--force", "hosted");
+        }
+        assertEquals(1, strata.strata(mode, data, wd, env, null, "ps").out().lines().count(), "delete forgot it");
     }
 
     @Test

@@ -19,6 +19,7 @@ import runtime.core.Engine;
 import runtime.core.containers.ContainerRecord;
 import runtime.core.launch.Container;
 import runtime.core.launch.LaunchException;
+import runtime.core.launch.Spawner;
 import runtime.core.launch.Timings;
 import runtime.core.manifest.Manifest;
 import runtime.core.manifest.ManifestRunner;
@@ -56,6 +57,10 @@ public final class ContainerService {
         }
         Path log = Files.createTempFile(logs, "container-", ".log");
         Container c;
+        // A detached service container: this process spawns it (in the per-user server too, where the
+        // invocation's spawner would be the caller's front, whose descendant it must not be).
+        Spawner caller = Spawner.current();
+        Spawner.use(Spawner.LOCAL);
         try {
             c = engine.run(p.image(), p.command(), p.options().detached(log), new Timings());
         } catch (LaunchException e) {
@@ -70,6 +75,8 @@ public final class ContainerService {
                 throw new IllegalStateException("name: " + e.getMessage(), e);
             }
             throw e;
+        } finally {
+            Spawner.use(caller);
         }
         ContainerRecord record = engine.containers().find(c.id())
                 .orElseThrow(() -> new IllegalStateException("the container ended before it was registered (see " + log + ")"));
@@ -185,6 +192,11 @@ public final class ContainerService {
         ManagedContainer c = find(reference);
         return engine.portControl(c.record.network(), c.record.directory()).orElseThrow(() ->
                 new IllegalStateException("container " + c.record.name() + " has no port forwards (network " + c.record.network() + ")"));
+    }
+
+    /** Whether a container it started still runs (a server hosting this daemon must not exit then). */
+    public boolean running() {
+        return containers.values().stream().anyMatch(c -> !c.exit.isDone());
     }
 
     /** Stops everything (daemon shutdown). */

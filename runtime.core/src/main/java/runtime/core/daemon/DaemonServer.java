@@ -75,6 +75,10 @@ public final class DaemonServer {
         return runtimeDirectory.resolve("strata.sock");
     }
 
+    public Path socket() {
+        return socket;
+    }
+
     public void start() throws Exception {
         Files.createDirectories(socket.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         if (Files.exists(socket)) {
@@ -102,7 +106,7 @@ public final class DaemonServer {
         try {
             connector.setUnixDomainPath(bound);
             server.addConnector(connector);
-            server.setHandler(new Api());
+            server.setHandler(new OwnerOnly(new Api(), Files.getOwner(socket.getParent())));
             server.start();
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
             Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -120,6 +124,37 @@ public final class DaemonServer {
         service.stopAll();
         server.stop();
         Files.deleteIfExists(socket);
+    }
+
+    /**
+     * Serves only peers of the socket directory's owner, this process's user, and root (who can reach
+     * that user's processes anyway), by SO_PEERCRED: the socket's mode keeps others out, this holds when
+     * someone loosens it too.
+     */
+    private static final class OwnerOnly extends Handler.Wrapper {
+        private final java.nio.file.attribute.UserPrincipal owner;
+        private final java.nio.file.attribute.UserPrincipal root;
+
+        OwnerOnly(Handler api, java.nio.file.attribute.UserPrincipal owner) throws IOException {
+            super(api);
+            this.owner = owner;
+            // "0" is taken as a uid when no user has that name (the JDK's look-up).
+            this.root = java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("0");
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            Object transport = request.getConnectionMetaData().getConnection().getEndPoint().getTransport();
+            java.nio.file.attribute.UserPrincipal peer = null;
+            if (transport instanceof java.nio.channels.SocketChannel channel) {
+                peer = channel.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user();
+            }
+            if (!owner.equals(peer) && !root.equals(peer)) {
+                error(response, callback, 403, "this daemon serves only " + owner.getName());
+                return true;
+            }
+            return super.handle(request, response, callback);
+        }
     }
 
     private final class Api extends Handler.Abstract {
