@@ -674,14 +674,28 @@ static void oci_pid_namespace(struct step *s) {
     } else if (unshare(CLONE_NEWPID) != 0) {
         fail(errno, 0);
     }
+    /*
+     * The child waits until our REPORT_PID is on the status pipe: its own reports (READY, CREATED, a
+     * failure) then follow it there, and strata never takes this process's pid for the container's. The
+     * hang-up is the go-ahead (it also comes if we die, and strata then sees no pid report and refuses).
+     */
+    int reported[2];
+    if (pipe2(reported, O_CLOEXEC) != 0) fail(errno, 0);
     sigset_t saved;
     pid_t child = fork_supervised(&saved);
     if (child < 0) fail(errno, 0);
     if (child > 0) {
+        close(reported[0]);
         report(REPORT_PID, 0, (int32_t) child);
+        close(reported[1]);
         if (detach) _exit(0);
         supervise(child, 0);
     }
+    close(reported[1]);
+    char none;
+    while (read(reported[0], &none, 1) < 0 && errno == EINTR) {
+    }
+    close(reported[0]);
     /* A session of its own, as runc gives: a terminal it inherits is not its controlling one (no TIOCSTI). */
     if (setsid() < 0) fail(errno, 0);
 }

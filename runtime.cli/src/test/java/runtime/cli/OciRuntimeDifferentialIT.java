@@ -157,6 +157,100 @@ class OciRuntimeDifferentialIT {
         assertEquals(runc, ours);
     }
 
+    /**
+     * Creates run 4 at a time, 200 in all (issue 23: 1-3 in 30-40 once recorded the helper's pid when two ran
+     * at once): every container is created, the pid its state and its --pid-file give is pid 1 of its own
+     * pid namespace, and delete --force kills exactly that process.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void concurrentCreatesRecordTheContainersPidOne(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            process.putArray("args").add("sleep").add("1000");
+        });
+        Path pids = bundle.resolve("pids");
+        as(mode, "mkdir", pids.toString());
+        List<String> oci = strataOci(mode, work);
+        int count = 200;
+        List<String> ids = new ArrayList<>();
+        // Ids of their own per mode: cgroups are named after them (/strata-oci/ID), one tree for both modes.
+        for (int i = 0; i < count; i++) ids.add("race-" + mode.name().toLowerCase() + "-" + i);
+        try {
+            createsRecordPidOne(mode, oci, bundle, pids, ids);
+        } finally {
+            // After a failure too: created containers wait on their fifo for ever, each in a cgroup.
+            for (String id : ok(run(mode, concat(oci, "list", "--quiet"))).out().lines().toList()) run(mode, concat(oci, "delete", "--force", id));
+        }
+    }
+
+    private void createsRecordPidOne(Mode mode, List<String> oci, Path bundle, Path pids, List<String> ids) throws Exception {
+        int count = ids.size();
+        inParallel(ids, id -> {
+            int code = create(mode, concat(oci, "create", "--bundle", bundle.toString(), "--pid-file", pids.resolve(id).toString(), id),
+                    bundle.resolve(id + ".log"));
+            assertEquals(0, code, () -> id + ": " + readQuietly(bundle.resolve(id + ".log")));
+        });
+        JsonNode listed = new ObjectMapper().readTree(ok(run(mode, concat(oci, "list", "--format", "json"))).out());
+        assertEquals(count, listed.size(), listed::toString);
+        java.util.Map<String, Long> pidOf = new java.util.HashMap<>();
+        for (JsonNode state : listed) {
+            String id = state.path("id").asText();
+            long pid = state.path("pid").asLong();
+            assertEquals("created", state.path("status").asText(), state::toString);
+            assertEquals(Long.parseLong(Files.readString(pids.resolve(id)).strip()), pid, id + ": the pid file is the state's pid");
+            String nspid = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                    .filter(l -> l.startsWith("NSpid:")).findFirst().orElseThrow();
+            assertTrue(nspid.matches("NSpid:\\s+" + pid + "\\s+1"), id + ": pid " + pid + " is pid 1 of its own namespace: " + nspid);
+            pidOf.put(id, pid);
+        }
+        assertEquals(count, pidOf.size(), "one state per container");
+        inParallel(ids, id -> ok(run(mode, concat(oci, "delete", "--force", id))));
+        for (var e : pidOf.entrySet()) {
+            assertTrue(gone(e.getValue()), e.getKey() + ": delete --force killed its process " + e.getValue());
+        }
+        assertEquals("[]", ok(run(mode, concat(oci, "list", "--format", "json"))).line());
+    }
+
+    /** The process is no more, or only a zombie its new parent has not reaped yet. */
+    private static boolean gone(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException e) {
+            return true;
+        }
+    }
+
+    private interface Job {
+        void run(String id) throws Exception;
+    }
+
+    /** Runs {@code job} for every id, 4 at a time; the first failure is rethrown once all have ended. */
+    private static void inParallel(List<String> ids, Job job) throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (String id : ids) futures.add(pool.submit(() -> {
+                job.run(id);
+                return null;
+            }));
+            for (var f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof Exception x) throw x;
+                    throw (Error) e.getCause();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** create, state, start, state, kill -9 (by name), state, delete, state: the statuses seen. */
     private List<String> lifecycle(Mode mode, List<String> runtime, Path bundle) throws Exception {
         String id = "life-" + mode.name().toLowerCase();
