@@ -158,6 +158,63 @@ class OciRuntimeDifferentialIT {
     }
 
     /**
+     * linux.resources as runc writes them (root: rootless has no cgroup of its own here): cpu shares,
+     * the quota's own period, cpuset, memory reservation, swappiness and the OOM killer, pids; what the
+     * container reads from its cgroup mount must be what it reads under runc.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void cgroupResourcesAsRuncWritesThem(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeTrue(!Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")), "reads cgroup v1 files (this host's hierarchies)");
+        Path work = strata.newWorkDirectory(mode);
+        String probe = "cd /sys/fs/cgroup; cat cpu/cpu.shares cpu/cpu.cfs_period_us cpu/cpu.cfs_quota_us cpuset/cpuset.cpus"
+                + " memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes memory/memory.swappiness pids/pids.max;"
+                + " grep oom_kill_disable memory/memory.oom_control; echo MOUNTS; exit 7";
+        Path bundle = bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            process.putArray("args").add("sh").add("-c").add(probe);
+            ObjectNode resources = ((ObjectNode) spec.path("linux")).putObject("resources");
+            resources.putObject("cpu").put("shares", 2048).put("period", 50000).put("quota", 25000).put("cpus", "0");
+            resources.putObject("memory").put("limit", 256L << 20).put("reservation", 128L << 20).put("swappiness", 10)
+                    .put("disableOOMKiller", true);
+            resources.putObject("pids").put("limit", 77);
+        });
+        assertSameRun(mode, work, bundle);
+        Result strataRun = run(mode, concat(strataOci(mode, work), "run", "--bundle", bundle.toString(), "resources"));
+        assertEquals(List.of("2048", "50000", "25000", "0", Long.toString(256L << 20), Long.toString(128L << 20), "10", "77", "oom_kill_disable 1", "MOUNTS"),
+                strataRun.out().lines().toList(), strataRun.err());
+    }
+
+    /** Settings for controllers this host lacks are refused by both (runc's write fails), with one line naming the setting. */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void resourcesForAbsentControllersAreRefusedAsByRunc(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        for (String controller : List.of("hugetlb", "net_cls")) {
+            assumeTrue(!Files.exists(Path.of("/sys/fs/cgroup", controller)) && !Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")),
+                    "needs a cgroup v1 host without " + controller);
+            Path bundle = bundle(mode, work.resolve(controller), spec -> {
+                ObjectNode process = (ObjectNode) spec.path("process");
+                process.put("terminal", false);
+                process.putArray("args").add("true");
+                ObjectNode resources = ((ObjectNode) spec.path("linux")).putObject("resources");
+                if (controller.equals("hugetlb")) resources.putArray("hugepageLimits").addObject().put("pageSize", "2MB").put("limit", 1L << 21);
+                else resources.putObject("network").put("classID", 1048577);
+            });
+            Result runc = run(mode, concat(runc(mode, work), "run", "--bundle", bundle.toString(), "refused-" + controller.replace('_', '-')));
+            Result ours = run(mode, concat(strataOci(mode, work), "run", "--bundle", bundle.toString(), "refused-" + controller.replace('_', '-')));
+            assertNotEquals(0, runc.exitCode(), "runc refuses " + controller + " here");
+            assertNotEquals(0, ours.exitCode(), ours.out());
+            assertEquals(1, ours.err().lines().count(), ours.err());
+            assertTrue(ours.err().contains(controller), ours.err());
+            assertEquals("[]", ok(run(mode, concat(strataOci(mode, work), "list", "--format", "json"))).line(), "nothing left of it");
+        }
+    }
+
+    /**
      * Creates run 4 at a time, 200 in all (issue 23: 1-3 in 30-40 once recorded the helper's pid when two ran
      * at once): every container is created, the pid its state and its --pid-file give is pid 1 of its own
      * pid namespace, and delete --force kills exactly that process.
