@@ -215,6 +215,34 @@ class OciRuntimeDifferentialIT {
     }
 
     /**
+     * As real root, a user namespace mapping 65536 ids that root has no /etc/subuid entry for: the maps
+     * are written directly, as runc writes them (newuidmap would refuse), and the container's root,
+     * another host uid, still reaches the start fifo in the private state directory.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void realRootWritesWideIdMapsItself(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            process.putArray("args").add("sh").add("-c").add("cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g");
+            ObjectNode linux = (ObjectNode) spec.path("linux");
+            ((ArrayNode) linux.path("namespaces")).addObject().put("type", "user");
+            linux.putArray("uidMappings").addObject().put("containerID", 0).put("hostID", 300000).put("size", 65536);
+            linux.putArray("gidMappings").addObject().put("containerID", 0).put("hostID", 300000).put("size", 65536);
+        });
+        Result expected = run(mode, concat(runc(mode, work), "run", "--bundle", bundle.toString(), "wide-maps"));
+        Result actual = run(mode, concat(strataOci(mode, work), "run", "--bundle", bundle.toString(), "wide-maps"));
+        assertEquals(0, expected.exitCode(), "runc: " + expected.err());
+        assertEquals(0, actual.exitCode(), actual.err());
+        assertEquals(List.of("0 300000 65536", "0 300000 65536", "0", "0"),
+                expected.out().lines().map(l -> l.strip().replaceAll("\\s+", " ")).toList());
+        assertEquals(expected.out(), actual.out());
+    }
+
+    /**
      * Creates run 4 at a time, 200 in all (issue 23: 1-3 in 30-40 once recorded the helper's pid when two ran
      * at once): every container is created, the pid its state and its --pid-file give is pid 1 of its own
      * pid namespace, and delete --force kills exactly that process.
