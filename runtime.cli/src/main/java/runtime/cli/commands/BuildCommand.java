@@ -80,7 +80,7 @@ public final class BuildCommand implements Command {
             }
         }
         Path cwd = in.cwd();
-        BuildScript script = BuildScript.fromArguments(args.subList(i, args.size()), cwd, in.env());
+        BuildScript script = BuildScript.fromArguments(args.subList(i, args.size()), cwd, in.env(), in.stdio().in());
         Builder builder = new Builder(in.engine(), new Builder.Options(noCache, fs, cwd, in.err()));
         Layer layer = builder.build(script);
         if (in.debug()) {
