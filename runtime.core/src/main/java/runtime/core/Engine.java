@@ -741,7 +741,9 @@ public final class Engine implements AutoCloseable {
      */
     public Container sudo(List<String> argv, List<String> environment) throws LaunchException {
         List<SetupOp> plan = new ArrayList<>();
-        if (ids().rootless()) plan.add(ContainerPlans.namespaces(ids(), Namespaces.MOUNT));
+        // A mount namespace as root too (as plash's sudo): what CMD mounts ends with it and never reaches the host.
+        plan.add(ContainerPlans.namespaces(ids(), Namespaces.MOUNT));
+        plan.add(ContainerPlans.PRIVATE_PROPAGATION);
         plan.add(new SetupOp.ChangeDirectory(caller.cwd(), Path.of("/")));
         plan.add(new SetupOp.Exec(argv, environment));
         return launcher().start(plan, NO_NETWORK, new Timings(), caller.childStdio(Map.of()));

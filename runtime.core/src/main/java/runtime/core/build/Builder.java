@@ -133,9 +133,7 @@ public final class Builder {
             }
             if (!step.script().isEmpty()) {
                 String script = String.join("\n", step.script());
-                List<String> env = new ArrayList<>(BASE_ENVIRONMENT);
-                String term = engine.environment().get("TERM");
-                if (term != null) env.add("TERM=" + term);
+                List<String> env = stepEnvironment();
                 Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host",
                         config.workdir().map(Path::of).orElse(options.workdir()),
                         Engine.withImageEnvironment(env, config), List.of(),
@@ -170,13 +168,22 @@ public final class Builder {
      * environment, the image's configuration) and keeps its changes as a new layer. Never cached: each
      * create is a new layer. Fails, keeping nothing, when the command exits non-zero.
      */
-    public Layer create(Layer image, List<String> command, List<String> environment) throws IOException, LaunchException {
+    /** A build step's (and create's) clean environment, as plash gives: a fixed PATH and HOME, and the caller's TERM. */
+    private List<String> stepEnvironment() {
+        List<String> env = new ArrayList<>(BASE_ENVIRONMENT);
+        String term = engine.environment().get("TERM");
+        if (term != null) env.add("TERM=" + term);
+        return env;
+    }
+
+    /** Runs {@code command} on {@code image} in a step's clean environment and keeps its changes as a new layer. */
+    public Layer create(Layer image, List<String> command) throws IOException, LaunchException {
         String instruction = "create " + java.util.UUID.randomUUID() + (command.isEmpty() ? "" : " " + Shell.quote(command));
         Path staging = store.newStaging();
         try {
             Path upper = Files.createDirectory(staging.resolve("root"));
             Path work = Files.createDirectory(staging.resolve("work"));
-            Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host", options.workdir(), environment,
+            Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host", options.workdir(), stepEnvironment(),
                     List.of(), Optional.of(new Engine.WritableLayer(upper, work)), true, true);
             SignalForwarding signals = SignalForwarding.install(engine.caller().stdinTerminal());
             Container container = engine.run(image, command, run, new Timings());
