@@ -226,8 +226,13 @@ class BuildIT {
         // host's over stubs it makes, and none of them may end up in the layer.
         String nothing = build(s, "--run", "true");
         assertEquals(List.of(), layerFiles(s, nothing));
-        String wrote = build(s, "--run", "echo x > /etc/x; mkdir -p /run/mine");
-        assertEquals(List.of("etc", "etc/x", "run", "run/mine"), layerFiles(s, wrote));
+        String marker = "strata-private-tmp-" + mode + "-" + System.nanoTime();
+        String wrote = build(s, "--run", "echo x > /etc/x; mkdir -p /run/mine; echo t > /tmp/" + marker
+                + "; test -z \"$(ls /tmp | grep -v -e " + marker + " -e " + s.wd.getFileName() + ")\"; test -d " + s.wd);
+        assertEquals(List.of("etc", "etc/x", "run", "run/mine"), layerFiles(s, wrote),
+                "a step's /tmp is its own, empty but for the working directory under it, and none of it lands in the layer");
+        assertFalse(Files.exists(Path.of("/tmp", marker)), "a step's /tmp is not the host's, as in plash");
+        assertFalse(Files.exists(s.data.resolve("layers").resolve(wrote).resolve("tmp")));
         Result seen = strata(s, "run", wrote, "sh", "-c", "cat /etc/x; test -e /etc/hosts && echo hosts-bound");
         assertEquals(List.of("x", "hosts-bound"), seen.out().lines().toList(), seen.err());
         Result created = strata(s, "create", s.base, "true");

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import runtime.api.plan.SetupOp;
 import runtime.api.sys.WaitStatus;
 import runtime.core.Engine;
 import runtime.core.launch.Container;
@@ -38,6 +39,9 @@ public final class Builder {
     /** What a step gets as environment, before the image's own variables. */
     static final List<String> BASE_ENVIRONMENT = List.of(
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root");
+
+    /** The staging directory's entry for a step's private /tmp. */
+    private static final String PRIVATE_TMP = "tmp";
 
     private final Engine engine;
     private final ImageStore store;
@@ -136,7 +140,7 @@ public final class Builder {
                 List<String> env = stepEnvironment();
                 Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host",
                         config.workdir().map(Path::of).orElse(options.workdir()),
-                        Engine.withImageEnvironment(env, config), List.of(),
+                        Engine.withImageEnvironment(env, config), privateTmp(staging, options.workdir()),
                         Optional.of(new Engine.WritableLayer(upper, work)), true, true);
                 SignalForwarding signals = SignalForwarding.install(engine.caller().stdinTerminal());
                 Container container = engine.launch(parent, List.of("/bin/sh", "-e", "-c", script), run, new Timings());
@@ -149,11 +153,31 @@ public final class Builder {
                 engine.finishUpper(container, parent, upper);
             }
             engine.deleteTree(work);
+            engine.deleteTree(staging.resolve(PRIVATE_TMP));
             config.write(staging);
             return store.commit(staging, Optional.of(parent.id()), instruction, options.noCache());
         } finally {
             store.discard(staging);
         }
+    }
+
+    /**
+     * A step's own empty /tmp, as plash's build has: what a step leaves there neither reaches the host's
+     * /tmp nor lands in the layer (it is deleted with the staging directory's other scratch).
+     */
+    private static List<SetupOp.Bind> privateTmp(Path staging, Path workdir) throws IOException {
+        Path tmp = Files.createDirectory(staging.resolve(PRIVATE_TMP));
+        Files.setAttribute(tmp, "unix:mode", 01777);
+        List<SetupOp.Bind> binds = new ArrayList<>(List.of(new SetupOp.Bind(tmp, Path.of("tmp"), false, false)));
+        Path hostTmp = Path.of("/tmp");
+        Path cwd = workdir.toAbsolutePath().normalize();
+        if (cwd.startsWith(hostTmp) && !cwd.equals(hostTmp)) {
+            // A build run from a directory under /tmp still sees that directory (its files are the build's input).
+            Path relative = hostTmp.relativize(cwd);
+            Files.createDirectories(tmp.resolve(relative));
+            binds.add(new SetupOp.Bind(cwd, Path.of("tmp").resolve(relative), false, true));
+        }
+        return binds;
     }
 
     private boolean existsInImage(Layer image, String absolute) {
@@ -163,11 +187,6 @@ public final class Builder {
         return false;
     }
 
-    /**
-     * {@code strata create}: runs {@code command} on {@code image} like {@code strata run} (the caller's
-     * environment, the image's configuration) and keeps its changes as a new layer. Never cached: each
-     * create is a new layer. Fails, keeping nothing, when the command exits non-zero.
-     */
     /** A build step's (and create's) clean environment, as plash gives: a fixed PATH and HOME, and the caller's TERM. */
     private List<String> stepEnvironment() {
         List<String> env = new ArrayList<>(BASE_ENVIRONMENT);
@@ -176,7 +195,12 @@ public final class Builder {
         return env;
     }
 
-    /** Runs {@code command} on {@code image} in a step's clean environment and keeps its changes as a new layer. */
+    /**
+     * {@code strata create}: runs {@code command} on {@code image} like {@code strata run} (but in a build
+     * step's clean environment, as plash's create, with the image's configuration) and keeps its changes as
+     * a new layer. Never cached: each create is a new layer. Fails, keeping nothing, when the command exits
+     * non-zero.
+     */
     public Layer create(Layer image, List<String> command) throws IOException, LaunchException {
         String instruction = "create " + java.util.UUID.randomUUID() + (command.isEmpty() ? "" : " " + Shell.quote(command));
         Path staging = store.newStaging();
