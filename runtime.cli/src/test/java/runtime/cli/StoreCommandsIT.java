@@ -94,7 +94,7 @@ class StoreCommandsIT {
         Result dry = strata.strata(mode, data, "gc", "--dry-run");
         assertEquals(List.of(b.substring(0, 12)), dry.out().lines().toList(), dry.err());
         assertTrue(Files.isDirectory(data.resolve("layers").resolve(b)), "a dry run removes nothing");
-        Result gc = strata.strata(mode, data, "shrink");
+        Result gc = strata.strata(mode, data, "gc");
         assertEquals(List.of(b.substring(0, 12)), gc.out().lines().toList(), gc.err());
         assertFalse(Files.exists(data.resolve("layers").resolve(b)));
 
@@ -107,6 +107,29 @@ class StoreCommandsIT {
         try (var tmp = Files.list(data.resolve("tmp"))) {
             assertEquals(List.of(), tmp.toList(), "rm leaves nothing in tmp");
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void shrinkRemovesTheOlderHalfOldestLeavesFirst(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String base = strata.importBusybox(mode, data);
+        Path upper = Files.createDirectories(strata.newWorkDirectory(mode).resolve("upper"));
+        String a = TestLayers.commitChild(mode, data, base, upper, "RUN a");
+        String a1 = TestLayers.commitChild(mode, data, a, upper, "RUN a1");
+        String b = TestLayers.commitChild(mode, data, base, upper, "RUN b");
+        assertEquals(0, strata.strata(mode, data, "map", "named", a1).exitCode());
+        // Four layers: two go. a1 is the oldest leaf (named or not, as in plash), then a has become one.
+        Result dry = strata.strata(mode, data, "shrink", "--dry-run");
+        assertEquals(List.of(a1.substring(0, 12), a.substring(0, 12)), dry.out().lines().toList(), dry.err());
+        assertTrue(Files.isDirectory(data.resolve("layers").resolve(a1)), "a dry run removes nothing");
+        Result shrink = strata.strata(mode, data, "shrink");
+        assertEquals(dry.out(), shrink.out(), shrink.err());
+        try (var left = Files.list(data.resolve("layers"))) {
+            assertEquals(java.util.Set.of(base, b), left.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+        assertFalse(Files.exists(data.resolve("map/named")), "the name of a removed layer goes with it");
     }
 
     @ParameterizedTest

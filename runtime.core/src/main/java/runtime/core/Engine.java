@@ -504,6 +504,13 @@ public final class Engine implements AutoCloseable {
         return ids;
     }
 
+    /** plash's shrink: removes {@link ImageStore#olderHalf} (or only lists it) and returns the ids. */
+    public List<String> shrink(boolean dryRun) throws IOException, LaunchException {
+        List<String> ids = store.olderHalf();
+        if (!dryRun) deleteDetached(store.detach(ids));
+        return ids;
+    }
+
     /** Removes every layer and name, and the leftovers of {@link #clean}. */
     public void purge() throws IOException, LaunchException {
         deleteDetached(store.detachAll());

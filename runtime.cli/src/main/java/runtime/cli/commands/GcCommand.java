@@ -14,7 +14,7 @@ public final class GcCommand implements Command {
 
     @Override
     public String summary() {
-        return "remove the layers no name reaches (neither named nor below a named one) (alias: shrink)";
+        return "remove the layers no name reaches (neither named nor below a named one)";
     }
 
     @Override
