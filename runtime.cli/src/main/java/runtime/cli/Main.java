@@ -85,7 +85,7 @@ public final class Main {
         COMMANDS.put("nodepath", NodepathCommand::new);
         COMMANDS.put("rm", RmCommand::new);
         COMMANDS.put("gc", GcCommand::new);
-        COMMANDS.put("shrink", runtime.cli.commands.ShrinkCommand::new);
+        COMMANDS.put("shrink", GcCommand::shrink);
         COMMANDS.put("purge", PurgeCommand::new);
         COMMANDS.put("clean", CleanCommand::new);
         COMMANDS.put("fsck", runtime.cli.commands.FsckCommand::new);
