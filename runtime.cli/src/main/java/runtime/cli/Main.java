@@ -87,6 +87,7 @@ public final class Main {
         COMMANDS.put("nodepath", NodepathCommand::new);
         COMMANDS.put("rm", RmCommand::new);
         COMMANDS.put("gc", GcCommand::new);
+        COMMANDS.put("shrink", GcCommand::shrink);
         COMMANDS.put("purge", PurgeCommand::new);
         COMMANDS.put("clean", CleanCommand::new);
         COMMANDS.put("fsck", runtime.cli.commands.FsckCommand::new);
@@ -101,7 +102,7 @@ public final class Main {
         COMMANDS.put("oci", runtime.cli.commands.oci.OciCommand::new);
     }
 
-    static final Map<String, String> ALIASES = Map.of("ls", "images", "shrink", "gc", "--version", "version");
+    static final Map<String, String> ALIASES = Map.of("ls", "images", "--version", "version");
 
     /** Commands that start a container, so surely call native code: they link it ahead (Posix.linkAhead). */
     private static final java.util.Set<String> STARTS_CONTAINERS = java.util.Set.of("run", "b", "exec", "create", "start", "with-mount", "sudo");

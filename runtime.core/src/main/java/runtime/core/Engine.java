@@ -671,6 +671,13 @@ public final class Engine implements AutoCloseable {
         return ids;
     }
 
+    /** plash's shrink: removes {@link ImageStore#olderHalf} (or only lists it) and returns the ids. */
+    public List<String> shrink(boolean dryRun) throws IOException, LaunchException {
+        List<String> ids = store.olderHalf();
+        if (!dryRun) deleteDetached(store.detach(ids));
+        return ids;
+    }
+
     /** Removes every layer and name, and the leftovers of {@link #clean}. */
     public void purge() throws IOException, LaunchException {
         deleteDetached(store.detachAll());
@@ -908,7 +915,9 @@ public final class Engine implements AutoCloseable {
      */
     public Container sudo(List<String> argv, List<String> environment) throws LaunchException {
         List<SetupOp> plan = new ArrayList<>();
-        if (ids().rootless()) plan.add(ContainerPlans.namespaces(ids(), Namespaces.MOUNT));
+        // A mount namespace as root too (as plash's sudo): what CMD mounts ends with it and never reaches the host.
+        plan.add(ContainerPlans.namespaces(ids(), Namespaces.MOUNT));
+        plan.add(ContainerPlans.PRIVATE_PROPAGATION);
         plan.add(new SetupOp.ChangeDirectory(caller.cwd(), Path.of("/")));
         plan.add(new SetupOp.Exec(argv, environment));
         return launcher().start(plan, NO_NETWORK, new Timings(), caller.childStdio(Map.of()));

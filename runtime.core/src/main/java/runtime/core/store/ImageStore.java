@@ -539,6 +539,26 @@ public final class ImageStore implements AutoCloseable {
         return childrenFirst(gone, parents);
     }
 
+    /**
+     * What plash's shrink removes: the older half of all layers (half rounded up), each time the oldest
+     * layer that no other remaining layer builds on. Names are no protection, as in plash.
+     */
+    public List<String> olderHalf() {
+        Map<String, Optional<String>> parents = parents();
+        List<String> oldestFirst = list().stream().map(LayerInfo::id).filter(parents::containsKey).toList();
+        java.util.Set<String> remaining = new java.util.LinkedHashSet<>(oldestFirst);
+        List<String> removed = new ArrayList<>();
+        for (int left = (remaining.size() + 1) / 2; left > 0; left--) {
+            Optional<String> leaf = remaining.stream()
+                    .filter(id -> remaining.stream().noneMatch(other -> parents.get(other).filter(id::equals).isPresent()))
+                    .findFirst();
+            if (leaf.isEmpty()) break;
+            remaining.remove(leaf.get());
+            removed.add(leaf.get());
+        }
+        return removed;
+    }
+
     /** {@code id} and its ancestors present in {@code parents} (stops at a missing one or a loop). */
     private static List<String> ancestry(String id, Map<String, Optional<String>> parents) {
         List<String> chain = new ArrayList<>();
