@@ -17,8 +17,12 @@ final class ProcStatus {
      * filesystem), or -1 when /proc is not there to ask.
      */
     static int id(String name, int index) {
-        String status = Status.TEXT;
-        if (status == null) return -1;
+        String status;
+        try {
+            status = Files.readString(Path.of("/proc/self/status"));
+        } catch (IOException | SecurityException e) {
+            return -1;
+        }
         int at = status.indexOf("\n" + name);
         if (at < 0) return -1;
         int end = status.indexOf('\n', at + 1);
@@ -29,23 +33,6 @@ final class ProcStatus {
             return Integer.parseInt(columns[index]);
         } catch (NumberFormatException e) {
             return -1;
-        }
-    }
-
-    /**
-     * The file, read once (on first use): no strata JVM changes its ids (the helper does, after its
-     * exec), and the warm server asked for them on every invocation (an open and ~1.4 KB of procfs text
-     * generated each time, twice per {@code run}).
-     */
-    private static final class Status {
-        static final String TEXT = read();
-
-        private static String read() {
-            try {
-                return Files.readString(Path.of("/proc/self/status"));
-            } catch (IOException | SecurityException e) {
-                return null;
-            }
         }
     }
 }
