@@ -7,16 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,6 +96,59 @@ class ServerIT {
         assertEquals(lines.get(1), lines.get(2), "same process group and session as the caller's strata");
         assertEquals("same-cgroup", lines.get(3));
         assertEquals("777", lines.get(4), "the caller's rlimits");
+    }
+
+    /**
+     * The server has one umask (its first caller's); what a command creates through it gets the caller's
+     * modes, as without the server: an OCI export's tree and a build step's layer, under a umask chosen to
+     * differ from the server's own.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void filesCreatedThroughTheServerHaveTheCallersUmask(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        long server = awaitServer(mode, data);
+        String status = Files.readString(Path.of("/proc/" + server + "/status"));
+        int serverMask = Integer.parseInt(status.replaceAll("(?s).*\nUmask:\\s*([0-7]+).*", "$1"), 8);
+        int mask = serverMask == 077 ? 022 : 077;
+        Path wd = strata.newWorkDirectory(mode);
+        Map<String, String> modes = new TreeMap<>();
+        for (boolean direct : new boolean[] {false, true}) {
+            String through = direct ? "off" : "server";
+            Map<String, String> env = direct ? Map.of("STRATA_SERVER", "off") : Map.of();
+            Result export = Installation.run(underUmask(mode, data, env, mask, "export-oci", id, wd.resolve(through).toString()), wd, null, 120);
+            assertEquals(0, export.exitCode(), export.err());
+            Result built = Installation.run(underUmask(mode, data, env, mask, "build", "--from", id, "--run", "touch /" + through), wd, null, 120);
+            assertEquals(0, built.exitCode(), built.err());
+            Path layer = data.resolve("layers").resolve(built.line());
+            String tree;
+            try (var files = Files.walk(wd.resolve(through))) {
+                tree = files.sorted().map(f -> wd.resolve(through).relativize(f) + " " + mode(f)).collect(Collectors.joining("\n"));
+            }
+            modes.put(through, tree + "\nlayer " + mode(layer.resolve("root")) + " " + mode(layer.resolve("layer.json")));
+        }
+        assertEquals(modes.get("off"), modes.get("server"), "the same modes through the server as without it");
+        assertTrue(modes.get("server").endsWith("layer " + Integer.toOctalString(0777 & ~mask) + " " + Integer.toOctalString(0666 & ~mask)),
+                modes.get("server"));
+        assertEquals(server, strata.serverPid(mode), "the server served them");
+    }
+
+    /** strata ARGS as the mode's user under umask {@code mask} (set after runuser, which may apply its own). */
+    private static List<String> underUmask(Mode mode, Path data, Map<String, String> env, int mask, String... args) {
+        List<String> program = new ArrayList<>(List.of("sh", "-c", "umask " + Integer.toOctalString(mask) + " && exec \"$0\" \"$@\"",
+                strata.launcher.toString()));
+        program.addAll(List.of(args));
+        return strata.as(mode, data, env, program);
+    }
+
+    private static String mode(Path f) {
+        try {
+            return Integer.toOctalString((Integer) Files.getAttribute(f, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0777);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test

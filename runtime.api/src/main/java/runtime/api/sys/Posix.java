@@ -44,6 +44,10 @@ public final class Posix {
     private static final Downcall LCHOWN = Downcall.of("lchown");
     private static final Downcall UTIMENSAT = Downcall.of("utimensat");
     private static final Downcall UMASK = Downcall.of("umask");
+    private static final Downcall UNSHARE = Downcall.of("unshare");
+
+    /** {@code CLONE_FS} of unshare(2): the calling thread's own working directory, root and umask. */
+    private static final int CLONE_FS = 0x200;
 
     private Posix() {}
 
@@ -62,6 +66,19 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             return (int) UMASK.call(LibC.captureState(arena), mask);
         }
+    }
+
+    /**
+     * Gives the calling thread a umask of its own ({@code unshare(CLONE_FS)}, then {@code umask(2)}): a
+     * process has one umask, but a server runs each caller's invocation on a thread of its own, and what
+     * that thread creates must get the caller's modes. Threads it starts share its umask.
+     */
+    public static void threadUmask(int mask) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            if ((int) UNSHARE.call(state, CLONE_FS) != 0) throw new ErrnoException("unshare CLONE_FS", LibC.errno(state));
+        }
+        umask(mask);
     }
 
     /** {@code lsetxattr(2)}: any namespace (trusted.* needs root); does not follow a symlink. */
