@@ -263,6 +263,13 @@ class SecurityHostIT {
                 "needs the user " + VICTIM + " (scripts/test-setup makes it)");
         int victim = uidOf(VICTIM);
         Path runtime = Path.of("/tmp/strata-" + victim), oci = Path.of("/tmp/strata-oci-" + victim);
+        // A server an earlier command of the victim's started (the front starts one after a command that found
+        // none, and its JVM may still be starting) would make its runtime directory again under the forgery.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (Installation.run(List.of("pkill", "-KILL", "-u", VICTIM), Path.of("/"), null, 10).exitCode() == 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
         Installation.exec(List.of("rm", "-rf", runtime.toString(), oci.toString()));
         Path victimData = directoryOf(VICTIM, "strata-victim-data-");
         Path victimDir = directoryOf(VICTIM, "strata-victim-");
