@@ -72,8 +72,13 @@ final class DebianFixture {
         Files.writeString(srv.resolve("deb/dists/tiny/Release"), release(arch, dists, false));
 
         // A corrupted .deb the Packages index still vouches for.
-        SourcesIT.sh("cp -a " + srv.resolve("deb") + " " + srv.resolve("deb-bad") + " && printf X | dd of="
-                + srv.resolve("deb-bad/pool/main/libtiny.deb") + " bs=1 seek=200 conv=notrunc 2>/dev/null");
+        // The byte is inverted, not overwritten: writing a fixed 'X' left the file unchanged whenever its
+        // compressed byte 200 was already an 'X' (1 run in 256; CI met one, and the "corrupt" pull passed).
+        SourcesIT.sh("cp -a " + srv.resolve("deb") + " " + srv.resolve("deb-bad"));
+        Path corrupted = srv.resolve("deb-bad/pool/main/libtiny.deb");
+        byte[] deb = Files.readAllBytes(corrupted);
+        deb[200] ^= (byte) 0xff;
+        Files.write(corrupted, deb);
         // A Packages index that does not match its Release.
         SourcesIT.sh("cp -a " + srv.resolve("deb") + " " + srv.resolve("deb-badindex"));
         Files.writeString(srv.resolve("deb-badindex/dists/tiny/Release"), release(arch, dists, true));
