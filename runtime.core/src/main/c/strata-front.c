@@ -222,17 +222,21 @@ static void spawn(int s, const char *buf, size_t len, int *fds, int nfds) {
     send_ints(s, MSG_SPAWNED, pid > 0 ? pid : -err, 0);
 }
 
-/* The launcher script: $STRATA_LAUNCHER (the ./strata that exec'd us), else the checkout's, DIST/../../../strata. */
-static void launcher_path(char *buf, size_t size, const char *dist) {
+/*
+ * The launcher script that runs the JVM: $STRATA_LAUNCHER (the DIST/bin/strata that exec'd us) for `strata`,
+ * else DIST/bin/strata. `strata-oci` is this program itself (DIST/bin/strata-oci links here, so podman's and
+ * conmon's calls pay no shell), and an inherited STRATA_LAUNCHER may be another installation's.
+ */
+static void launcher_path(char *buf, size_t size, const char *dist, const char *program) {
     const char *l = getenv("STRATA_LAUNCHER");
-    if (l && *l) snprintf(buf, size, "%s", l);
-    else snprintf(buf, size, "%s/../../../strata", dist ? dist : ".");
+    if (l && *l && strcmp(program, "strata") == 0) snprintf(buf, size, "%s", l);
+    else snprintf(buf, size, "%s/bin/strata", dist ? dist : ".");
 }
 
 /* Runs the JVM as strata did before the server: the launcher script, told not to come back here. */
 static void run_direct(int argc, char **argv, const char *program, const char *dist) {
     char launcher[PATH_MAX + 32];
-    launcher_path(launcher, sizeof launcher, dist);
+    launcher_path(launcher, sizeof launcher, dist, program);
     char **args = calloc((size_t)argc + 3, sizeof *args);
     int n = 0;
     args[n++] = launcher;
@@ -249,9 +253,9 @@ static void run_direct(int argc, char **argv, const char *program, const char *d
  * runtime directory) and only once this process has ended, so it does not compete with this command's own
  * cold JVM for the CPU: the grandchild waits on a pidfd of this process first.
  */
-static void start_server(const char *dist) {
+static void start_server(const char *dist, const char *program) {
     char launcher[PATH_MAX + 32];
-    launcher_path(launcher, sizeof launcher, dist);
+    launcher_path(launcher, sizeof launcher, dist, program);
     pid_t self = getpid();
     int pidfd = (int)syscall(SYS_pidfd_open, self, 0);
     pid_t child = fork();
@@ -286,13 +290,21 @@ int main(int argc, char **argv) {
     char distbuf[PATH_MAX], id[65];
     const char *dist = dist_dir(distbuf, sizeof distbuf);
     const char *mode = getenv("STRATA_SERVER");
-    if ((mode && strcmp(mode, "off") == 0) || !dist || read_build_id(dist, id, sizeof id) != 0) run_direct(argc, argv, program, dist);
+    /*
+     * A closed standard descriptor would be taken by the first one opened here and handed over as the
+     * command's stdin or stdout; the JVM path keeps it closed, as the caller meant (podman and conmon give
+     * the runtime /dev/null, not a closed stdin, so that is rare).
+     */
+    int closed_stdio = 0;
+    for (int fd = 0; fd < 3; fd++) closed_stdio |= fcntl(fd, F_GETFD) < 0;
+    if ((mode && strcmp(mode, "off") == 0) || closed_stdio || !dist || read_build_id(dist, id, sizeof id) != 0)
+        run_direct(argc, argv, program, dist);
 
     char dir[PATH_MAX];
     runtime_dir(dir, sizeof dir);
     int s = connect_server(dir, id);
     if (s < 0) {
-        if (s == -1) start_server(dist);
+        if (s == -1) start_server(dist, program);
         run_direct(argc, argv, program, dist);
     }
 
@@ -398,7 +410,7 @@ int main(int argc, char **argv) {
      */
     if (!taken) {
         close(s);
-        start_server(dist);
+        start_server(dist, program);
         run_direct(argc, argv, program, dist);
     }
     /* The server ended mid-command: the containers are ours, let them finish, then say so. */

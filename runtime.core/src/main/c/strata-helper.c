@@ -344,11 +344,17 @@ static void start_fuse(struct step *s) {
  * newuidmap/newgidmap must run outside the new user namespace (a setuid program does not gain
  * privilege inside it), so fork them before unsharing; they wait on a pipe until the namespace exists.
  */
-static pid_t fork_mapper(int gate, const char *tool, pid_t target, char *map) {
+static pid_t fork_mapper(int gate, const char *tool, pid_t target, char *map, const char *map_file) {
     pid_t pid = fork();
     if (pid != 0) return pid;
     char go;
     if (read(gate, &go, 1) != 1) _exit(1);
+    if (!*tool) {
+        /* No tool, as root: write the map ourselves from outside, where CAP_SETUID holds (as runc does). */
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/%s", (int) target, map_file);
+        _exit(write_file(path, map) == 0 ? 0 : 1);
+    }
     char *args[64];
     int n = 0;
     char pidtext[16];
@@ -365,12 +371,14 @@ static void map_ids_and_enter(struct step *s) {
     int flags = (int) number(s->argv[0]) | CLONE_NEWUSER;
     const char *newuidmap = s->argv[1], *newgidmap = s->argv[2];
     char *uidmap = s->argv[3], *gidmap = s->argv[4];
-    if (*newuidmap) {
+    /* As root, no tool: maps wider than one id are written from outside (inside, CAP_SETUID does not
+     * reach the parent namespace, and newuidmap wants /etc/subuid entries root may not have). */
+    if (*newuidmap || geteuid() == 0) {
         int gate[2];
         if (pipe2(gate, O_CLOEXEC) != 0) fail(errno, 0);
         pid_t self = getpid();
-        pid_t uid_pid = fork_mapper(gate[0], newuidmap, self, uidmap);
-        pid_t gid_pid = fork_mapper(gate[0], newgidmap, self, gidmap);
+        pid_t uid_pid = fork_mapper(gate[0], newuidmap, self, uidmap, "uid_map");
+        pid_t gid_pid = fork_mapper(gate[0], newgidmap, self, gidmap, "gid_map");
         if (uid_pid < 0 || gid_pid < 0) fail(errno, 0);
         close(gate[0]);
         int rc = unshare(flags);
@@ -674,14 +682,28 @@ static void oci_pid_namespace(struct step *s) {
     } else if (unshare(CLONE_NEWPID) != 0) {
         fail(errno, 0);
     }
+    /*
+     * The child waits until our REPORT_PID is on the status pipe: its own reports (READY, CREATED, a
+     * failure) then follow it there, and strata never takes this process's pid for the container's. The
+     * hang-up is the go-ahead (it also comes if we die, and strata then sees no pid report and refuses).
+     */
+    int reported[2];
+    if (pipe2(reported, O_CLOEXEC) != 0) fail(errno, 0);
     sigset_t saved;
     pid_t child = fork_supervised(&saved);
     if (child < 0) fail(errno, 0);
     if (child > 0) {
+        close(reported[0]);
         report(REPORT_PID, 0, (int32_t) child);
+        close(reported[1]);
         if (detach) _exit(0);
         supervise(child, 0);
     }
+    close(reported[1]);
+    char none;
+    while (read(reported[0], &none, 1) < 0 && errno == EINTR) {
+    }
+    close(reported[0]);
     /* A session of its own, as runc gives: a terminal it inherits is not its controlling one (no TIOCSTI). */
     if (setsid() < 0) fail(errno, 0);
 }

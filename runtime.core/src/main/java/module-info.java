@@ -15,6 +15,7 @@ module runtime.core {
     requires org.bouncycastle.pg;
     requires org.bouncycastle.provider;
     requires jdk.unsupported;
+    requires jdk.net;
 
     exports runtime.core;
     exports runtime.core.launch;
@@ -44,5 +45,6 @@ module runtime.core {
             runtime.core.source.oci.OciSource, runtime.core.source.oci.OciLayoutSource,
             runtime.core.source.oci.DockerArchiveSource,
             runtime.core.source.LxcSource, runtime.core.source.UrlSource, runtime.core.source.DirSource,
+            runtime.core.source.AlpineSource,
             runtime.core.source.DebianSource, runtime.core.source.UbuntuSource;
 }

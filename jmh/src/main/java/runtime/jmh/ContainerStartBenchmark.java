@@ -27,7 +27,7 @@ import runtime.core.store.Layer;
 /**
  * Container start to exit of /bin/true on a busybox image from a warm JVM: the cost strata adds per
  * container once the JVM is up. {@code startToExit} is plash-style (overlay, shared host network and
- * files); {@code isolatedStartToExit} is what {@code strata run -i} does (pid, net, uts and ipc
+ * files); {@code isolatedStartToExit} is what {@code strata run -I} does (pid, net, uts and ipc
  * namespaces, no network, private /dev, /proc and /tmp).
  */
 @State(Scope.Benchmark)

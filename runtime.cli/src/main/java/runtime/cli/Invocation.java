@@ -33,6 +33,15 @@ public final class Invocation {
         return line.getArgList();
     }
 
+    /** A usage error (exit 2) naming the first argument past the {@code max} the command takes. */
+    public void atMost(int max) {
+        List<String> args = arguments();
+        if (args.size() > max) {
+            throw new UsageException("unexpected argument '" + args.get(max) + "'"
+                    + (max == 0 ? ": this command takes none" : ": this command takes " + max));
+        }
+    }
+
     /** The positional argument at {@code index}; a usage error when missing. */
     public String argument(int index, String name) {
         List<String> args = arguments();

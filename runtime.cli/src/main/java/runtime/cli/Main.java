@@ -2,7 +2,9 @@ package runtime.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -85,6 +87,7 @@ public final class Main {
         COMMANDS.put("nodepath", NodepathCommand::new);
         COMMANDS.put("rm", RmCommand::new);
         COMMANDS.put("gc", GcCommand::new);
+        COMMANDS.put("shrink", GcCommand::shrink);
         COMMANDS.put("purge", PurgeCommand::new);
         COMMANDS.put("clean", CleanCommand::new);
         COMMANDS.put("fsck", runtime.cli.commands.FsckCommand::new);
@@ -99,12 +102,43 @@ public final class Main {
         COMMANDS.put("oci", runtime.cli.commands.oci.OciCommand::new);
     }
 
-    static final Map<String, String> ALIASES = Map.of("ls", "images", "shrink", "gc", "--version", "version");
+    static final Map<String, String> ALIASES = Map.of("ls", "images", "--version", "version");
 
     /** Commands that start a container, so surely call native code: they link it ahead (Posix.linkAhead). */
     private static final java.util.Set<String> STARTS_CONTAINERS = java.util.Set.of("run", "b", "exec", "create", "start", "with-mount", "sudo");
 
     private Main() {}
+
+    /**
+     * {@code -eA=1} as {@code -e A=1} (podman's and docker's habit): commons-cli reads a short option's
+     * attached value, but not one holding '='. Only before the first positional argument (the command's own
+     * arguments are never touched).
+     */
+    static String[] attachedValues(org.apache.commons.cli.Options options, String[] args) {
+        List<String> result = new ArrayList<>();
+        int i = 0;
+        while (i < args.length) {
+            String a = args[i++];
+            if (a.equals("--") || !a.startsWith("-") || a.equals("-")) {
+                result.add(a);
+                break; // the first positional argument: the rest is the command's
+            }
+            String name = a.startsWith("--") ? a.substring(2).split("=", 2)[0] : a.substring(1, 2);
+            org.apache.commons.cli.Option o = a.startsWith("--") ? options.getOption(name)
+                    : options.hasShortOption(name) ? options.getOption(name) : null;
+            boolean takesValue = o != null && o.hasArg();
+            if (takesValue && !a.startsWith("--") && a.length() > 2 && a.indexOf('=') > 2) {
+                result.add(a.substring(0, 2));
+                result.add(a.substring(2));
+                continue;
+            }
+            result.add(a);
+            boolean valueFollows = takesValue && (a.startsWith("--") ? !a.contains("=") : a.length() == 2);
+            if (valueFollows && i < args.length) result.add(args[i++]);
+        }
+        while (i < args.length) result.add(args[i++]);
+        return result.toArray(String[]::new);
+    }
 
     public static void main(String[] args) throws Exception {
         int restarted = NativeAccess.restartWithAccess();
@@ -174,7 +208,7 @@ public final class Main {
         CommandLine line;
         try {
             line = DefaultParser.builder().build().parse(command.rawArguments() ? new org.apache.commons.cli.Options() : command.options(),
-                    command.rawArguments() ? withSeparator(rest) : rest, true);
+                    command.rawArguments() ? withSeparator(rest) : attachedValues(command.options(), rest), true);
         } catch (ParseException e) {
             err.println("strata " + command.name() + ": " + e.getMessage());
             return 2;

@@ -154,7 +154,8 @@ class BuildIT {
         assertEquals(0, help.exitCode());
         for (String macro : List.of("--from", "--run", "--layer", "--apt", "--apk", "--dnf", "--yum", "--pacman", "--emerge",
                 "--pip", "--pip3", "--npm", "--env", "--import-env", "--workdir", "--write-file", "--write-script",
-                "--entrypoint", "--hash-path", "--invalidate-layer", "--eval-file", "--eval-string", "--include")) {
+                "--entrypoint", "--hash-path", "--invalidate-layer", "--eval-file", "--eval-string", "--include", "--#", "--hint",
+                "--entrypoint-script", "--eval-stdin", "--run-stdin", "--eval-url", "--eval-github")) {
             assertTrue(help.out().contains(macro), macro + " in --help-macros");
         }
     }
@@ -179,8 +180,26 @@ class BuildIT {
         String err = new String(p.getErrorStream().readAllBytes());
         assertEquals(0, p.waitFor(), err);
         assertEquals(List.of("first", "second"), out.lines().toList());
-        Result withArgs = strata(s, "exec", file.toString(), "echo", "replaced");
-        assertEquals("replaced", withArgs.line(), withArgs.err());
+        Result withArgs = strata(s, "exec", file.toString(), "/etc/f");
+        assertEquals(List.of("first", "second", "first", "second"), withArgs.out().lines().toList(),
+                "cat /etc/f gets /etc/f as a further argument: " + withArgs.err());
+        Path elsewhere = Files.createDirectories(s.wd.resolve("elsewhere"));
+        Path echoing = s.wd.resolve("echoing");
+        Files.writeString(echoing, "--from " + s.base + "\n--run pwd > /etc/where\n"
+                + "--entrypoint sh -c 'cat /etc/where; echo entry \"$@\"' sh\n");
+        ProcessBuilder fromElsewhere = new ProcessBuilder(strata.command(s.mode, s.data, Map.of(),
+                List.of("exec", echoing.toString(), "passed", "-n"))).directory(elsewhere.toFile());
+        Process e = fromElsewhere.start();
+        String eOut = new String(e.getInputStream().readAllBytes());
+        String eErr = new String(e.getErrorStream().readAllBytes());
+        assertEquals(0, e.waitFor(), eErr);
+        assertEquals(List.of(s.wd.toString(), "entry passed -n"), eOut.lines().toList(),
+                "the build runs in the buildfile's directory and arguments go to the entrypoint, as in plash");
+        Path noEntry = s.wd.resolve("no-entrypoint");
+        Files.writeString(noEntry, "--from " + s.base + "\n");
+        Result failed = strata(s, "exec", noEntry.toString());
+        assertEquals(1, failed.exitCode());
+        assertTrue(failed.err().contains("has no --entrypoint"), failed.err());
         Result viaEval = strata(s, "build", "--eval-file", "tool");
         assertEquals(0, viaEval.exitCode(), viaEval.err());
         Result b = strata(s, "b", "run", "--from", s.base, "--run", "echo made > /etc/m", "--", "cat", "/etc/m");
@@ -207,8 +226,13 @@ class BuildIT {
         // host's over stubs it makes, and none of them may end up in the layer.
         String nothing = build(s, "--run", "true");
         assertEquals(List.of(), layerFiles(s, nothing));
-        String wrote = build(s, "--run", "echo x > /etc/x; mkdir -p /run/mine");
-        assertEquals(List.of("etc", "etc/x", "run", "run/mine"), layerFiles(s, wrote));
+        String marker = "strata-private-tmp-" + mode + "-" + System.nanoTime();
+        String wrote = build(s, "--run", "echo x > /etc/x; mkdir -p /run/mine; echo t > /tmp/" + marker
+                + "; test -z \"$(ls /tmp | grep -v -e " + marker + " -e " + s.wd.getFileName() + ")\"; test -d " + s.wd);
+        assertEquals(List.of("etc", "etc/x", "run", "run/mine"), layerFiles(s, wrote),
+                "a step's /tmp is its own, empty but for the working directory under it, and none of it lands in the layer");
+        assertFalse(Files.exists(Path.of("/tmp", marker)), "a step's /tmp is not the host's, as in plash");
+        assertFalse(Files.exists(s.data.resolve("layers").resolve(wrote).resolve("tmp")));
         Result seen = strata(s, "run", wrote, "sh", "-c", "cat /etc/x; test -e /etc/hosts && echo hosts-bound");
         assertEquals(List.of("x", "hosts-bound"), seen.out().lines().toList(), seen.err());
         Result created = strata(s, "create", s.base, "true");
@@ -220,8 +244,11 @@ class BuildIT {
     @EnumSource(Mode.class)
     void createKeepsTheChanges(Mode mode) throws Exception {
         Store s = store(mode);
-        Result created = strata(s, "create", s.base, "sh", "-c", "echo kept > /etc/created");
+        Result created = strata.strata(s.mode, s.data, s.wd, Map.of("CALLER_ONLY", "leaked"), null,
+                "create", s.base, "sh", "-c", "echo kept > /etc/created; echo \"${CALLER_ONLY:-clean}\" > /etc/env");
         assertEquals(0, created.exitCode(), created.err());
+        assertEquals("clean", strata(s, "run", created.line(), "cat", "/etc/env").line(),
+                "create runs in a step's clean environment, as plash's");
         assertEquals("kept", strata(s, "run", created.line(), "cat", "/etc/created").line());
         long before = Installation.layerCount(s.data);
         Result failed = strata(s, "create", s.base, "sh", "-c", "echo no > /etc/no; exit 4");

@@ -54,7 +54,7 @@ class CompletionIT {
 
         // A running container's name, for the commands that take a CONTAINER.
         Path wd = strata.newWorkDirectory(mode);
-        Process web = strata.start(mode, data, wd, java.util.Map.of(), "run", "-i", "--name", "webbox", id, "sh", "-c", "echo started; sleep 60");
+        Process web = strata.start(mode, data, wd, java.util.Map.of(), "run", "-I", "--name", "webbox", id, "sh", "-c", "echo started; sleep 60");
         try {
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
             while (!java.nio.file.Files.readString(wd.resolve("out")).contains("started") && System.nanoTime() < deadline) Thread.sleep(20);

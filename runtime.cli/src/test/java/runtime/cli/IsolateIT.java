@@ -54,7 +54,7 @@ class IsolateIT {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
-        Result r = strata.strata(mode, data, "run", "-i", "--read-only", "-w", "/etc", id, "sh", "-c",
+        Result r = strata.strata(mode, data, "run", "-I", "--read-only", "-w", "/etc", id, "sh", "-c",
                 "pwd; touch /etc/x 2>/dev/null && echo writable || echo read-only; touch /tmp/ok && echo tmp-writable");
         assertEquals(List.of("/etc", "read-only", "tmp-writable"), r.out().lines().toList(), r.err());
         Result misuse = strata.strata(mode, data, "run", "--read-only", id, "true");
@@ -69,11 +69,11 @@ class IsolateIT {
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
         // An orphan that exits must not stay a zombie: pid 1 reaps it.
-        Result zombies = strata.strata(mode, data, "run", "-i", id, "sh", "-c",
+        Result zombies = strata.strata(mode, data, "run", "-I", id, "sh", "-c",
                 "sh -c 'sleep 0.2 & exit 0'; sleep 0.6; ps -o stat | grep -c '^Z' || true");
         assertEquals("0", zombies.line(), zombies.err());
         Path wd = strata.newWorkDirectory(mode);
-        Process p = strata.start(mode, data, wd, Map.of(), "run", "-i", id, "sh", "-c",
+        Process p = strata.start(mode, data, wd, Map.of(), "run", "-I", id, "sh", "-c",
                 "trap 'echo got-term; exit 3' TERM; echo started; sleep 30 & wait");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.readString(wd.resolve("out")).contains("started") && System.nanoTime() < deadline) Thread.sleep(20);
@@ -94,7 +94,7 @@ class IsolateIT {
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
         Path wd = strata.newWorkDirectory(mode);
-        Process p = strata.start(mode, data, wd, Map.of(), "run", "-i", id, "sh", "-c", "sleep 60 & echo started; wait");
+        Process p = strata.start(mode, data, wd, Map.of(), "run", "-I", id, "sh", "-c", "sleep 60 & echo started; wait");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.readString(wd.resolve("out")).contains("started") && System.nanoTime() < deadline) Thread.sleep(20);
         ProcessHandle jvm = Installation.jvm(p);
@@ -116,11 +116,11 @@ class IsolateIT {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
-        Result confined = strata.strata(mode, data, "run", "-i", id, "sh", "-c",
+        Result confined = strata.strata(mode, data, "run", "-I", id, "sh", "-c",
                 "grep -E '^(NoNewPrivs|Seccomp|CapEff):' /proc/self/status | tr -d '\\t'; unshare -r true 2>&1 | grep -o 'Operation not permitted'");
         assertEquals(List.of("CapEff:00000000800405fb", "NoNewPrivs:1", "Seccomp:2", "Operation not permitted"),
                 confined.out().lines().toList(), confined.err());
-        Result unconfined = strata.strata(mode, data, "run", "-i", "--seccomp=unconfined", "--cap-drop", "ALL", id, "sh", "-c",
+        Result unconfined = strata.strata(mode, data, "run", "-I", "--seccomp=unconfined", "--cap-drop", "ALL", id, "sh", "-c",
                 "grep -E '^(Seccomp|CapEff):' /proc/self/status | tr -d '\\t'");
         assertEquals(List.of("CapEff:0000000000000000", "Seccomp:0"), unconfined.out().lines().toList(), unconfined.err());
         Path wd = strata.newWorkDirectory(mode);
@@ -128,11 +128,11 @@ class IsolateIT {
                 {"defaultAction": "SCMP_ACT_ALLOW",
                  "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
                 """);
-        Result custom = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--seccomp", profile.toString(), id, "sh", "-c",
+        Result custom = strata.strata(mode, data, wd, Map.of(), null, "run", "-I", "--seccomp", profile.toString(), id, "sh", "-c",
                 "mkdir /tmp/d 2>&1 | grep -o 'Permission denied'; touch /tmp/f && echo other-calls-work");
         assertEquals(List.of("Permission denied", "other-calls-work"), custom.out().lines().toList(), custom.err());
         Files.writeString(profile, "{ not json");
-        Result bad = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--seccomp", profile.toString(), id, "true");
+        Result bad = strata.strata(mode, data, wd, Map.of(), null, "run", "-I", "--seccomp", profile.toString(), id, "true");
         assertEquals(125, bad.exitCode());
         assertEquals(1, bad.err().lines().count(), bad.err());
         assertTrue(bad.err().contains("not valid JSON"), bad.err());
@@ -145,7 +145,7 @@ class IsolateIT {
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
         boolean delegated = mode == Mode.ROOT || Files.isWritable(Path.of("/sys/fs/cgroup/cgroup.subtree_control"));
-        Result bomb = strata.strata(mode, data, "run", "-i", "--pids", "12", id, "sh", "-c",
+        Result bomb = strata.strata(mode, data, "run", "-I", "--pids", "12", id, "sh", "-c",
                 // The fork loop runs in a subshell (busybox sh gives up at the first failed fork); counting uses
                 // builtins only, since no fork is possible while the sleeps hold every pid.
                 "(i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); done) 2>/tmp/err; n=0;"
@@ -157,10 +157,10 @@ class IsolateIT {
         }
         assertEquals(0, bomb.exitCode(), bomb.err());
         assertTrue(Integer.parseInt(bomb.line()) > 0, "the pids limit stopped the fork loop: " + bomb.out());
-        Result oom = strata.strata(mode, data, "run", "-i", "--memory", "32m", id, "sh", "-c",
+        Result oom = strata.strata(mode, data, "run", "-I", "--memory", "32m", id, "sh", "-c",
                 "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}");
         assertEquals(137, oom.exitCode(), "killed by the OOM killer: " + oom.out() + oom.err());
-        Result bad = strata.strata(mode, data, "run", "-i", "--memory", "lots", id, "true");
+        Result bad = strata.strata(mode, data, "run", "-I", "--memory", "lots", id, "true");
         assertEquals("strata: bad memory size 'lots': want a number with k, m or g\n", bad.err());
     }
 
@@ -190,10 +190,10 @@ class IsolateIT {
         assertEquals(List.of("site-content", "hello", "app", "ro"), run.out().lines().toList(), run.err());
         Result override = strata.strata(mode, data, wd, Map.of(), null, "run", "-f", good.toString(), "echo", "replaced");
         assertEquals("replaced", override.line(), override.err());
-        Path bad = Files.writeString(wd.resolve("bad.toml"), "image = \"x\"\nnetwork = \"pigeon\"\n[limits]\nmemory = \"lots\"\n");
+        Path bad = Files.writeString(wd.resolve("bad.toml"), "image = \"x\"\nnetwork = \"pigeon/1\"\n[limits]\nmemory = \"lots\"\n");
         Result invalid = strata.strata(mode, data, wd, Map.of(), null, "validate", bad.toString());
         assertEquals(1, invalid.exitCode());
-        assertEquals(List.of(bad + ":2:1: network: 'pigeon' is not one of none, host, slirp4netns",
+        assertEquals(List.of(bad + ":2:1: network: 'pigeon/1' is not none, host, slirp4netns or a network's name (strata network create)",
                 bad + ":4:1: limits.memory: bad memory size 'lots': want a number with k, m or g"), invalid.err().lines().toList());
     }
 }

@@ -169,7 +169,7 @@ class KernelAttackIT {
         seen.forEach((attempt, result) -> assertNotEquals("ok", result, where + ": " + attempt + " must be refused"));
     }
 
-    /** Item 1: run -i, with its own network and with the host's, as root and rootless. */
+    /** Item 1: run -I, with its own network and with the host's, as root and rootless. */
     @ParameterizedTest(name = "{0} --net {1}")
     @MethodSource("modesAndNetworks")
     void anIsolatedContainerCannotWriteTheHostsKernelSettingsOrReadItsMemory(Mode mode, String net) throws Exception {
@@ -177,11 +177,11 @@ class KernelAttackIT {
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
         List<String> attempts = kernelInterfaceAttacks();
-        List<String> args = new ArrayList<>(List.of("run", "-i", "--net", net, "--bind", probeDirectory + ":/p:ro", id, "/p/probe"));
+        List<String> args = new ArrayList<>(List.of("run", "-I", "--net", net, "--bind", probeDirectory + ":/p:ro", id, "/p/probe"));
         args.addAll(attempts);
         Map<String, String> seen = attackTheHost(() -> strata.strata(mode, data, strata.home, Map.of(), null, args.toArray(String[]::new)));
-        assertAllRefused(seen, attempts, "run -i --net " + net);
-        Result mounts = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-i", "--net", net, id, "cat", "/proc/self/mountinfo");
+        assertAllRefused(seen, attempts, "run -I --net " + net);
+        Result mounts = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-I", "--net", net, id, "cat", "/proc/self/mountinfo");
         assertEquals(0, mounts.exitCode(), mounts.err());
         for (String line : mounts.out().lines().toList()) {
             String[] f = line.split(" ");
@@ -250,7 +250,7 @@ class KernelAttackIT {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
-        List<String> args = new ArrayList<>(List.of("run", "-i", "--bind", probeDirectory + ":/p:ro", id, "/p/probe", "fork"));
+        List<String> args = new ArrayList<>(List.of("run", "-I", "--bind", probeDirectory + ":/p:ro", id, "/p/probe", "fork"));
         args.addAll(REFUSED_CALLS.keySet());
         Map<String, String> seen = results(strata.strata(mode, data, strata.home, Map.of(), null, args.toArray(String[]::new)));
         Map<String, String> expected = new LinkedHashMap<>();
@@ -258,7 +258,7 @@ class KernelAttackIT {
         expected.putAll(REFUSED_CALLS);
         assertEquals(expected, seen);
         // Threads still start: busybox's shell forks, and a multi-threaded program would take the clone path too.
-        Result shell = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-i", id, "sh", "-c", "echo $(echo nested)");
+        Result shell = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-I", id, "sh", "-c", "echo $(echo nested)");
         assertEquals("nested", shell.line(), shell.err());
     }
 
@@ -275,11 +275,11 @@ class KernelAttackIT {
         String id = strata.importBusybox(mode, data);
         String probe = probeDirectory.resolve("probe").toString();
         String container = String.join(" ", strata.command(mode, data, Map.of(),
-                List.of("run", "-i", "--bind", probeDirectory + ":/p:ro", id, "/p/probe", "tiocsti", "tiocsti-high")));
+                List.of("run", "-I", "--bind", probeDirectory + ":/p:ro", id, "/p/probe", "tiocsti", "tiocsti-high")));
         assertEquals("queued:[xx]", queuedLine(probe + " tiocsti tiocsti-high; " + QUEUED, "ok"), "the check sees an injection on the host");
         assertEquals("queued:[]", queuedLine(container + "; " + QUEUED, "EPERM"), "nothing typed into the caller's shell");
         // Without the caller's terminal as its own, Ctrl-C still ends the container's foreground work, children too.
-        List<String> sleeper = strata.command(mode, data, Map.of(), List.of("run", "-i", id, "sh", "-c", "echo ready; sleep 60; echo slept"));
+        List<String> sleeper = strata.command(mode, data, Map.of(), List.of("run", "-I", id, "sh", "-c", "echo ready; sleep 60; echo slept"));
         List<String> typed = new ArrayList<>(List.of("python3", probeDirectory.resolve("pty-run.py").toString(), "ready", "\u0003", "--"));
         typed.addAll(sleeper);
         Result interrupted = Installation.run(typed, strata.home, null, 120);
@@ -356,7 +356,7 @@ class KernelAttackIT {
         List<String> podmanArgs = new ArrayList<>(List.of("run", "--rm", "-v", probeDirectory + ":/p:ro", Podman.IMAGE, "/p/probe"));
         podmanArgs.addAll(calls);
         Map<String, String> reference = results(podman.run(podmanArgs, runc()));
-        List<String> strataArgs = new ArrayList<>(List.of("run", "-i", "--bind", probeDirectory + ":/p:ro", id, "/p/probe"));
+        List<String> strataArgs = new ArrayList<>(List.of("run", "-I", "--bind", probeDirectory + ":/p:ro", id, "/p/probe"));
         strataArgs.addAll(calls);
         Map<String, String> ours = results(strata.strata(mode, data, strata.home, Map.of(), null, strataArgs.toArray(String[]::new)));
         long podmanRefuses = reference.values().stream().filter(r -> !r.equals("ok")).count();
@@ -366,7 +366,7 @@ class KernelAttackIT {
         });
 
         Map<String, Boolean> podmanHides = hiddenKernelMounts(podman.run(List.of("run", "--rm", Podman.IMAGE, "cat", "/proc/self/mountinfo"), runc()));
-        Result mountinfo = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-i", id, "cat", "/proc/self/mountinfo");
+        Result mountinfo = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-I", id, "cat", "/proc/self/mountinfo");
         Map<String, Boolean> strataHides = hiddenKernelMounts(mountinfo);
         assertFalse(podmanHides.isEmpty(), "podman hides kernel interfaces here: " + podmanHides);
         podmanHides.forEach((point, readOnly) -> {
@@ -376,7 +376,7 @@ class KernelAttackIT {
 
         String status = "grep -E '^Cap(Eff|Prm|Bnd|Inh|Amb):' /proc/self/status";
         Map<String, Long> podmanCaps = capabilities(podman.run(List.of("run", "--rm", Podman.IMAGE, "sh", "-c", status), runc()));
-        Map<String, Long> strataCaps = capabilities(strata.strata(mode, data, strata.home, Map.of(), null, "run", "-i", id, "sh", "-c", status));
+        Map<String, Long> strataCaps = capabilities(strata.strata(mode, data, strata.home, Map.of(), null, "run", "-I", id, "sh", "-c", status));
         assertEquals(podmanCaps.keySet(), strataCaps.keySet());
         podmanCaps.forEach((set, mask) -> assertEquals(0L, strataCaps.get(set) & ~mask,
                 set + ": strata keeps capabilities podman drops (" + Long.toHexString(strataCaps.get(set)) + " vs " + Long.toHexString(mask) + ")"));

@@ -103,7 +103,7 @@ class NetworkIT {
                     // the assertion below reports it
                 }
             });
-            Result r = strata.strata(mode, data, "run", "-i", "--net", "slirp4netns", id, "sh", "-c",
+            Result r = strata.strata(mode, data, "run", "-I", "--net", "slirp4netns", id, "sh", "-c",
                     "nc " + address + " " + host.getLocalPort() + " </dev/null; cat /etc/resolv.conf");
             t.join(10_000);
             assertEquals(List.of("from-host", "nameserver 10.0.2.3"), r.out().lines().toList(), r.err());
@@ -122,11 +122,11 @@ class NetworkIT {
         assertEquals(0, created.exitCode(), created.err());
         try {
             assertTrue(strata.strata(mode, data, "network", "ls").out().contains(net));
-            Process server = strata.start(mode, data, wd, Map.of(), "run", "-i", "--net", net, "--hostname", "server", id, "sh", "-c",
+            Process server = strata.start(mode, data, wd, Map.of(), "run", "-I", "--net", net, "--hostname", "server", id, "sh", "-c",
                     "echo listening; echo pong | nc -l -p 8080");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.readString(wd.resolve("out")).contains("listening") && System.nanoTime() < deadline) Thread.sleep(50);
-            Result client = strata.strata(mode, data, "run", "-i", "--net", net, "--hostname", "client", id, "sh", "-c",
+            Result client = strata.strata(mode, data, "run", "-I", "--net", net, "--hostname", "client", id, "sh", "-c",
                     "grep -c server /etc/hosts; nc server 8080 </dev/null");
             assertEquals(List.of("1", "pong"), client.out().lines().toList(), client.err());
             assertTrue(server.waitFor(30, TimeUnit.SECONDS));
@@ -135,9 +135,128 @@ class NetworkIT {
             assertEquals(0, strata.strata(mode, data, "network", "rm", net).exitCode());
         }
         assertTrue(!strata.strata(mode, data, "network", "ls").out().contains(net), "removed");
-        Result missing = strata.strata(mode, data, "run", "-i", "--net", "nosuchnet", id, "true");
+        Result missing = strata.strata(mode, data, "run", "-I", "--net", "nosuchnet", id, "true");
         assertEquals(125, missing.exitCode());
         assertEquals("strata: no network driver or network 'nosuchnet' (strata drivers, strata network ls)\n", missing.err());
+    }
+
+    /**
+     * Issue 22: a manifest on a named network (through the daemon), found by its name and its id though it
+     * sets no hostname, with a port forwarded from the host; a container on the network reaches the host
+     * outside (through its slirp4netns) and has slirp's DNS forwarder.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aManifestJoinsANamedNetworkAndIsFoundByNameAndId(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        String net = "n" + Long.toHexString(System.nanoTime() & 0xffffff);
+        assertEquals(0, strata.strata(mode, data, "network", "create", net).exitCode());
+        Path socket = data.resolve("d.sock");
+        Map<String, String> env = Map.of("STRATA_SOCKET", socket.toString());
+        Process daemon = strata.start(mode, data, wd, env, "serve", "--socket", socket.toString());
+        try {
+            DaemonIT.awaitListening(socket, wd);
+            int published = HttpProbe.freePort();
+            Path manifest = Files.writeString(wd.resolve("db.toml"), """
+                    image = "%s"
+                    name = "db"
+                    network = "%s"
+                    ports = ["%d:8080"]
+                    command = ["sh", "-c", "while true; do echo pong | nc -l -p 8080; done"]
+                    """.formatted(id, net, published));
+            assertEquals(0, strata.strata(mode, data, wd, env, null, "validate", manifest.toString()).exitCode());
+            Result started = strata.strata(mode, data, wd, env, null, "start", manifest.toString());
+            assertEquals(0, started.exitCode(), started.err());
+            String dbId = started.line();
+            // By name and by id, from a container of the CLI (no daemon needed for it); the server may still be starting.
+            String address = hostAddress();
+            org.junit.jupiter.api.Assumptions.assumeTrue(address != null, "no non-loopback address on this machine");
+            try (ServerSocket outside = new ServerSocket()) {
+                outside.bind(new InetSocketAddress(address, 0));
+                Thread t = Thread.ofVirtual().start(() -> {
+                    try (Socket c = outside.accept()) {
+                        c.getOutputStream().write("from-outside\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException ignored) {
+                        // the assertion below reports it
+                    }
+                });
+                Result client = strata.strata(mode, data, wd, Map.of(), null, "run", "-I", "--net", net, id, "sh", "-c",
+                        // db's nc listens again a moment after each answer: each ask retries until it does.
+                        "ask() { for i in $(seq 300); do r=$(nc $1 8080 </dev/null) && [ -n \"$r\" ] && break; sleep 0.1; done; echo $r; }; "
+                        + "ask db; ask " + dbId + "; grep -c '\\bdb\\b' /etc/hosts; "
+                        + "nc " + address + " " + outside.getLocalPort() + " </dev/null; cat /etc/resolv.conf");
+                t.join(10_000);
+                assertEquals(List.of("pong", "pong", "1", "from-outside", "nameserver 10.0.2.3"), client.out().lines().toList(), client.err());
+            }
+            assertEquals("pong", firstLine(published), "the forward from the host reaches db");
+            assertEquals(List.of("127.0.0.1:" + published + ":8080/tcp"), strata.strata(mode, data, wd, env, null, "port", "ls", "db").out().lines().toList());
+            assertEquals(0, strata.strata(mode, data, wd, env, null, "stop", "--timeout", "2", "db").exitCode());
+        } finally {
+            DaemonIT.stop(daemon);
+            assertEquals(0, strata.strata(mode, data, "network", "rm", net).exitCode());
+        }
+    }
+
+    /**
+     * Issue 22: a host port that is taken is refused before the container starts (its command never runs),
+     * in one line naming the port; and -p without an address publishes on 127.0.0.1 only.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aTakenPortIsRefusedBeforeTheContainerStartsAndTheDefaultIsLoopback(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Result clash = strata.strata(mode, data, "run", "-I", "--net", "slirp4netns", "-p", port + ":80", id, "echo", "it-ran");
+            assertEquals(125, clash.exitCode());
+            assertEquals("", clash.out(), "the container never started");
+            assertEquals("strata: port " + port + "/tcp on 127.0.0.1 is not free: another program uses it (choose another host port in 127.0.0.1:"
+                    + port + ":80/tcp)\n", clash.err());
+        }
+        Path wd = strata.newWorkDirectory(mode);
+        int port = HttpProbe.freePort();
+        String name = "lo" + port;
+        Process server = strata.start(mode, data, wd, Map.of(), "run", "-I", "--name", name, "--net", "slirp4netns", "-p", port + ":80",
+                id, "sh", "-c", "while true; do printf 'HTTP/1.0 200 OK\\r\\n\\r\\nhello' | nc -l -p 80 >/dev/null; done");
+        try {
+            assertTrue(fetchEventually(port) != null, "served on 127.0.0.1:" + port + Files.readString(wd.resolve("err")));
+            assertEquals(List.of("127.0.0.1:" + port + ":80/tcp"), strata.strata(mode, data, "port", "ls", name).out().lines().toList());
+            String address = hostAddress();
+            if (address != null) {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(address, port), 5000);
+                    throw new AssertionError("a default forward answered on " + address + ":" + port);
+                } catch (java.net.ConnectException refused) {
+                    // published on loopback only: the point
+                }
+            }
+        } finally {
+            new ProcessBuilder("kill", "-TERM", Long.toString(Installation.jvm(server).pid())).start().waitFor();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        }
+    }
+
+    /** The first line a server on 127.0.0.1:{@code port} sends to a client that sends nothing (retried while it starts). */
+    private static String firstLine(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                s.setSoTimeout(10_000);
+                s.shutdownOutput();
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+                if (line != null) return line;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        return null;
     }
 
     private static String hostAddress() throws IOException {

@@ -90,14 +90,53 @@ class OciIT {
         assertEquals(pushed.line(), ok(strata.strata(mode, data, "push", image, registry.host() + "/" + repo + ":v1")).line());
     }
 
+    /** A layer made by {@code script} on {@code base}. */
+    private static String buildOn(Mode mode, Path data, String base, String script) throws Exception {
+        return ok(strata.strata(mode, data, "build", "--from", base, "--run", script)).line();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aPulledImageIsNamedByItsReferenceAndRunUsesItUntilToldToPull(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String base = strata.importBusybox(mode, data);
+        String one = buildOn(mode, data, base, "echo one > /v");
+        String two = buildOn(mode, data, base, "echo two > /v");
+        String name = registry.host() + "/names/" + mode.name().toLowerCase() + ":1";
+        ok(strata.strata(mode, data, "push", one, name));
+
+        Path fresh = strata.newStore(mode);
+        String pulled = ok(strata.strata(mode, fresh, "pull", "oci:" + name)).line();
+        assertTrue(ok(strata.strata(mode, fresh, "images")).out().contains(name), "images shows the reference");
+        ok(strata.strata(mode, fresh, "gc"));
+        assertEquals(pulled, ok(strata.strata(mode, fresh, "id", name)).line(), "gc kept the named image; the name resolves");
+        assertEquals("one", ok(strata.strata(mode, fresh, "run", name, "cat", "/v")).line());
+
+        // The tag now names another image in the registry: run's default (missing) keeps the local one, as podman
+        // does, without asking the registry; --pull=always fetches the new one and moves the name.
+        ok(strata.strata(mode, data, "push", two, name));
+        String repository = "names/" + mode.name().toLowerCase();
+        long asked = registry.manifestRequests(repository);
+        assertTrue(asked > 0, "the registry's log counts manifest requests");
+        assertEquals("one", ok(strata.strata(mode, fresh, "run", "oci:" + name, "cat", "/v")).line());
+        assertEquals(asked, registry.manifestRequests(repository), "--pull=missing asked the registry");
+        assertEquals("two", ok(strata.strata(mode, fresh, "run", "--pull=always", "oci:" + name, "cat", "/v")).line());
+        assertEquals("two", ok(strata.strata(mode, fresh, "run", "--pull=never", "oci:" + name, "cat", "/v")).line());
+        Result never = strata.strata(mode, fresh, "run", "--pull=never", "oci:" + registry.host() + "/names/absent:1", "true");
+        assertTrue(never.exitCode() != 0, never.out());
+        assertEquals(1, never.err().strip().lines().count(), never.err());
+        assertTrue(never.err().contains("--pull=never"), never.err());
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aSecondPullDownloadsNothingAndSharedBaseLayersAreNotFetched(Mode mode) throws Exception {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);
         String base = strata.importBusybox(mode, data);
-        String a = ok(strata.strata(mode, data, "build", "--from", base, "--run", "echo a > /a")).line();
-        String b = ok(strata.strata(mode, data, "build", "--from", base, "--run", "echo b > /b")).line();
+        String a = buildOn(mode, data, base, "echo a > /a");
+        String b = buildOn(mode, data, base, "echo b > /b");
         String repoA = "cache/" + mode.name().toLowerCase() + "-a";
         String repoB = "cache/" + mode.name().toLowerCase() + "-b";
         ok(strata.strata(mode, data, "push", a, registry.host() + "/" + repoA + ":1"));

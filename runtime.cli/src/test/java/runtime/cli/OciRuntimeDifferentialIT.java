@@ -157,6 +157,185 @@ class OciRuntimeDifferentialIT {
         assertEquals(runc, ours);
     }
 
+    /**
+     * linux.resources as runc writes them (root: rootless has no cgroup of its own here): cpu shares,
+     * the quota's own period, cpuset, memory reservation, swappiness and the OOM killer, pids; what the
+     * container reads from its cgroup mount must be what it reads under runc.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void cgroupResourcesAsRuncWritesThem(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeTrue(!Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")), "reads cgroup v1 files (this host's hierarchies)");
+        Path work = strata.newWorkDirectory(mode);
+        String probe = "cd /sys/fs/cgroup; cat cpu/cpu.shares cpu/cpu.cfs_period_us cpu/cpu.cfs_quota_us cpuset/cpuset.cpus"
+                + " memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes memory/memory.swappiness pids/pids.max;"
+                + " grep oom_kill_disable memory/memory.oom_control; echo MOUNTS; exit 7";
+        Path bundle = bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            process.putArray("args").add("sh").add("-c").add(probe);
+            ObjectNode resources = ((ObjectNode) spec.path("linux")).putObject("resources");
+            resources.putObject("cpu").put("shares", 2048).put("period", 50000).put("quota", 25000).put("cpus", "0");
+            resources.putObject("memory").put("limit", 256L << 20).put("reservation", 128L << 20).put("swappiness", 10)
+                    .put("disableOOMKiller", true);
+            resources.putObject("pids").put("limit", 77);
+        });
+        assertSameRun(mode, work, bundle);
+        Result strataRun = run(mode, concat(strataOci(mode, work), "run", "--bundle", bundle.toString(), "resources"));
+        assertEquals(List.of("2048", "50000", "25000", "0", Long.toString(256L << 20), Long.toString(128L << 20), "10", "77", "oom_kill_disable 1", "MOUNTS"),
+                strataRun.out().lines().toList(), strataRun.err());
+    }
+
+    /** Settings for controllers this host lacks are refused by both (runc's write fails), with one line naming the setting. */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void resourcesForAbsentControllersAreRefusedAsByRunc(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        for (String controller : List.of("hugetlb", "net_cls")) {
+            assumeTrue(!Files.exists(Path.of("/sys/fs/cgroup", controller)) && !Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")),
+                    "needs a cgroup v1 host without " + controller);
+            Path bundle = bundle(mode, work.resolve(controller), spec -> {
+                ObjectNode process = (ObjectNode) spec.path("process");
+                process.put("terminal", false);
+                process.putArray("args").add("true");
+                ObjectNode resources = ((ObjectNode) spec.path("linux")).putObject("resources");
+                if (controller.equals("hugetlb")) resources.putArray("hugepageLimits").addObject().put("pageSize", "2MB").put("limit", 1L << 21);
+                else resources.putObject("network").put("classID", 1048577);
+            });
+            Result runc = run(mode, concat(runc(mode, work), "run", "--bundle", bundle.toString(), "refused-" + controller.replace('_', '-')));
+            Result ours = run(mode, concat(strataOci(mode, work), "run", "--bundle", bundle.toString(), "refused-" + controller.replace('_', '-')));
+            assertNotEquals(0, runc.exitCode(), "runc refuses " + controller + " here");
+            assertNotEquals(0, ours.exitCode(), ours.out());
+            assertEquals(1, ours.err().lines().count(), ours.err());
+            assertTrue(ours.err().contains(controller), ours.err());
+            assertEquals("[]", ok(run(mode, concat(strataOci(mode, work), "list", "--format", "json"))).line(), "nothing left of it");
+        }
+    }
+
+    /**
+     * As real root, a user namespace mapping 65536 ids that root has no /etc/subuid entry for: the maps
+     * are written directly, as runc writes them (newuidmap would refuse), and the container's root,
+     * another host uid, still reaches the start fifo in the private state directory.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void realRootWritesWideIdMapsItself(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            process.putArray("args").add("sh").add("-c").add("cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g");
+            ObjectNode linux = (ObjectNode) spec.path("linux");
+            ((ArrayNode) linux.path("namespaces")).addObject().put("type", "user");
+            linux.putArray("uidMappings").addObject().put("containerID", 0).put("hostID", 300000).put("size", 65536);
+            linux.putArray("gidMappings").addObject().put("containerID", 0).put("hostID", 300000).put("size", 65536);
+        });
+        Result expected = run(mode, concat(runc(mode, work), "run", "--bundle", bundle.toString(), "wide-maps"));
+        Result actual = run(mode, concat(strataOci(mode, work), "run", "--bundle", bundle.toString(), "wide-maps"));
+        assertEquals(0, expected.exitCode(), "runc: " + expected.err());
+        assertEquals(0, actual.exitCode(), actual.err());
+        assertEquals(List.of("0 300000 65536", "0 300000 65536", "0", "0"),
+                expected.out().lines().map(l -> l.strip().replaceAll("\\s+", " ")).toList());
+        assertEquals(expected.out(), actual.out());
+    }
+
+    /**
+     * Creates run 4 at a time, 200 in all (issue 23: 1-3 in 30-40 once recorded the helper's pid when two ran
+     * at once): every container is created, the pid its state and its --pid-file give is pid 1 of its own
+     * pid namespace, and delete --force kills exactly that process.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void concurrentCreatesRecordTheContainersPidOne(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            process.putArray("args").add("sleep").add("1000");
+        });
+        Path pids = bundle.resolve("pids");
+        as(mode, "mkdir", pids.toString());
+        List<String> oci = strataOci(mode, work);
+        int count = 200;
+        List<String> ids = new ArrayList<>();
+        // Ids of their own per mode: cgroups are named after them (/strata-oci/ID), one tree for both modes.
+        for (int i = 0; i < count; i++) ids.add("race-" + mode.name().toLowerCase() + "-" + i);
+        try {
+            createsRecordPidOne(mode, oci, bundle, pids, ids);
+        } finally {
+            // After a failure too: created containers wait on their fifo for ever, each in a cgroup.
+            for (String id : ok(run(mode, concat(oci, "list", "--quiet"))).out().lines().toList()) run(mode, concat(oci, "delete", "--force", id));
+        }
+    }
+
+    private void createsRecordPidOne(Mode mode, List<String> oci, Path bundle, Path pids, List<String> ids) throws Exception {
+        int count = ids.size();
+        inParallel(ids, id -> {
+            int code = create(mode, concat(oci, "create", "--bundle", bundle.toString(), "--pid-file", pids.resolve(id).toString(), id),
+                    bundle.resolve(id + ".log"));
+            assertEquals(0, code, () -> id + ": " + readQuietly(bundle.resolve(id + ".log")));
+        });
+        JsonNode listed = new ObjectMapper().readTree(ok(run(mode, concat(oci, "list", "--format", "json"))).out());
+        assertEquals(count, listed.size(), listed::toString);
+        java.util.Map<String, Long> pidOf = new java.util.HashMap<>();
+        for (JsonNode state : listed) {
+            String id = state.path("id").asText();
+            long pid = state.path("pid").asLong();
+            assertEquals("created", state.path("status").asText(), state::toString);
+            assertEquals(Long.parseLong(Files.readString(pids.resolve(id)).strip()), pid, id + ": the pid file is the state's pid");
+            String nspid = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                    .filter(l -> l.startsWith("NSpid:")).findFirst().orElseThrow();
+            assertTrue(nspid.matches("NSpid:\\s+" + pid + "\\s+1"), id + ": pid " + pid + " is pid 1 of its own namespace: " + nspid);
+            pidOf.put(id, pid);
+        }
+        assertEquals(count, pidOf.size(), "one state per container");
+        inParallel(ids, id -> ok(run(mode, concat(oci, "delete", "--force", id))));
+        for (var e : pidOf.entrySet()) {
+            assertTrue(gone(e.getValue()), e.getKey() + ": delete --force killed its process " + e.getValue());
+        }
+        assertEquals("[]", ok(run(mode, concat(oci, "list", "--format", "json"))).line());
+    }
+
+    /** The process is no more, or only a zombie its new parent has not reaped yet. */
+    private static boolean gone(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (java.io.IOException e) {
+            return true;
+        }
+    }
+
+    private interface Job {
+        void run(String id) throws Exception;
+    }
+
+    /** Runs {@code job} for every id, 4 at a time; the first failure is rethrown once all have ended. */
+    private static void inParallel(List<String> ids, Job job) throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (String id : ids) futures.add(pool.submit(() -> {
+                job.run(id);
+                return null;
+            }));
+            for (var f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof Exception x) throw x;
+                    throw (Error) e.getCause();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** create, state, start, state, kill -9 (by name), state, delete, state: the statuses seen. */
     private List<String> lifecycle(Mode mode, List<String> runtime, Path bundle) throws Exception {
         String id = "life-" + mode.name().toLowerCase();

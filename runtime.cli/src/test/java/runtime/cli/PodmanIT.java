@@ -217,6 +217,34 @@ class PodmanIT {
         assertEquals(List.of("lo"), interfaces);
     }
 
+    record DefaultNetwork(int exitCode, List<String> out) {}
+
+    /**
+     * podman's default network (CNI's bridge as root, slirp4netns rootless, as Debian 12 installs them):
+     * rootless podman then asks for the sysctl net.ipv4.ping_group_range, which must be written before /proc/sys
+     * goes read-only (runc's order; issue 23 saw "Read-only file system", 126). The container sees the
+     * value, its interfaces, and /proc/sys read-only afterwards.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("runtimesAndModes")
+    void defaultNetwork(Runtime runtime, Mode mode) throws Exception {
+        Podman podman = podman(runtime, mode);
+        DefaultNetwork seen = observe("default-network", podman, runtime, (p, rt) -> {
+            Result r = podman(p, rt, "run", "--rm", Podman.IMAGE, "sh", "-c",
+                    "echo hi; cat /proc/sys/net/ipv4/ping_group_range; ls /sys/class/net;"
+                            + " { echo 0 > /proc/sys/net/ipv4/ping_group_range; } 2>/dev/null || echo sysctl-read-only");
+            return new DefaultNetwork(r.exitCode(), r.out().lines().map(l -> l.replaceAll("\\s+", " ")).toList());
+        });
+        assertEquals(0, seen.exitCode(), seen::toString);
+        assertEquals("hi", seen.out().getFirst());
+        // Rootless, podman asks for "0 0" (its default_sysctls), shown through the user namespace as 65534
+        // 65534: the kernel's own "1 0" would mean the write was lost. As root this podman asks for none.
+        if (mode == Mode.ROOTLESS) assertEquals("65534 65534", seen.out().get(1), seen::toString);
+        // An interface beside lo: the network's (CNI's veth as root, slirp4netns's tap rootless).
+        assertEquals("sysctl-read-only", seen.out().getLast());
+        assertEquals(Stream.of(mode == Mode.ROOT ? "eth0" : "tap0", "lo").sorted().toList(), seen.out().subList(2, seen.out().size() - 1).stream().sorted().toList());
+    }
+
     /** The body the container's httpd serves on host port {@code port}, or null if nothing answers yet. */
     private static String fetch(int port) {
         String reply = HttpProbe.get(port, "/index.html");

@@ -102,6 +102,14 @@ final class Registry implements AutoCloseable {
         }
     }
 
+    /** How many manifest requests (GET or HEAD: a pull's first round trip) the registry served for {@code repository}. */
+    long manifestRequests(String repository) throws IOException {
+        String needle = " /v2/" + repository + "/manifests/";
+        try (var lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains(needle)).count();
+        }
+    }
+
     long blobGets(String repository, String digest) throws IOException {
         String needle = "\"GET /v2/" + repository + "/blobs/" + digest;
         try (var lines = Files.lines(log)) {

@@ -76,7 +76,7 @@ class SecurityHostIT {
     }
 
     /**
-     * CVE-2019-5736 against `run -i`: the container's init is the helper; the container tries to write
+     * CVE-2019-5736 against `run -I`: the container's init is the helper; the container tries to write
      * its /proc/1/exe (directly, in place, and through a descriptor held until nothing runs the binary)
      * and its descriptors. The helper runs from a sealed copy and is not dumpable: the container cannot
      * even read the link, and the host's binary (owned by the container's root, rootless) is untouched.
@@ -86,7 +86,7 @@ class SecurityHostIT {
     void anIsolatedContainerCannotReachOrRewriteTheHelperBinary(Mode mode) throws Exception {
         Victim v = victim(mode);
         Result r = strata.strata(mode, v.data, v.wd, Map.of("STRATA_HELPER", v.helper.toString()), null,
-                "run", "-i", "--bind", v.wd.resolve("attack.sh") + ":/attack.sh:ro", v.image, "sh", "/attack.sh", "3", "/nonexistent");
+                "run", "-I", "--bind", v.wd.resolve("attack.sh") + ":/attack.sh:ro", v.image, "sh", "/attack.sh", "3", "/nonexistent");
         assertEquals(0, r.exitCode(), r.err());
         assertInitRefusedTheAttack(r.out() + r.err(), v.helper, v.before);
     }
@@ -110,7 +110,7 @@ class SecurityHostIT {
                 + " ls $p/root" + data + "/layers >/dev/null 2>&1 && echo \"REACHED $p/root\";"
                 + " for f in $p/fd/*; do ls $f/ 2>/dev/null | grep -q . && echo \"REACHED $f\"; done; done; echo done";
         for (String fs : List.of("fuse-overlayfs", "unionfs-fuse")) {
-            Result r = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--fs", fs, "--cap-add", "ALL", image, "sh", "-c", probe);
+            Result r = strata.strata(mode, data, wd, Map.of(), null, "run", "-I", "--fs", fs, "--cap-add", "ALL", image, "sh", "-c", probe);
             assertEquals(0, r.exitCode(), fs + ": " + r.err());
             String out = r.out();
             assertTrue(out.lines().anyMatch("done"::equals), fs + ": " + out);
@@ -400,7 +400,7 @@ class SecurityHostIT {
         int victim = mode == Mode.ROOT ? 0 : uidOf(Installation.TEST_USER);
         Path persist = wd.resolve("persist");
         Path bash = bashIn(wd);
-        Result run = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", "--persist", persist.toString(),
+        Result run = strata.strata(mode, data, wd, Map.of(), null, "run", "-I", "--persist", persist.toString(),
                 "--bind", bash + ":/hostbash:ro", id, "sh", "-c", plant("/hostbash"));
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("planted"), run.out() + run.err());

@@ -56,7 +56,7 @@ class SecurityIT {
             while (!Files.exists(socket) && System.nanoTime() < deadline) Thread.sleep(50);
             assertTrue(Files.exists(socket), "the daemon listens");
             long hostPid = ProcessHandle.current().pid();
-            Result r = strata.strata(mode, data, wd, Map.of(), null, "run", "-i", id, "sh", "-c",
+            Result r = strata.strata(mode, data, wd, Map.of(), null, "run", "-I", id, "sh", "-c",
                     "test -e /proc/" + hostPid + " && echo host-pid-visible; test -e " + socket + " && echo socket-visible;"
                             + " test -e " + data + " && echo store-visible; grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status;"
                             + " echo mounts; cut -d' ' -f5 /proc/self/mountinfo");
@@ -126,10 +126,10 @@ class SecurityIT {
         String id = strata.importBusybox(mode, data);
         String probe = "mount -t tmpfs none /tmp 2>/dev/null && echo mounted || echo mount-refused;"
                 + " unshare -m true 2>/dev/null && echo unshared || echo unshare-refused";
-        Result confined = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-i", "--cap-add", "SYS_ADMIN", id, "sh", "-c", probe);
+        Result confined = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-I", "--cap-add", "SYS_ADMIN", id, "sh", "-c", probe);
         assertEquals(0, confined.exitCode(), confined.err());
         assertEquals(List.of("mount-refused", "unshare-refused"), confined.out().lines().toList());
-        Result unconfined = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-i", "--cap-add", "SYS_ADMIN",
+        Result unconfined = strata.strata(mode, data, strata.home, Map.of(), null, "run", "-I", "--cap-add", "SYS_ADMIN",
                 "--seccomp", "unconfined", id, "sh", "-c", probe);
         assertEquals(0, unconfined.exitCode(), unconfined.err());
         assertEquals(List.of("mounted", "unshared"), unconfined.out().lines().toList(), "the probe works without the filter");
@@ -149,7 +149,7 @@ class SecurityIT {
         int caller = (Integer) Files.getAttribute(wd, "unix:uid");
         int callerGroup = (Integer) Files.getAttribute(wd, "unix:gid");
         List<String> args = new ArrayList<>(List.of("run"));
-        if (isolated) args.add("-i");
+        if (isolated) args.add("-I");
         args.addAll(List.of(id, "sh", "-c", "id -u; exec sleep 60"));
         Process run = strata.start(Mode.ROOTLESS, data, wd, Map.of(), args.toArray(String[]::new));
         try {

@@ -367,7 +367,7 @@ class SourcesIT {
         Result r = build(mode, data, insecure, "debian:tiny");
         assertEquals(0, r.exitCode(), r.err());
         assertFalse(Files.exists(pwned, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the postinst wrote the host's /root/PWNED");
-        Result seen = strata.strata(mode, data, strata.home, env, null, "run", "-i", r.line(), "sh", "-c",
+        Result seen = strata.strata(mode, data, strata.home, env, null, "run", "-I", r.line(), "sh", "-c",
                 "cat /etc/evil-ran /root/PWNED /etc/evil-processes /etc/evil-userns; cat /etc/evil-reached 2>/dev/null");
         assertEquals(0, seen.exitCode(), seen.err());
         List<String> lines = seen.out().lines().toList();

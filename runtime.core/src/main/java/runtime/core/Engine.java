@@ -17,6 +17,7 @@ import java.util.function.Function;
 
 import runtime.api.fs.FilesystemDriver;
 import runtime.api.net.NetworkAttachment;
+import runtime.api.net.NetworkDriver;
 import runtime.api.net.NetworkRequest;
 import runtime.api.plan.Namespaces;
 import runtime.api.plan.SetupOp;
@@ -27,6 +28,7 @@ import runtime.core.containers.ContainerRegistry;
 import runtime.api.sys.WaitStatus;
 import runtime.core.drivers.Drivers;
 import runtime.core.launch.Container;
+import runtime.core.launch.ImageUser;
 import runtime.core.launch.ContainerPlans;
 import runtime.core.launch.IdMaps;
 import runtime.core.launch.LaunchException;
@@ -37,6 +39,7 @@ import runtime.core.store.ImageConfig;
 import runtime.core.store.ImageStore;
 import runtime.core.store.PrivateDirectory;
 import runtime.core.store.Layer;
+import runtime.core.store.MergedView;
 import runtime.core.store.MountTable;
 import runtime.core.store.TmpDirectories;
 import runtime.core.store.Trees;
@@ -129,10 +132,24 @@ public final class Engine implements AutoCloseable {
      */
     public record RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
                              List<SetupOp.Bind> binds, Optional<WritableLayer> writable, boolean stdoutToStderr,
-                             boolean dieWithParent, Optional<ContainerPlans.Isolation> isolation, Optional<Path> logFile) {
+                             boolean dieWithParent, Optional<ContainerPlans.Isolation> isolation, Optional<Path> logFile,
+                             ImageOverrides overrides) {
+        public RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
+                          List<SetupOp.Bind> binds, Optional<WritableLayer> writable, boolean stdoutToStderr,
+                          boolean dieWithParent, Optional<ContainerPlans.Isolation> isolation, Optional<Path> logFile) {
+            this(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent, isolation, logFile,
+                    ImageOverrides.NONE);
+        }
+
         public RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
                           List<SetupOp.Bind> binds) {
             this(filesystem, network, workdir, environment, binds, Optional.empty(), false, false, Optional.empty(), Optional.empty());
+        }
+
+        /** What the caller sets over the image's configuration (run's --entrypoint, --user, --workdir, --env). */
+        public RunOptions overriding(ImageOverrides o) {
+            return new RunOptions(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent,
+                    isolation, logFile, o);
         }
 
         public RunOptions(Optional<String> filesystem, String network, Path workdir, List<String> environment,
@@ -145,7 +162,7 @@ public final class Engine implements AutoCloseable {
         /** Detached: stdin from /dev/null, stdout and stderr appended to {@code file}. */
         public RunOptions detached(Path file) {
             return new RunOptions(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent,
-                    isolation, Optional.of(file));
+                    isolation, Optional.of(file), overrides);
         }
 
         /**
@@ -158,12 +175,12 @@ public final class Engine implements AutoCloseable {
             if (!d.isAbsolute()) throw new IllegalArgumentException("a persist directory must be absolute: " + d);
             return new RunOptions(filesystem, network, workdir, environment, binds,
                     Optional.of(new WritableLayer(d.resolve("data"), d.resolve("work"))), stdoutToStderr, dieWithParent, isolation,
-                    logFile);
+                    logFile, overrides);
         }
 
         public RunOptions isolated(ContainerPlans.Isolation isolation) {
             return new RunOptions(filesystem, network, workdir, environment, binds, writable, stdoutToStderr, dieWithParent,
-                    Optional.of(isolation), logFile);
+                    Optional.of(isolation), logFile, overrides);
         }
     }
 
@@ -171,9 +188,28 @@ public final class Engine implements AutoCloseable {
     public record WritableLayer(Path upper, Path work) {}
 
     /**
-     * Starts {@code argv} on {@code image}, sharing the host the way plash does. With no command, the
-     * image's entrypoint runs, else its root shell. The image's --env variables override the given
-     * environment, and its --workdir replaces the working directory. The caller waits for the container.
+     * What a caller sets over an image's configuration, as podman's run flags do: {@code entrypoint}
+     * replaces the image's Entrypoint and drops its Cmd ({@code --entrypoint}; an empty list clears it),
+     * {@code user} its User ({@code -u}), {@code workdir} its WorkingDir ({@code -w}), and {@code env}
+     * ({@code -e NAME=VALUE}) is set over the image's Env.
+     */
+    public record ImageOverrides(Optional<List<String>> entrypoint, Optional<String> user, Optional<Path> workdir,
+                                 List<String> env) {
+        public static final ImageOverrides NONE = new ImageOverrides(Optional.empty(), Optional.empty(), Optional.empty(), List.of());
+
+        public ImageOverrides {
+            entrypoint = entrypoint.map(List::copyOf);
+            env = List.copyOf(env);
+        }
+    }
+
+    /**
+     * Starts {@code argv} on {@code image} with the image's configuration applied as the OCI image spec and
+     * podman apply it: the process is Entrypoint followed by {@code argv}, or by Cmd when {@code argv} is
+     * empty (the image's root shell when all are empty); Env is set over the given environment and the
+     * caller's overrides over that; WorkingDir replaces the working directory; User, resolved in the
+     * image's own /etc/passwd, is who runs it. {@link RunOptions#overrides} replace each of these.
+     * The caller waits for the container.
      *
      * <p>With no driver named, drivers are tried in priority order without probing first: the first
      * one's mount usually works, so the common case costs one start; when a driver's own mount step
@@ -182,13 +218,52 @@ public final class Engine implements AutoCloseable {
     public Container run(Layer image, List<String> argv, RunOptions options, Timings timings)
             throws LaunchException, IOException {
         ImageConfig config = ImageConfig.read(image.directory());
-        List<String> command = !argv.isEmpty() ? argv
-                : !config.defaultCommand().isEmpty() ? config.defaultCommand() : List.of(store.rootShell(store.chain(image)));
+        ImageOverrides o = options.overrides();
+        List<String> command = new ArrayList<>(o.entrypoint().orElse(config.entrypoint()));
+        command.addAll(!argv.isEmpty() ? argv : o.entrypoint().isPresent() ? List.of() : config.cmd());
+        if (command.isEmpty()) command.add(store.rootShell(store.chain(image)));
+        Optional<String> userSpec = o.user().or(config::user);
+        ImageUser user = userSpec.isEmpty() ? ImageUser.ROOT : ImageUser.resolve(userSpec.get(), MergedView.of(store, image));
+        if (!user.isRoot()) checkMapped(user, userSpec.get());
+        List<String> environment = withOverrides(withImageEnvironment(options.environment(), config), o.env());
+        boolean homeSet = config.env().containsKey("HOME") || o.env().stream().anyMatch(kv -> kv.startsWith("HOME="));
+        if (options.isolation().isPresent() && !homeSet && user.home().isPresent()) {
+            // An isolated container's HOME is its user's, as podman sets it; a shared-host run keeps the caller's.
+            environment = withOverrides(environment, List.of("HOME=" + user.home().get()));
+        }
         RunOptions resolved = new RunOptions(options.filesystem(), options.network(),
-                config.workdir().map(Path::of).orElse(options.workdir()),
-                withImageEnvironment(options.environment(), config), options.binds(), options.writable(),
-                options.stdoutToStderr(), options.dieWithParent(), options.isolation(), options.logFile());
-        return launch(image, command, resolved, timings);
+                o.workdir().or(() -> config.workdir().map(Path::of)).orElse(options.workdir()),
+                environment, options.binds(), options.writable(),
+                options.stdoutToStderr(), options.dieWithParent(), options.isolation(), options.logFile(), ImageOverrides.NONE);
+        return launch(image, command, resolved, timings, user);
+    }
+
+    /** A rootless user namespace maps only the ids of its maps: say so before the helper's setuid fails. */
+    private void checkMapped(ImageUser user, String spec) throws LaunchException {
+        IdMaps maps = ids();
+        if (!maps.rootless()) return;
+        List<Long> gids = new ArrayList<>(user.groups());
+        gids.add(user.gid());
+        boolean mapped = maps.uids().stream().anyMatch(m -> m.inside() <= user.uid() && user.uid() < m.inside() + m.count())
+                && gids.stream().allMatch(g -> maps.gids().stream().anyMatch(m -> m.inside() <= g && g < m.inside() + m.count()));
+        if (!mapped) {
+            throw new LaunchException("the image runs as user '" + spec + "', which this user namespace cannot map (only "
+                    + "root): give your user ranges in /etc/subuid and /etc/subgid, or run with --user 0", 125);
+        }
+    }
+
+    /** {@code NAME=VALUE} settings replace earlier values of NAME; a setting without '=' is one clear line. */
+    public static List<String> withOverrides(List<String> env, List<String> overrides) {
+        if (overrides.isEmpty()) return env;
+        List<String> result = new ArrayList<>(env);
+        for (String kv : overrides) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new IllegalArgumentException("bad --env '" + kv + "': want NAME=VALUE");
+            String prefix = kv.substring(0, eq + 1);
+            result.removeIf(e -> e.startsWith(prefix));
+            result.add(kv);
+        }
+        return result;
     }
 
     /**
@@ -196,6 +271,11 @@ public final class Engine implements AutoCloseable {
      * consulted (the builder applies a step's own configuration itself).
      */
     public Container launch(Layer image, List<String> command, RunOptions options, Timings timings)
+            throws LaunchException, IOException {
+        return launch(image, command, options, timings, ImageUser.ROOT);
+    }
+
+    private Container launch(Layer image, List<String> command, RunOptions options, Timings timings, ImageUser user)
             throws LaunchException, IOException {
         List<Layer> chain = store.chain(image);
         List<Path> layers = new ArrayList<>(chain.size());
@@ -232,7 +312,8 @@ public final class Engine implements AutoCloseable {
             record = Optional.of(containers().create(options.isolation().get().name(), image.id(), options.network(), command));
         }
         try {
-            Container c = launchWith(image, layers, candidates, requested, record, options, command, environment, workdir, stdio, timings);
+            Container c = launchWith(image, layers, candidates, requested, record, options, command, environment, workdir, stdio, timings,
+                    user);
             if (record.isPresent()) {
                 ContainerRecord started = containers().started(record.get(), c.pid());
                 c.identify(started.id());
@@ -250,7 +331,8 @@ public final class Engine implements AutoCloseable {
 
     private Container launchWith(Layer image, List<Path> layers, List<FilesystemDriver> candidates, Optional<String> requested,
                                  Optional<ContainerRecord> record, RunOptions options, List<String> command,
-                                 List<String> environment, Path workdir, Map<Integer, Integer> stdio, Timings timings)
+                                 List<String> environment, Path workdir, Map<Integer, Integer> stdio, Timings timings,
+                                 ImageUser user)
             throws LaunchException, IOException {
         List<String> failures = new ArrayList<>();
         List<String> ports = options.isolation().map(ContainerPlans.Isolation::ports).orElse(List.of());
@@ -259,9 +341,10 @@ public final class Engine implements AutoCloseable {
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = attachNetwork(options.network(), new NetworkRequest(
                     record.map(ContainerRecord::id).orElse(image.shortId()), ports, record.map(ContainerRecord::directory).orElse(null)),
-                    options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()));
+                    options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()),
+                    record.map(ContainerRecord::name));
             if (!limits.isEmpty() && record.isPresent()) {
-                network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits));
+                network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits), limits);
             }
             if (options.isolation().map(ContainerPlans.Isolation::userNamespaceAsRoot).orElse(false) && !ids().rootless()) {
                 network = new runtime.core.launch.UserNamespaceMaps(network);
@@ -272,6 +355,7 @@ public final class Engine implements AutoCloseable {
                             options.binds(), workdir, command, environment)
                     : ContainerPlans.sharedHost(layers, fs, network, ids(), store.mountScratch(), keep, options.dieWithParent(),
                             options.binds(), workdir, command, environment);
+            if (!user.isRoot()) plan = plan.asUser(user.setupOp());
             timings.mark("plan");
             try {
                 return launcher().start(plan.steps(), network, timings, stdio).filesystem(fs);
@@ -296,10 +380,12 @@ public final class Engine implements AutoCloseable {
      */
     private static final class LimitedAttachment extends runtime.core.launch.SyncHookAttachment {
         private final runtime.core.cgroups.Cgroup cgroup;
+        private final runtime.core.cgroups.Limits limits;
 
-        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup) {
+        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup, runtime.core.cgroups.Limits limits) {
             super(network);
             this.cgroup = cgroup;
+            this.limits = limits;
         }
 
         @Override
@@ -308,6 +394,14 @@ public final class Engine implements AutoCloseable {
                 cgroup.add(pid);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot put the container in its cgroup: " + e.getMessage(), e);
+            }
+            // --cpus 1.5 may use two CPUs' time slices: nproc says 2 (the quota still caps it at 1.5).
+            if (limits.cpus().isPresent()) {
+                try {
+                    Posix.keepFirstCpus(pid, (int) Math.ceil(limits.cpus().getAsDouble()));
+                } catch (runtime.api.sys.ErrnoException e) {
+                    throw new IllegalStateException("cannot narrow the container's CPUs: " + e.getMessage(), e);
+                }
             }
         }
 
@@ -343,10 +437,52 @@ public final class Engine implements AutoCloseable {
      * ({@code $STRATA_DEFAULT_SOURCE}) when one is set.
      */
     public Layer resolveImage(String reference) throws IOException {
+        return resolveImage(reference, PullPolicy.MISSING);
+    }
+
+    /**
+     * When a registry is asked for an image (podman's --pull): {@code MISSING} only when the store has no
+     * image by the reference's name (no registry round trip for an image pulled before), {@code ALWAYS}
+     * every time (strata pull), {@code NEVER}: the store's image or an error.
+     */
+    public enum PullPolicy {
+        MISSING, ALWAYS, NEVER;
+
+        /** --pull's value: missing, always, never (podman's spelling; newer is taken as missing). */
+        public static PullPolicy parse(String value) {
+            return switch (value) {
+                case "missing", "newer" -> MISSING;
+                case "always" -> ALWAYS;
+                case "never" -> NEVER;
+                default -> throw new IllegalArgumentException("bad --pull '" + value + "': want missing, always or never");
+            };
+        }
+    }
+
+    /**
+     * The image a reference names: an id or name in the store, or a SCHEME:REFERENCE from its source.
+     * An {@code oci:} pull records its reference (as podman shows it, {@code localhost:5000/app:1}) as a
+     * name of the image: images lists it, gc keeps it, any command resolves it, and {@code policy} decides
+     * whether the registry is asked again.
+     */
+    public Layer resolveImage(String reference, PullPolicy policy) throws IOException {
         // Only a SCHEME:REFERENCE can name a source: a plain image id or tag does not pay for loading them.
         Optional<runtime.api.source.ImageSource> source = reference.indexOf(':') > 0 ? sources().forReference(reference) : Optional.empty();
         if (source.isPresent()) {
-            return pull(source.get(), reference.substring(reference.indexOf(':') + 1));
+            String inSource = reference.substring(reference.indexOf(':') + 1);
+            Optional<String> name = source.get().scheme().equals("oci") && ImageStore.isMapName(inSource)
+                    ? Optional.of(inSource) : Optional.empty();
+            if (name.isPresent() && policy != PullPolicy.ALWAYS) {
+                Optional<Layer> local = store.mapped(name.get()).flatMap(store::layer);
+                if (local.isPresent()) return local.get();
+            }
+            if (name.isPresent() && policy == PullPolicy.NEVER) {
+                throw new runtime.core.store.StoreException("no image '" + name.get() + "' in the store and --pull=never: "
+                        + "pull it first (strata pull " + reference + ")");
+            }
+            Layer pulled = pull(source.get(), inSource);
+            if (name.isPresent()) store.map(name.get(), Optional.of(pulled.id()));
+            return pulled;
         }
         try {
             return store.resolve(reference);
@@ -365,15 +501,46 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** A network driver by name, or else a named network (strata network create). */
-    private NetworkAttachment attachNetwork(String name, NetworkRequest request, String hostname) throws IOException, LaunchException {
+    /**
+     * A network driver by name, or else a named network (strata network create), where the container is
+     * known by its hostname, its name and its id.
+     */
+    private NetworkAttachment attachNetwork(String name, NetworkRequest request, String hostname, Optional<String> containerName)
+            throws IOException, LaunchException {
         if (drivers().networks().stream().anyMatch(d -> d.name().equals(name))) return drivers().network(name).attach(request);
         Optional<runtime.core.net.BridgeNetworks.Network> named = networks().find(name);
         if (named.isEmpty()) {
             throw new IllegalArgumentException("no network driver or network '" + name + "' (strata drivers, strata network ls)");
         }
-        if (!request.ports().isEmpty()) throw new IllegalArgumentException("port forwards need --net slirp4netns");
-        return networks().attach(named.get(), request.containerId(), hostname);
+        List<String> names = new ArrayList<>(List.of(hostname));
+        containerName.ifPresent(names::add);
+        names.add(request.containerId());
+        return networks().attach(named.get(), request.containerId(), names.stream().distinct().toList(), outbound(request));
+    }
+
+    /** The driver that takes a named network's containers out (and forwards ports to them). */
+    private static final String OUTBOUND = "slirp4netns";
+
+    /**
+     * A named network container's way out: its own slirp4netns when that works here (probed once), for
+     * outbound traffic, DNS and {@code -p}. Without it, only port forwards are refused.
+     */
+    private Optional<NetworkAttachment> outbound(NetworkRequest request) throws LaunchException {
+        Optional<NetworkDriver> slirp = drivers().networks().stream().filter(d -> d.name().equals(OUTBOUND)).findFirst();
+        Optional<String> unusable = slirp.isEmpty() ? Optional.of("there is no " + OUTBOUND + " driver")
+                : request.stateDirectory() == null ? Optional.of("it needs --isolate")
+                : Optional.of(drivers().probe(slirp.get(), probeContext())).filter(p -> !p.usable()).map(p -> p.reason());
+        if (unusable.isEmpty()) return Optional.of(slirp.get().attach(request));
+        if (!request.ports().isEmpty()) {
+            throw new IllegalArgumentException("port forwards on a named network need " + OUTBOUND + ", and " + unusable.get());
+        }
+        return Optional.empty();
+    }
+
+    /** The port forwards of a container on {@code network} (a driver's name or a named network's). */
+    public Optional<NetworkDriver.PortControl> portControl(String network, Path stateDirectory) {
+        boolean driver = drivers().networks().stream().anyMatch(d -> d.name().equals(network));
+        return drivers().network(driver ? network : OUTBOUND).portControl(stateDirectory);
     }
 
     private runtime.core.net.BridgeNetworks networks;
@@ -500,6 +667,13 @@ public final class Engine implements AutoCloseable {
     /** Removes (unless {@code dryRun}) the layers no name reaches; returns their ids, children first. */
     public List<String> collectGarbage(boolean dryRun) throws IOException, LaunchException {
         List<String> ids = store.unreachable();
+        if (!dryRun) deleteDetached(store.detach(ids));
+        return ids;
+    }
+
+    /** plash's shrink: removes {@link ImageStore#olderHalf} (or only lists it) and returns the ids. */
+    public List<String> shrink(boolean dryRun) throws IOException, LaunchException {
+        List<String> ids = store.olderHalf();
         if (!dryRun) deleteDetached(store.detach(ids));
         return ids;
     }
@@ -741,7 +915,9 @@ public final class Engine implements AutoCloseable {
      */
     public Container sudo(List<String> argv, List<String> environment) throws LaunchException {
         List<SetupOp> plan = new ArrayList<>();
-        if (ids().rootless()) plan.add(ContainerPlans.namespaces(ids(), Namespaces.MOUNT));
+        // A mount namespace as root too (as plash's sudo): what CMD mounts ends with it and never reaches the host.
+        plan.add(ContainerPlans.namespaces(ids(), Namespaces.MOUNT));
+        plan.add(ContainerPlans.PRIVATE_PROPAGATION);
         plan.add(new SetupOp.ChangeDirectory(caller.cwd(), Path.of("/")));
         plan.add(new SetupOp.Exec(argv, environment));
         return launcher().start(plan, NO_NETWORK, new Timings(), caller.childStdio(Map.of()));

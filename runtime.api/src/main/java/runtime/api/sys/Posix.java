@@ -44,6 +44,10 @@ public final class Posix {
     private static final Downcall LCHOWN = Downcall.of("lchown");
     private static final Downcall UTIMENSAT = Downcall.of("utimensat");
     private static final Downcall UMASK = Downcall.of("umask");
+    private static final Downcall UNSHARE = Downcall.of("unshare");
+
+    /** {@code CLONE_FS} of unshare(2): the calling thread's own working directory, root and umask. */
+    private static final int CLONE_FS = 0x200;
 
     private Posix() {}
 
@@ -62,6 +66,19 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             return (int) UMASK.call(LibC.captureState(arena), mask);
         }
+    }
+
+    /**
+     * Gives the calling thread a umask of its own ({@code unshare(CLONE_FS)}, then {@code umask(2)}): a
+     * process has one umask, but a server runs each caller's invocation on a thread of its own, and what
+     * that thread creates must get the caller's modes. Threads it starts share its umask.
+     */
+    public static void threadUmask(int mask) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            if ((int) UNSHARE.call(state, CLONE_FS) != 0) throw new ErrnoException("unshare CLONE_FS", LibC.errno(state));
+        }
+        umask(mask);
     }
 
     /** {@code lsetxattr(2)}: any namespace (trusted.* needs root); does not follow a symlink. */
@@ -242,6 +259,30 @@ public final class Posix {
                     throw new ErrnoException("write", errno);
                 }
                 done += n;
+            }
+        }
+    }
+
+    /**
+     * Narrows process {@code pid}'s CPU affinity to the first {@code count} CPUs it may run on (none
+     * changed when it has no more), so nproc and sched_getaffinity in it count its CPU limit.
+     */
+    public static void keepFirstCpus(long pid, int count) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            int bytes = 1024 / 8; // the kernel's CPU mask for up to 1024 CPUs, as glibc's cpu_set_t
+            MemorySegment mask = arena.allocate(bytes);
+            long got = Syscall.call(state, Syscall.SCHED_GETAFFINITY, (int) pid, bytes, mask.address(), 0);
+            if (got < 0) throw new ErrnoException("sched_getaffinity " + pid, LibC.errno(state));
+            int kept = 0;
+            for (int i = 0; i < got * 8; i++) {
+                int b = mask.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i / 8);
+                if ((b & (1 << (i % 8))) == 0) continue;
+                if (kept < count) kept++;
+                else mask.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i / 8, (byte) (b & ~(1 << (i % 8))));
+            }
+            if (Syscall.call(state, Syscall.SCHED_SETAFFINITY, (int) pid, got, mask.address(), 0) < 0) {
+                throw new ErrnoException("sched_setaffinity " + pid, LibC.errno(state));
             }
         }
     }

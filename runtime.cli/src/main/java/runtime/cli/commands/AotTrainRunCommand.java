@@ -10,8 +10,8 @@ import runtime.cli.Main;
 
 /**
  * Hidden: the training run of {@code run}'s AOT cache. {@code run IMAGE /usr/bin/true} as people start it,
- * then the same isolated ({@code run -i}), in one process, so the cache holds both paths: trained on the
- * plain run alone, a cold {@code run -i} loaded ~80 classes and spun ~20 method handles the cache did not
+ * then the same isolated ({@code run -I}), in one process, so the cache holds both paths: trained on the
+ * plain run alone, a cold {@code run -I} loaded ~80 classes and spun ~20 method handles the cache did not
  * have. The isolated run only follows a plain run that worked (a failing run would record its error path).
  */
 public final class AotTrainRunCommand implements Command {
@@ -36,6 +36,6 @@ public final class AotTrainRunCommand implements Command {
         Posix.linkAhead(); // as Main.main does for run
         int plain = Main.run(in.context().withArgs(List.of("run", image, "/usr/bin/true")));
         if (plain != 0) return plain;
-        return Main.run(in.context().withArgs(List.of("run", "-i", image, "/usr/bin/true")));
+        return Main.run(in.context().withArgs(List.of("run", "-I", image, "/usr/bin/true")));
     }
 }

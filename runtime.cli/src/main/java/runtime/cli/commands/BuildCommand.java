@@ -63,6 +63,11 @@ public final class BuildCommand implements Command {
 
     /** Builds from leading build options followed by macros; shared by build, b and exec. */
     static Layer build(Invocation in, List<String> args) throws Exception {
+        return build(in, args, in.cwd());
+    }
+
+    /** As {@link #build(Invocation, List)}, with relative paths and the steps' working directory at {@code cwd}. */
+    static Layer build(Invocation in, List<String> args, Path cwd) throws Exception {
         boolean noCache = false;
         Optional<String> fs = Optional.empty();
         int i = 0;
@@ -79,8 +84,7 @@ public final class BuildCommand implements Command {
                 break;
             }
         }
-        Path cwd = in.cwd();
-        BuildScript script = BuildScript.fromArguments(args.subList(i, args.size()), cwd, in.env());
+        BuildScript script = BuildScript.fromArguments(args.subList(i, args.size()), cwd, in.env(), in.stdio().in());
         Builder builder = new Builder(in.engine(), new Builder.Options(noCache, fs, cwd, in.err()));
         Layer layer = builder.build(script);
         if (in.debug()) {

@@ -42,7 +42,7 @@ public final class CreateCommand implements Command {
         Layer image = in.engine().resolveImage(in.argument(0, "IMAGE"));
         Path cwd = in.cwd();
         Builder builder = new Builder(in.engine(), new Builder.Options(false, Optional.ofNullable(in.value("fs", null)), cwd, in.err()));
-        Layer layer = builder.create(image, in.arguments().subList(1, in.arguments().size()), RunCommand.environment(in.env()));
+        Layer layer = builder.create(image, in.arguments().subList(1, in.arguments().size()));
         in.out().println(layer.id());
         return 0;
     }

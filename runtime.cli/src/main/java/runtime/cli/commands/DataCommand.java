@@ -21,6 +21,7 @@ public final class DataCommand implements Command {
 
     @Override
     public int run(Invocation in) {
+        in.atMost(0);
         in.out().println(in.engine().store().data());
         return 0;
     }

@@ -26,6 +26,7 @@ public final class DriversCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
+        in.atMost(0);
         Engine engine = in.engine();
         Drivers drivers = engine.drivers();
         var context = engine.probeContext();
@@ -38,6 +39,8 @@ public final class DriversCommand implements Command {
             Probe p = drivers.probe(d, context);
             in.out().printf("%-5s %-16s %-6s %s: %s%n", "net", d.name(), p.usable() ? "yes" : "no", d.description(), p.reason());
         }
+        Probe proc = runtime.core.cgroups.Lxcfs.probe();
+        in.out().printf("%-5s %-16s %-6s %s: %s%n", "proc", "lxcfs", proc.usable() ? "yes" : "no", "/proc with a container's limits", proc.reason());
         for (Drivers.Broken b : drivers.broken()) {
             in.out().printf("%-5s %-16s %-6s %s%n", "?", b.name(), "broken", b.reason());
         }

@@ -26,6 +26,7 @@ public final class IdCommand implements Command {
 
     @Override
     public int run(Invocation in) {
+        in.atMost(1);
         in.out().println(in.engine().store().resolve(in.argument(0, "IMAGE")).id());
         return 0;
     }

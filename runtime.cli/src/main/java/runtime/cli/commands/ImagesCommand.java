@@ -23,6 +23,7 @@ public final class ImagesCommand implements Command {
 
     @Override
     public int run(Invocation in) {
+        in.atMost(0);
         ImageStore store = in.engine().store();
         in.out().printf("%-12s  %10s  %s%n", "ID", "SIZE", "INSTRUCTION  [NAMES]");
         for (LayerTree.Row row : LayerTree.rows(store.list(), store.maps())) {

@@ -38,6 +38,7 @@ public final class ImportTarCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
+        in.atMost(1);
         String file = in.argument(0, "FILE|-");
         Layer layer;
         if (file.equals("-")) {

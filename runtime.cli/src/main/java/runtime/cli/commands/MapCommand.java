@@ -44,12 +44,8 @@ public final class MapCommand implements Command {
         }
         String key = args.get(0);
         if (args.size() == 1) {
-            String id = store.mapped(key).orElse(null);
-            if (id == null) {
-                in.err().println("strata: no image is named '" + key + "'");
-                return 1;
-            }
-            in.out().println(id);
+            // As plash's map: an unknown name prints nothing and succeeds, so `$(strata map KEY)` tests for it.
+            store.mapped(key).ifPresent(in.out()::println);
             return 0;
         }
         String image = args.get(1);

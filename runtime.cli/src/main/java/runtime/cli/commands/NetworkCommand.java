@@ -13,7 +13,7 @@ public final class NetworkCommand implements Command {
 
     @Override
     public String summary() {
-        return "create, remove or list named networks (run -i --net NAME; containers reach each other by name)";
+        return "create, remove or list named networks (run -I --net NAME; containers reach each other by name)";
     }
 
     @Override

@@ -27,6 +27,7 @@ public final class ParentCommand implements Command {
 
     @Override
     public int run(Invocation in) {
+        in.atMost(1);
         Layer layer = in.engine().store().resolve(in.argument(0, "IMAGE"));
         if (layer.parent().isEmpty()) {
             in.err().println("strata: " + layer.shortId() + " is a base layer: it has no parent");

@@ -33,8 +33,7 @@ public final class PortCommand implements Command {
         String reference = in.argument(1, "CONTAINER");
         ContainerRecord c = in.engine().containers().find(reference)
                 .orElseThrow(() -> new IllegalArgumentException("no running container '" + reference + "' (strata ps lists them)"));
-        NetworkDriver driver = in.engine().drivers().network(c.network());
-        NetworkDriver.PortControl ports = driver.portControl(c.directory()).orElseThrow(() ->
+        NetworkDriver.PortControl ports = in.engine().portControl(c.network(), c.directory()).orElseThrow(() ->
                 new IllegalArgumentException("container " + c.name() + " has no port forwards (its network is " + c.network() + ")"));
         switch (action) {
             case "add" -> ports.add(in.argument(2, "SPEC"));

@@ -37,7 +37,7 @@ public final class PsCommand implements Command {
             in.out().printf("%-12s  %-16s  %-12s  %8s  %-10s  %s%n", "ID", "NAME", "IMAGE", "PID", "STATE", "COMMAND");
             java.util.Set<String> known = new java.util.HashSet<>();
             list.forEach(c -> known.add(c.path("id").asText()));
-            // Containers started without the daemon (strata run -i) are running too.
+            // Containers started without the daemon (strata run -I) are running too.
             for (ContainerRecord r : in.engine().containers().list()) {
                 if (known.contains(r.id())) continue;
                 in.out().printf("%-12s  %-16s  %-12s  %8d  %-10s  %s%n", r.id(), r.name(), r.image().substring(0, 12), r.pid(),

@@ -34,11 +34,13 @@ public final class PullCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
+        in.atMost(1);
         String reference = in.argument(0, "SCHEME:REFERENCE");
         if (in.engine().sources().forReference(reference).isEmpty()) {
             throw new Invocation.UsageException("'" + reference + "' names no image source (strata sources lists them)");
         }
-        in.out().println(in.engine().resolveImage(reference).id());
+        // As podman pull: the registry is asked even when the store has an image by this name.
+        in.out().println(in.engine().resolveImage(reference, runtime.core.Engine.PullPolicy.ALWAYS).id());
         return 0;
     }
 }

@@ -14,7 +14,7 @@ public final class PurgeCommand implements Command {
 
     @Override
     public String summary() {
-        return "remove every image and name from the store (needs --yes)";
+        return "remove every image and name from the store (asks at a terminal; --yes to skip the question)";
     }
 
     @Override
@@ -31,7 +31,16 @@ public final class PurgeCommand implements Command {
     public int run(Invocation in) throws Exception {
         if (!in.arguments().isEmpty()) throw new Invocation.UsageException("no arguments expected");
         if (!in.has("yes")) {
-            throw new IllegalArgumentException("purge removes every image in " + in.engine().store().data() + "; add --yes to do it");
+            String what = "purge removes every image in " + in.engine().store().data();
+            // As plash, a person at a terminal is asked; a script must say --yes.
+            if (!in.stdio().inTty()) throw new IllegalArgumentException(what + "; add --yes to do it");
+            in.err().print("strata: " + what + ". Continue? [y/N] ");
+            in.err().flush();
+            String answer = new java.io.BufferedReader(new java.io.InputStreamReader(in.stdio().in())).readLine();
+            if (answer == null || !answer.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
+                in.err().println("strata: nothing removed");
+                return 1;
+            }
         }
         in.engine().purge();
         return 0;

@@ -42,7 +42,7 @@ public final class RunCommand implements Command {
     public java.util.List<Item> examples() {
         return java.util.List.of(new Item("strata run busybox sh", "a shell in the image, in the current directory"),
                 new Item("strata run --bind \"$PWD:/srv:ro\" busybox ls /srv", "a read-only bind"),
-                new Item("strata run -i --net slirp4netns -p 8080:80 --name web busybox httpd -f -p 80", "an isolated container with a published port"));
+                new Item("strata run -I --net slirp4netns -p 8080:80 --name web busybox httpd -f -p 80", "an isolated container with a published port"));
     }
 
     @Override
@@ -66,6 +66,16 @@ public final class RunCommand implements Command {
                         .desc("network driver: host (default) or none").build())
                 .addOption(Option.builder("b").longOpt("bind").hasArg().argName("SRC[:DST][:ro]")
                         .desc("bind a host path into the container (repeatable)").build())
+                .addOption(Option.builder("v").longOpt("volume").hasArg().argName("SRC:DST[:ro|rw|z|Z,...]")
+                        .desc("podman's spelling of --bind: SELinux labels (z, Z) are accepted and ignored (repeatable)").build())
+                .addOption(Option.builder("i").longOpt("interactive")
+                        .desc("keep stdin attached (podman's -i; strata always passes its stdin to the container)").build())
+                .addOption(Option.builder("t").longOpt("tty")
+                        .desc("podman's -t: the container uses strata's own terminal when it runs on one (no new one is made)").build())
+                .addOption(Option.builder().longOpt("rm")
+                        .desc("podman's --rm: a run's container and its changes always go when it ends (unless --persist)").build())
+                .addOption(Option.builder().longOpt("env-file").hasArg().argName("FILE")
+                        .desc("NAME=VALUE lines (a bare NAME takes the caller's value; # comments), before --env (repeatable)").build())
                 .addOption(Option.builder("f").longOpt("manifest").hasArg().argName("FILE")
                         .desc("run the isolated container a manifest describes (positional arguments replace its command)").build())
                 .addOption(Option.builder().longOpt("persist").hasArg().argName("DIR")
@@ -74,8 +84,14 @@ public final class RunCommand implements Command {
                 .addOption(Option.builder("e").longOpt("env").hasArg().argName("NAME=VALUE")
                         .desc("set an environment variable (repeatable)").build())
                 .addOption(Option.builder("w").longOpt("workdir").hasArg().argName("DIR")
-                        .desc("working directory in the container").build())
-                .addOption(Option.builder("i").longOpt("isolate").desc("an isolated container: new pid, net (none unless --net), "
+                        .desc("working directory in the container (over the image's)").build())
+                .addOption(Option.builder("u").longOpt("user").hasArg().argName("USER[:GROUP]")
+                        .desc("run as this user, a name or id of the image's /etc/passwd (over the image's)").build())
+                .addOption(Option.builder().longOpt("pull").hasArg().argName("missing|always|never")
+                        .desc("when to ask the registry for an oci: image (default missing: only when the store has none by its name)").build())
+                .addOption(Option.builder().longOpt("entrypoint").hasArg().argName("CMD|JSON")
+                        .desc("replace the image's entrypoint (and drop its cmd): a program, a JSON array, or \"\" for none").build())
+                .addOption(Option.builder("I").longOpt("isolate").desc("an isolated container: new pid, net (none unless --net), "
                         + "uts, ipc and cgroup namespaces, fresh /proc, minimal /dev, private /tmp, no host home").build())
                 .addOption(Option.builder().longOpt("hostname").hasArg().argName("NAME").desc("hostname (with --isolate)").build())
                 .addOption(Option.builder().longOpt("read-only").desc("read-only root filesystem (with --isolate)").build())
@@ -98,7 +114,7 @@ public final class RunCommand implements Command {
         String image = in.argument(0, "IMAGE");
         List<String> command = in.arguments().subList(1, in.arguments().size());
         Engine engine = in.engine();
-        Layer layer = engine.resolveImage(image);
+        Layer layer = engine.resolveImage(image, Engine.PullPolicy.parse(in.value("pull", "missing")));
         timings.mark("resolve");
         boolean isolate = in.has("isolate");
         if (!isolate && (in.has("hostname") || in.has("read-only") || in.has("name") || in.has("publish") || in.has("seccomp")
@@ -107,12 +123,11 @@ public final class RunCommand implements Command {
         }
         String hostname = in.value("hostname", "strata-" + layer.shortId());
         List<String> env = isolate ? isolatedEnvironment(in.env(), hostname) : environment(in.env());
-        env = withOverrides(env, in.values("env"));
-        Path workdir = Path.of(in.value("workdir", isolate ? "/" : in.cwd().toString()));
-        if (!workdir.isAbsolute()) throw new IllegalArgumentException("--workdir wants an absolute path");
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
-                in.value("net", isolate ? "none" : "host"), workdir, env, parseBinds(in.values("bind"), in.cwd()))
-                .withPersist(Optional.ofNullable(in.value("persist", null)).map(in::path));
+                in.value("net", isolate ? "none" : "host"), isolate ? Path.of("/") : in.cwd(), env,
+                parseBinds(binds(in), in.cwd()))
+                .withPersist(Optional.ofNullable(in.value("persist", null)).map(in::path))
+                .overriding(imageOverrides(in));
         if (isolate) {
             options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only"),
                     Optional.ofNullable(in.value("name", null)), in.values("publish"), security(in), limits(in)));
@@ -171,28 +186,77 @@ public final class RunCommand implements Command {
         return result;
     }
 
-    /** {@code NAME=VALUE} settings replace earlier values of NAME. */
-    static List<String> withOverrides(List<String> env, List<String> overrides) {
-        List<String> result = new ArrayList<>(env);
-        for (String kv : overrides) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) throw new IllegalArgumentException("bad --env '" + kv + "': want NAME=VALUE");
-            String prefix = kv.substring(0, eq + 1);
-            result.removeIf(e -> e.startsWith(prefix));
-            result.add(kv);
+    /** --entrypoint, --user, --workdir and --env: set over the image's configuration, as podman does. */
+    static Engine.ImageOverrides imageOverrides(Invocation in) throws java.io.IOException {
+        Optional<Path> workdir = Optional.ofNullable(in.value("workdir", null)).map(Path::of);
+        if (workdir.isPresent() && !workdir.get().isAbsolute()) throw new IllegalArgumentException("--workdir wants an absolute path");
+        Optional<List<String>> entrypoint = Optional.ofNullable(in.value("entrypoint", null)).map(RunCommand::parseEntrypoint);
+        List<String> env = new ArrayList<>();
+        for (String file : in.values("env-file")) env.addAll(envFile(in.path(file), in.env()));
+        env.addAll(in.values("env"));
+        Engine.withOverrides(List.of(), env); // a bad NAME=VALUE fails here, before anything starts
+        return new Engine.ImageOverrides(entrypoint, Optional.ofNullable(in.value("user", null)), workdir, env);
+    }
+
+    /** podman's --entrypoint: a JSON array of strings, else one program; the empty string clears it. */
+    static List<String> parseEntrypoint(String value) {
+        if (value.isEmpty()) return List.of();
+        if (!value.startsWith("[")) return List.of(value);
+        String[] parts;
+        try {
+            parts = new com.fasterxml.jackson.databind.ObjectMapper().readValue(value, String[].class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            parts = null;
+        }
+        if (parts == null || java.util.Arrays.asList(parts).contains(null)) {
+            throw new IllegalArgumentException("bad --entrypoint '" + value + "': want a program or a JSON array of strings");
+        }
+        return List.of(parts);
+    }
+
+    /** --bind and --volume (-v), in the order given within each. */
+    private static List<String> binds(Invocation in) {
+        List<String> all = new ArrayList<>(in.values("bind"));
+        all.addAll(in.values("volume"));
+        return all;
+    }
+
+    /** podman's --env-file: NAME=VALUE lines, a bare NAME for the caller's value, blank and # lines skipped. */
+    static List<String> envFile(Path file, Map<String, String> callerEnv) throws java.io.IOException {
+        List<String> result = new ArrayList<>();
+        List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("--env-file " + file + ": no such file");
+        }
+        for (String line : lines) {
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#")) continue;
+            if (l.indexOf('=') > 0) {
+                result.add(line.stripLeading());
+            } else if (callerEnv.containsKey(l)) {
+                result.add(l + "=" + callerEnv.get(l));
+            } else if (l.startsWith("=")) {
+                throw new IllegalArgumentException("--env-file " + file + ": bad line '" + line + "': want NAME=VALUE");
+            }
         }
         return result;
     }
 
-    /** {@code SRC[:DST][:ro]}: DST defaults to SRC; both absolute once SRC is resolved. */
+    /**
+     * {@code SRC[:DST][:OPTIONS]}: DST defaults to SRC; both absolute once SRC is resolved. OPTIONS are
+     * ro or rw, plus podman's SELinux relabel flags z and Z (accepted: strata does not label), comma separated.
+     */
     static List<SetupOp.Bind> parseBinds(List<String> specs, Path cwd) {
         List<SetupOp.Bind> result = new ArrayList<>();
         for (String spec : specs) {
             String[] parts = spec.split(":", -1);
-            boolean ro = parts.length > 1 && parts[parts.length - 1].equals("ro");
-            int n = ro ? parts.length - 1 : parts.length;
+            boolean hasOptions = parts.length > 1 && isBindOptions(parts[parts.length - 1]);
+            boolean ro = hasOptions && List.of(parts[parts.length - 1].split(",")).contains("ro");
+            int n = hasOptions ? parts.length - 1 : parts.length;
             if (parts[0].isEmpty() || n > 2) {
-                throw new IllegalArgumentException("bad --bind '" + spec + "': want SRC[:DST][:ro]");
+                throw new IllegalArgumentException("bad --bind '" + spec + "': want SRC[:DST][:ro|rw|z|Z]");
             }
             Path src = cwd.resolve(parts[0]).normalize();
             String dst = n == 2 ? parts[1] : src.toString();
@@ -203,5 +267,13 @@ public final class RunCommand implements Command {
             result.add(new SetupOp.Bind(src, target.toString().isEmpty() ? Path.of(".") : target, ro, false));
         }
         return result;
+    }
+
+    private static boolean isBindOptions(String field) {
+        if (field.isEmpty()) return false;
+        for (String o : field.split(",", -1)) {
+            if (!List.of("ro", "rw", "z", "Z").contains(o)) return false;
+        }
+        return true;
     }
 }

@@ -17,7 +17,8 @@ import runtime.core.manifest.ManifestParser;
 
 /**
  * {@code strata start MANIFEST}: starts the container a manifest describes in the background and prints
- * its id. Through the daemon when one runs; otherwise a detached {@code strata run -f} (output in
+ * its id. Through the daemon when one runs (in the per-user server, the daemon it hosts for the store,
+ * started on first use); otherwise, in a JVM of its own, a detached {@code strata run -f} (output in
  * RUNTIME/logs/NAME.log) supervises it.
  */
 public final class StartCommand implements Command {
@@ -45,7 +46,7 @@ public final class StartCommand implements Command {
     public int run(Invocation in) throws Exception {
         Path file = in.path(in.argument(0, "MANIFEST"));
         Manifest manifest = ManifestParser.read(file); // fail here, with the file's lines, not in the daemon
-        Optional<DaemonClient> daemon = Daemon.client(in);
+        Optional<DaemonClient> daemon = Daemon.client(in, true);
         if (daemon.isPresent()) {
             String body = new ObjectMapper().writeValueAsString(Map.of("manifest", Files.readString(file),
                     "directory", file.getParent().toString(), "origin", file.toString()));

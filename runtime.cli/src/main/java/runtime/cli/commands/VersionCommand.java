@@ -21,6 +21,7 @@ public final class VersionCommand implements Command {
 
     @Override
     public int run(Invocation in) {
+        in.atMost(0);
         String v = VersionCommand.class.getModule().getDescriptor() == null ? "dev"
                 : VersionCommand.class.getModule().getDescriptor().rawVersion().orElse("dev");
         in.out().println("strata " + v + " (java " + Runtime.version() + ")");

@@ -133,8 +133,10 @@ final class FrontConnection implements Spawner {
         int code = 125;
         try {
             Spawner.use(this);
+            // Files the command creates (store layers, exports) get the caller's modes, not the server's.
+            Posix.threadUmask(ctx.umask());
             code = Main.run(ctx);
-        } catch (RuntimeException | Error e) {
+        } catch (ErrnoException | RuntimeException | Error e) {
             ctx.stdio().err().println("strata: " + e.getMessage());
             server.log("invocation " + ctx.args() + ": " + e);
         } finally {

@@ -18,6 +18,7 @@ import runtime.api.sys.ErrnoException;
 import runtime.api.sys.Posix;
 import runtime.api.sys.UnixSocket;
 import runtime.core.containers.ContainerRegistry;
+import runtime.core.daemon.DaemonHost;
 import runtime.core.store.PrivateDirectory;
 
 /**
@@ -29,6 +30,9 @@ import runtime.core.store.PrivateDirectory;
  * or once its installation's build id changes. The socket's name carries the build id, so a rebuilt
  * strata's front never reaches an old server (which ends by itself). One server per build and user: a
  * lock file makes a second one started meanwhile exit.
+ *
+ * <p>It hosts the daemons of {@code strata start} too ({@link DaemonHost}: one per store, started on
+ * first use), and does not exit, idle or retired, while a container one of them started runs.
  */
 public final class Server {
     static final long DEFAULT_IDLE_SECONDS = 300;
@@ -43,6 +47,8 @@ public final class Server {
     private volatile boolean retiring;
     private Path socketPath;
     private Object socketKey;
+    /** The daemons of {@code strata start} and the rest, one per store, in this process. */
+    private DaemonHost daemons;
 
     private Server(Path directory, String buildId, Path dist, PrintStream log, long idleSeconds) {
         this.directory = directory;
@@ -103,9 +109,13 @@ public final class Server {
         // Appears whole, replacing a stale one a crashed server left.
         Files.move(temporary, socketPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         socketKey = Files.readAttributes(socketPath, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        daemons = DaemonHost.enable(directory, log);
         log("server " + Posix.getpid() + " of build " + buildId + " listening on " + socketPath);
         // Killed (SIGTERM, SIGHUP): no new front may connect to a server on its way out.
-        Runtime.getRuntime().addShutdownHook(new Thread(this::removeSocket, "strata-server-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            removeSocket();
+            daemons.removeSockets();
+        }, "strata-server-stop"));
         Thread.ofPlatform().daemon().name("idle").start(this::watchIdle);
         int uid = Posix.getuid();
         while (true) {
@@ -144,7 +154,15 @@ public final class Server {
     synchronized void end() {
         active--;
         lastActivity = System.nanoTime();
-        if (retiring && active == 0) exit("retired");
+        if (retiring && !busy()) exit("retired");
+    }
+
+    /**
+     * An invocation runs, or a container a hosted daemon started does (exiting would orphan it and lose
+     * its exit code, which {@code strata wait} asks the daemon for).
+     */
+    private boolean busy() {
+        return active > 0 || daemons.running();
     }
 
     /** Stops taking invocations (the socket goes) and exits when the running ones are done. */
@@ -154,7 +172,7 @@ public final class Server {
             log("retiring: " + why);
             removeSocket();
         }
-        if (active == 0) exit("retired");
+        if (!busy()) exit("retired");
     }
 
     private void watchIdle() {
@@ -166,7 +184,9 @@ public final class Server {
             }
             if (!buildId.equals(BuildId.read(dist))) retire("the installation changed (build id " + BuildId.read(dist) + ")");
             synchronized (this) {
-                if (active == 0 && System.nanoTime() - lastActivity > idleNanos) {
+                if (daemons.running()) lastActivity = System.nanoTime(); // idle counts from its last container's end
+                if (retiring && !busy()) exit("retired");
+                if (!busy() && System.nanoTime() - lastActivity > idleNanos) {
                     removeSocket();
                     exit("idle for " + idleNanos / 1_000_000_000L + " s");
                 }
@@ -186,6 +206,7 @@ public final class Server {
 
     private void exit(String why) {
         log("exiting: " + why);
+        daemons.removeSockets();
         Runtime.getRuntime().halt(0);
     }
 

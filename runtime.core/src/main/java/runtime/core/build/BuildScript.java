@@ -1,6 +1,8 @@
 package runtime.core.build;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -34,19 +36,35 @@ public final class BuildScript {
     private final Map<String, String> hostEnvironment;
     private final Deque<Path> directories = new ArrayDeque<>();
     private final Deque<Path> files = new ArrayDeque<>();
+    private final InputStream stdin;
+    private boolean stdinRead;
     private Step pending = new Step();
 
-    private BuildScript(Path workingDirectory, Map<String, String> hostEnvironment) {
+    private BuildScript(Path workingDirectory, Map<String, String> hostEnvironment, InputStream stdin) {
         this.hostEnvironment = hostEnvironment;
+        this.stdin = stdin;
         directories.push(workingDirectory.toAbsolutePath());
     }
 
-    /** Evaluates macros given on a command line. */
+    /** Evaluates macros given on a command line; --eval-stdin and --run-stdin find no input. */
     public static BuildScript fromArguments(List<String> args, Path workingDirectory, Map<String, String> env) throws IOException {
-        BuildScript script = new BuildScript(workingDirectory, env);
+        return fromArguments(args, workingDirectory, env, InputStream.nullInputStream());
+    }
+
+    /** Evaluates macros given on a command line; --eval-stdin and --run-stdin read {@code stdin}. */
+    public static BuildScript fromArguments(List<String> args, Path workingDirectory, Map<String, String> env, InputStream stdin)
+            throws IOException {
+        BuildScript script = new BuildScript(workingDirectory, env, stdin);
         script.evaluateArguments(args);
         script.endStep();
         return script;
+    }
+
+    /** The caller's standard input as text; it can be read once per build (as in plash). */
+    String readStdin(String macro) throws IOException {
+        if (stdinRead) throw new IllegalArgumentException(macro + ": standard input was already read by an earlier macro");
+        stdinRead = true;
+        return new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
     }
 
     public List<Segment> segments() {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import runtime.api.plan.SetupOp;
 import runtime.api.sys.WaitStatus;
 import runtime.core.Engine;
 import runtime.core.launch.Container;
@@ -38,6 +39,9 @@ public final class Builder {
     /** What a step gets as environment, before the image's own variables. */
     static final List<String> BASE_ENVIRONMENT = List.of(
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root");
+
+    /** The staging directory's entry for a step's private /tmp. */
+    private static final String PRIVATE_TMP = "tmp";
 
     private final Engine engine;
     private final ImageStore store;
@@ -133,12 +137,10 @@ public final class Builder {
             }
             if (!step.script().isEmpty()) {
                 String script = String.join("\n", step.script());
-                List<String> env = new ArrayList<>(BASE_ENVIRONMENT);
-                String term = engine.environment().get("TERM");
-                if (term != null) env.add("TERM=" + term);
+                List<String> env = stepEnvironment();
                 Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host",
                         config.workdir().map(Path::of).orElse(options.workdir()),
-                        Engine.withImageEnvironment(env, config), List.of(),
+                        Engine.withImageEnvironment(env, config), privateTmp(staging, options.workdir()),
                         Optional.of(new Engine.WritableLayer(upper, work)), true, true);
                 SignalForwarding signals = SignalForwarding.install(engine.caller().stdinTerminal());
                 Container container = engine.launch(parent, List.of("/bin/sh", "-e", "-c", script), run, new Timings());
@@ -151,11 +153,31 @@ public final class Builder {
                 engine.finishUpper(container, parent, upper);
             }
             engine.deleteTree(work);
+            engine.deleteTree(staging.resolve(PRIVATE_TMP));
             config.write(staging);
             return store.commit(staging, Optional.of(parent.id()), instruction, options.noCache());
         } finally {
             store.discard(staging);
         }
+    }
+
+    /**
+     * A step's own empty /tmp, as plash's build has: what a step leaves there neither reaches the host's
+     * /tmp nor lands in the layer (it is deleted with the staging directory's other scratch).
+     */
+    private static List<SetupOp.Bind> privateTmp(Path staging, Path workdir) throws IOException {
+        Path tmp = Files.createDirectory(staging.resolve(PRIVATE_TMP));
+        Files.setAttribute(tmp, "unix:mode", 01777);
+        List<SetupOp.Bind> binds = new ArrayList<>(List.of(new SetupOp.Bind(tmp, Path.of("tmp"), false, false)));
+        Path hostTmp = Path.of("/tmp");
+        Path cwd = workdir.toAbsolutePath().normalize();
+        if (cwd.startsWith(hostTmp) && !cwd.equals(hostTmp)) {
+            // A build run from a directory under /tmp still sees that directory (its files are the build's input).
+            Path relative = hostTmp.relativize(cwd);
+            Files.createDirectories(tmp.resolve(relative));
+            binds.add(new SetupOp.Bind(cwd, Path.of("tmp").resolve(relative), false, true));
+        }
+        return binds;
     }
 
     private boolean existsInImage(Layer image, String absolute) {
@@ -165,18 +187,27 @@ public final class Builder {
         return false;
     }
 
+    /** A build step's (and create's) clean environment, as plash gives: a fixed PATH and HOME, and the caller's TERM. */
+    private List<String> stepEnvironment() {
+        List<String> env = new ArrayList<>(BASE_ENVIRONMENT);
+        String term = engine.environment().get("TERM");
+        if (term != null) env.add("TERM=" + term);
+        return env;
+    }
+
     /**
-     * {@code strata create}: runs {@code command} on {@code image} like {@code strata run} (the caller's
-     * environment, the image's configuration) and keeps its changes as a new layer. Never cached: each
-     * create is a new layer. Fails, keeping nothing, when the command exits non-zero.
+     * {@code strata create}: runs {@code command} on {@code image} like {@code strata run} (but in a build
+     * step's clean environment, as plash's create, with the image's configuration) and keeps its changes as
+     * a new layer. Never cached: each create is a new layer. Fails, keeping nothing, when the command exits
+     * non-zero.
      */
-    public Layer create(Layer image, List<String> command, List<String> environment) throws IOException, LaunchException {
+    public Layer create(Layer image, List<String> command) throws IOException, LaunchException {
         String instruction = "create " + java.util.UUID.randomUUID() + (command.isEmpty() ? "" : " " + Shell.quote(command));
         Path staging = store.newStaging();
         try {
             Path upper = Files.createDirectory(staging.resolve("root"));
             Path work = Files.createDirectory(staging.resolve("work"));
-            Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host", options.workdir(), environment,
+            Engine.RunOptions run = new Engine.RunOptions(options.filesystem(), "host", options.workdir(), stepEnvironment(),
                     List.of(), Optional.of(new Engine.WritableLayer(upper, work)), true, true);
             SignalForwarding signals = SignalForwarding.install(engine.caller().stdinTerminal());
             Container container = engine.run(image, command, run, new Timings());

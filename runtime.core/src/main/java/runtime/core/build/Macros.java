@@ -26,18 +26,15 @@ public final class Macros {
     private static final Map<String, Macro> BY_NAME = new LinkedHashMap<>();
     private static final List<Macro> ALL = new ArrayList<>();
     /** Macros whose arguments are commands or text: they may contain option-like words. */
-    private static final List<String> FREE_FORM = List.of("--run", "--entrypoint", "--write-file", "--write-script", "--eval-string");
+    private static final List<String> FREE_FORM = List.of("--run", "--entrypoint", "--write-file", "--write-script", "--eval-string", "--#",
+            "--entrypoint-script");
+
+    /** Where --entrypoint-script writes, as plash does. */
+    static final String ENTRYPOINT_SCRIPT = "/entrypoint";
 
     static {
         add(List.of("--from", "-f"), 1, 1, "IMAGE", "start from IMAGE (id, id prefix or map name); ends the current step",
                 false, (s, a) -> s.from(a.getFirst()));
-        distro("-A", "alpine");
-        distro("-D", "debian");
-        distro("-U", "ubuntu");
-        distro("-F", "fedora");
-        distro("-C", "centos");
-        distro("-R", "archlinux");
-        distro("-G", "gentoo");
         add(List.of("--run", "-x"), 1, Integer.MAX_VALUE, "CMD...", "run each CMD with /bin/sh -e in the image, as root",
                 true, (s, a) -> a.forEach(s.step()::addScript));
         add(List.of("--layer", "-l"), 0, 0, "", "end the current step: what follows goes into a new layer",
@@ -51,6 +48,16 @@ public final class Macros {
         packages("--pip", "pip install", "Python");
         packages("--pip3", "pip3 install", "Python 3");
         packages("--npm", "npm install -g", "Node.js");
+        // plash's shortcuts: -A git is --from alpine --apk git.
+        distro("-A", "alpine", "--apk");
+        distro("-D", "debian", "--apt");
+        distro("-U", "ubuntu", "--apt");
+        distro("-F", "fedora", "--dnf");
+        distro("-C", "centos", "--yum");
+        distro("-R", "archlinux", "--pacman");
+        distro("-G", "gentoo", "--emerge");
+        add(List.of("--#"), 0, Integer.MAX_VALUE, "TEXT...", "a comment: does nothing", true, (s, a) -> {});
+        add(List.of("--hint"), 1, 2, "NAME [VALUE]", "plash's hint for other tools: accepted and ignored", false, (s, a) -> {});
         add(List.of("--env", "-e"), 1, Integer.MAX_VALUE, "NAME=VALUE...", "set environment variables for later steps and runs",
                 false, (s, a) -> {
                     for (String kv : a) {
@@ -66,8 +73,8 @@ public final class Macros {
                         String name = colon < 0 ? spec : spec.substring(0, colon);
                         String as = colon < 0 ? spec : spec.substring(colon + 1);
                         String value = s.hostEnvironment().get(name);
-                        if (value == null) throw new IllegalArgumentException("--import-env: " + name + " is not set");
-                        s.step().addChange(new ConfigChange.Env(as, value));
+                        // As in plash, a variable the host does not have is skipped.
+                        if (value != null) s.step().addChange(new ConfigChange.Env(as, value));
                     }
                 });
         add(List.of("--workdir"), 1, 1, "DIR", "working directory for later steps and runs", false,
@@ -77,6 +84,14 @@ public final class Macros {
                 });
         add(List.of("--entrypoint"), 1, Integer.MAX_VALUE, "CMD [ARG...]", "what `strata run IMAGE` runs without a command",
                 false, (s, a) -> s.step().addChange(new ConfigChange.Entrypoint(a)));
+        add(List.of("--entrypoint-script"), 1, Integer.MAX_VALUE, "LINE...",
+                "write LINEs as the executable /entrypoint and make it the entrypoint", false, (s, a) -> {
+                    List<String> file = new ArrayList<>(List.of(ENTRYPOINT_SCRIPT));
+                    if (!a.getFirst().startsWith("#!")) file.add("#!/bin/sh");
+                    file.addAll(a);
+                    s.step().addScript(writeFile(file, true));
+                    s.step().addChange(new ConfigChange.Entrypoint(List.of(ENTRYPOINT_SCRIPT)));
+                });
         add(List.of("--write-file"), 1, Integer.MAX_VALUE, "FILE [LINE...]", "write LINEs into FILE in the image",
                 false, (s, a) -> s.step().addScript(writeFile(a, false)));
         add(List.of("--write-script"), 1, Integer.MAX_VALUE, "FILE [LINE...]", "write an executable FILE with LINEs",
@@ -99,6 +114,21 @@ public final class Macros {
                 (s, a) -> {
                     for (String t : a) s.evaluateText(t, "--eval-string");
                 });
+        add(List.of("--eval-stdin"), 0, 0, "", "evaluate standard input as a buildfile", false,
+                (s, a) -> s.evaluateText(s.readStdin("--eval-stdin"), "--eval-stdin"));
+        add(List.of("--run-stdin"), 0, 0, "", "run standard input as a shell script in the image", false,
+                (s, a) -> s.step().addScript(s.readStdin("--run-stdin")));
+        add(List.of("--eval-url"), 1, Integer.MAX_VALUE, "URL...", "evaluate the buildfile at each http(s) URL", false,
+                (s, a) -> {
+                    for (String url : a) s.evaluateText(RemoteBuildfile.fetch(url), url);
+                });
+        add(List.of("--eval-github"), 1, Integer.MAX_VALUE, "USER/REPO[/FILE]...",
+                "evaluate FILE (default plashfile) from the master branch of a GitHub repository", false, (s, a) -> {
+                    for (String spec : a) {
+                        String url = RemoteBuildfile.github(spec, s.hostEnvironment());
+                        s.evaluateText(RemoteBuildfile.fetch(url), url);
+                    }
+                });
     }
 
     private Macros() {}
@@ -111,8 +141,13 @@ public final class Macros {
         }
     }
 
-    private static void distro(String flag, String image) {
-        add(List.of(flag), 0, 0, "", "--from " + image, false, (s, a) -> s.from(image));
+    private static void distro(String flag, String image, String packageMacro) {
+        Macro install = BY_NAME.get(packageMacro);
+        add(List.of(flag), 0, Integer.MAX_VALUE, "[PACKAGE...]", "--from " + image + " " + packageMacro + " PACKAGE...", false,
+                (s, a) -> {
+                    s.from(image);
+                    if (!a.isEmpty()) install.action().apply(s, a);
+                });
     }
 
     private static void packages(String name, String command, String what) {
@@ -162,6 +197,12 @@ public final class Macros {
         }
         for (Path p : entries) {
             digest.update((path.relativize(p) + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (!Files.isSymbolicLink(p)) {
+                // A mode change (chmod +x) rebuilds the step, as in plash.
+                String mode = java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                digest.update(("mode " + mode + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
             if (Files.isSymbolicLink(p)) {
                 digest.update(("-> " + Files.readSymbolicLink(p) + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {

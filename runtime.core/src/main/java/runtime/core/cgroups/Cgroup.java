@@ -100,7 +100,8 @@ public final class Cgroup {
      * The group at {@code path} (an OCI cgroupsPath, relative to each hierarchy's root, e.g.
      * {@code /libpod_parent/libpod-ID}), made if missing, with {@code limits} written. On v1 every
      * hierarchy strata's own process is in gets the path, so tools that look for the container in any
-     * controller (cpuacct, memory, pids, ...) find it; cpuset is left out (a new cpuset group starts empty).
+     * controller (cpuacct, memory, pids, cpuset, ...) find it. A new cpuset group starts with no cpus
+     * or memory nodes: each level made takes its parent's, as runc's do.
      */
     public static Cgroup at(String path, Limits limits) throws IOException {
         boolean v2 = Files.exists(ROOT.resolve("cgroup.controllers"));
@@ -118,13 +119,14 @@ public final class Cgroup {
                 return group;
             }
             for (String controller : ownGroups().keySet()) {
-                if (controller.isEmpty() || controller.equals("cpuset") || controller.startsWith("name=")) continue;
+                if (controller.isEmpty() || controller.startsWith("name=")) continue;
                 Path hierarchy = ROOT.resolve(controller);
                 if (!Files.isDirectory(hierarchy)) continue;
                 hierarchy = hierarchy.toRealPath(); // cpu and cpuacct are one hierarchy, cpu,cpuacct
                 Path d = hierarchy.resolve(relative);
                 if (dirs.contains(d)) continue;
-                Files.createDirectories(d);
+                if (controller.equals("cpuset")) makeCpuset(d);
+                else Files.createDirectories(d);
                 dirs.add(d);
             }
             for (Path d : dirs) {
@@ -143,6 +145,35 @@ public final class Cgroup {
             group.remove();
             throw e;
         }
+    }
+
+    /** Makes the missing levels down to {@code group}, each with its parent's cpus and memory nodes. */
+    private static void makeCpuset(Path group) throws IOException {
+        if (Files.isDirectory(group)) return;
+        makeCpuset(group.getParent());
+        Files.createDirectory(group);
+        for (String file : List.of("cpuset.cpus", "cpuset.mems")) {
+            if (Files.readString(group.resolve(file)).isBlank()) write(group.resolve(file), Files.readString(group.getParent().resolve(file)).strip());
+        }
+    }
+
+    /**
+     * The group's directory for {@code controller}: on v2 the one directory when the controller is enabled
+     * there, on v1 the one in that controller's hierarchy; empty when this host has no such controller.
+     */
+    public java.util.Optional<Path> directory(String controller) {
+        for (Path d : directories) {
+            if (v2) {
+                try {
+                    return List.of(Files.readString(d.getParent().resolve("cgroup.subtree_control")).strip().split(" ")).contains(controller)
+                            ? java.util.Optional.of(d) : java.util.Optional.empty();
+                } catch (IOException e) {
+                    return java.util.Optional.empty();
+                }
+            }
+            if (List.of(d.subpath(3, 4).toString().split(",")).contains(controller)) return java.util.Optional.of(d);
+        }
+        return java.util.Optional.empty();
     }
 
     private static void writeQuietly(Path file, String value) {

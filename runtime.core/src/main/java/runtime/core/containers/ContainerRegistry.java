@@ -58,7 +58,7 @@ public final class ContainerRegistry {
 
     /**
      * Random bytes for an id, from the kernel: a SecureRandom would look up a JCA provider first, ~10 ms of a
-     * cold {@code run -i}.
+     * cold {@code run -I}.
      */
     private static byte[] randomBytes(int count) throws IOException {
         try (InputStream in = Files.newInputStream(Path.of("/dev/urandom"))) {

@@ -19,6 +19,7 @@ import runtime.core.Engine;
 import runtime.core.containers.ContainerRecord;
 import runtime.core.launch.Container;
 import runtime.core.launch.LaunchException;
+import runtime.core.launch.Spawner;
 import runtime.core.launch.Timings;
 import runtime.core.manifest.Manifest;
 import runtime.core.manifest.ManifestRunner;
@@ -41,9 +42,42 @@ public final class ContainerService {
     /** Starts the container a manifest describes; returns its summary (with the id). */
     public Map<String, Object> start(Manifest manifest, Path directory) throws IOException, LaunchException {
         long t0 = System.nanoTime();
-        ManifestRunner.Prepared p = ManifestRunner.prepare(engine, manifest, directory, new PrintStream(PrintStream.nullOutputStream()));
+        manifest.name().ifPresent(name -> {
+            // A name stays taken until the container is deleted: its log and exit code are still asked for by it.
+            if (containers.values().stream().anyMatch(c -> c.record.name().equals(name))) {
+                throw new IllegalStateException("name: a container named " + name + " exists (delete it, or give another name)");
+            }
+        });
+        ManifestRunner.Prepared p;
+        try {
+            p = ManifestRunner.prepare(engine, manifest, directory, new PrintStream(PrintStream.nullOutputStream()));
+        } catch (runtime.core.store.StoreException e) {
+            // The image the manifest names is not there (or could not be pulled): the request's to fix.
+            throw new IllegalArgumentException("image: " + e.getMessage(), e);
+        }
         Path log = Files.createTempFile(logs, "container-", ".log");
-        Container c = engine.run(p.image(), p.command(), p.options().detached(log), new Timings());
+        Container c;
+        // A detached service container: this process spawns it (in the per-user server too, where the
+        // invocation's spawner would be the caller's front, whose descendant it must not be).
+        Spawner caller = Spawner.current();
+        Spawner.use(Spawner.LOCAL);
+        try {
+            c = engine.run(p.image(), p.command(), p.options().detached(log), new Timings());
+        } catch (LaunchException e) {
+            Files.deleteIfExists(log);
+            // 127 and 126: the manifest's command does not exist or cannot be run; other failures are the daemon's.
+            if (e.exitCode() == 127 || e.exitCode() == 126) throw new IllegalArgumentException("command: " + e.getMessage(), e);
+            throw e;
+        } catch (IllegalArgumentException e) {
+            Files.deleteIfExists(log);
+            // The registry's "a container named X is running" (one started without the daemon).
+            if (manifest.name().isPresent() && e.getMessage() != null && e.getMessage().startsWith("a container named")) {
+                throw new IllegalStateException("name: " + e.getMessage(), e);
+            }
+            throw e;
+        } finally {
+            Spawner.use(caller);
+        }
         ContainerRecord record = engine.containers().find(c.id())
                 .orElseThrow(() -> new IllegalStateException("the container ended before it was registered (see " + log + ")"));
         ManagedContainer m = new ManagedContainer(record, c, log);
@@ -76,6 +110,11 @@ public final class ContainerService {
         List<ManagedContainer> matches = containers.values().stream()
                 .filter(c -> c.record.name().equals(reference) || c.record.id().startsWith(reference)).toList();
         if (matches.size() == 1) return matches.getFirst();
+        if (matches.size() > 1) {
+            throw new AmbiguousReferenceException("'" + reference + "' is ambiguous: it matches " + matches.size()
+                    + " containers (" + String.join(", ", matches.stream().map(c -> c.record.id()).sorted().toList())
+                    + "); give more of the id, or the name");
+        }
         throw new NoSuchElementException("no container '" + reference + "'");
     }
 
@@ -83,9 +122,8 @@ public final class ContainerService {
         ManagedContainer c = find(reference);
         Map<String, Object> m = new LinkedHashMap<>(c.summary());
         m.put("log", c.log.toString());
-        NetworkDriver driver = engine.drivers().network(c.record.network());
         if (!c.exit.isDone()) {
-            Optional<NetworkDriver.PortControl> ports = driver.portControl(c.record.directory());
+            Optional<NetworkDriver.PortControl> ports = engine.portControl(c.record.network(), c.record.directory());
             if (ports.isPresent()) m.put("ports", ports.get().list());
             m.put("limits", limitsOf(c));
         }
@@ -152,8 +190,13 @@ public final class ContainerService {
 
     public NetworkDriver.PortControl ports(String reference) {
         ManagedContainer c = find(reference);
-        return engine.drivers().network(c.record.network()).portControl(c.record.directory()).orElseThrow(() ->
+        return engine.portControl(c.record.network(), c.record.directory()).orElseThrow(() ->
                 new IllegalStateException("container " + c.record.name() + " has no port forwards (network " + c.record.network() + ")"));
+    }
+
+    /** Whether a container it started still runs (a server hosting this daemon must not exit then). */
+    public boolean running() {
+        return containers.values().stream().anyMatch(c -> !c.exit.isDone());
     }
 
     /** Stops everything (daemon shutdown). */
@@ -164,6 +207,13 @@ public final class ContainerService {
             } catch (Exception e) {
                 // shutting down anyway
             }
+        }
+    }
+
+    /** A reference (an id prefix) that names more than one container. */
+    public static final class AmbiguousReferenceException extends IllegalStateException {
+        AmbiguousReferenceException(String message) {
+            super(message);
         }
     }
 

@@ -44,8 +44,9 @@ import runtime.core.manifest.ManifestParser;
  * GET    /containers/ID/logs?follow=1    its output (streamed until it ends with follow)
  * GET    /containers/ID/ports            port forwards; POST {"spec": ...} adds, DELETE ?spec=... removes
  * </pre>
- * Errors are {"error": "one line"} with 400 (bad request), 404 (no such container), 409 (conflict), 413
- * (a body over 1 MiB) or 431 (over 100 headers, or 16 KiB of them); a connection silent for 30 s is closed.
+ * Errors are {"error": "one line"} naming the parameter at fault, with 400 (bad request), 404 (no such
+ * container), 409 (conflict: a name taken, an ambiguous id prefix), 413 (a body over 1 MiB) or 431 (over
+ * 100 headers, or 16 KiB of them); a connection silent for 30 s is closed. The reference: docs/api.md.
  * Bad JSON and clients that disappear mid-request affect only their own request.
  */
 public final class DaemonServer {
@@ -72,6 +73,10 @@ public final class DaemonServer {
 
     public static Path defaultSocket(Path runtimeDirectory) {
         return runtimeDirectory.resolve("strata.sock");
+    }
+
+    public Path socket() {
+        return socket;
     }
 
     public void start() throws Exception {
@@ -101,7 +106,7 @@ public final class DaemonServer {
         try {
             connector.setUnixDomainPath(bound);
             server.addConnector(connector);
-            server.setHandler(new Api());
+            server.setHandler(new OwnerOnly(new Api(), Files.getOwner(socket.getParent())));
             server.start();
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
             Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -121,6 +126,37 @@ public final class DaemonServer {
         Files.deleteIfExists(socket);
     }
 
+    /**
+     * Serves only peers of the socket directory's owner, this process's user, and root (who can reach
+     * that user's processes anyway), by SO_PEERCRED: the socket's mode keeps others out, this holds when
+     * someone loosens it too.
+     */
+    private static final class OwnerOnly extends Handler.Wrapper {
+        private final java.nio.file.attribute.UserPrincipal owner;
+        private final java.nio.file.attribute.UserPrincipal root;
+
+        OwnerOnly(Handler api, java.nio.file.attribute.UserPrincipal owner) throws IOException {
+            super(api);
+            this.owner = owner;
+            // "0" is taken as a uid when no user has that name (the JDK's look-up).
+            this.root = java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("0");
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            Object transport = request.getConnectionMetaData().getConnection().getEndPoint().getTransport();
+            java.nio.file.attribute.UserPrincipal peer = null;
+            if (transport instanceof java.nio.channels.SocketChannel channel) {
+                peer = channel.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user();
+            }
+            if (!owner.equals(peer) && !root.equals(peer)) {
+                error(response, callback, 403, "this daemon serves only " + owner.getName());
+                return true;
+            }
+            return super.handle(request, response, callback);
+        }
+    }
+
     private final class Api extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
@@ -136,7 +172,9 @@ public final class DaemonServer {
                 error(response, callback, 404, e.getMessage());
             } catch (IllegalStateException e) {
                 error(response, callback, 409, e.getMessage());
-            } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                error(response, callback, 400, "body: not JSON (" + e.getOriginalMessage() + ")");
+            } catch (IllegalArgumentException e) {
                 error(response, callback, 400, oneLine(e));
             } catch (Exception e) {
                 error(response, callback, 500, oneLine(e));
@@ -153,11 +191,22 @@ public final class DaemonServer {
             switch (method) {
                 case "GET" -> json(response, callback, 200, service.list());
                 case "POST" -> {
-                    JsonNode body = body(request);
-                    String toml = body.path("manifest").asText(null);
-                    if (toml == null) throw new IllegalArgumentException("the request needs a \"manifest\" (TOML text)");
-                    Path dir = Path.of(body.path("directory").asText("/"));
-                    Manifest m = ManifestParser.parse(toml, body.path("origin").asText("manifest"), dir);
+                    onlyParameters(query);
+                    JsonNode body = body(request, "manifest", "directory", "origin");
+                    String toml = text(body, "manifest", "TOML text").orElseThrow(() ->
+                            new IllegalArgumentException("manifest: the request needs a \"manifest\" (TOML text)"));
+                    String directory = text(body, "directory", "an absolute path").orElse("/");
+                    if (!directory.startsWith("/")) {
+                        throw new IllegalArgumentException("directory: '" + directory + "' is not an absolute path");
+                    }
+                    Path dir = Path.of(directory);
+                    if (!Files.isDirectory(dir)) throw new IllegalArgumentException("directory: " + dir + " is not a directory");
+                    Manifest m;
+                    try {
+                        m = ManifestParser.parse(toml, text(body, "origin", "a file name").orElse("manifest"), dir);
+                    } catch (ManifestParser.InvalidManifestException e) {
+                        throw new IllegalArgumentException("manifest: " + String.join("; ", e.problems()), e);
+                    }
                     json(response, callback, 201, service.start(m, dir));
                 }
                 default -> error(response, callback, 405, method + " is not allowed on /containers");
@@ -176,29 +225,48 @@ public final class DaemonServer {
         String id = m.group(1);
         String action = m.group(2) == null ? "" : m.group(2);
         switch (method + " " + action) {
-            case "GET " -> json(response, callback, 200, service.inspect(id));
+            case "GET " -> {
+                onlyParameters(query);
+                json(response, callback, 200, service.inspect(id));
+            }
             case "DELETE " -> {
-                service.remove(id, "1".equals(query.getValue("force")));
+                onlyParameters(query, "force");
+                service.remove(id, flag(query, "force"));
                 json(response, callback, 200, Map.of("removed", id));
             }
-            case "POST stop" -> json(response, callback, 200,
-                    Map.of("exitCode", service.stop(id, Long.parseLong(query.getValue("timeout") == null ? "10" : query.getValue("timeout")))));
+            case "POST stop" -> {
+                onlyParameters(query, "timeout");
+                long timeout = number(query, "timeout", 10, 0, 3600, "a whole number of seconds, 0-3600");
+                json(response, callback, 200, Map.of("exitCode", service.stop(id, timeout)));
+            }
             case "POST kill" -> {
-                service.kill(id, Integer.parseInt(query.getValue("signal") == null ? "15" : query.getValue("signal")));
+                onlyParameters(query, "signal");
+                service.kill(id, (int) number(query, "signal", 15, 1, 64, "a signal number, 1-64"));
                 json(response, callback, 200, Map.of("signalled", id));
             }
-            case "POST wait" -> json(response, callback, 200, Map.of("exitCode", service.waitFor(id)));
-            case "GET logs" -> logs(id, "1".equals(query.getValue("follow")), response, callback);
-            case "GET ports" -> json(response, callback, 200, service.ports(id).list());
+            case "POST wait" -> {
+                onlyParameters(query);
+                json(response, callback, 200, Map.of("exitCode", service.waitFor(id)));
+            }
+            case "GET logs" -> {
+                onlyParameters(query, "follow");
+                logs(id, flag(query, "follow"), response, callback);
+            }
+            case "GET ports" -> {
+                onlyParameters(query);
+                json(response, callback, 200, service.ports(id).list());
+            }
             case "POST ports" -> {
-                String spec = body(request).path("spec").asText(null);
-                if (spec == null) throw new IllegalArgumentException("the request needs a \"spec\"");
+                onlyParameters(query);
+                String spec = text(body(request, "spec"), "spec", "a port spec such as 127.0.0.1:8080:80").orElseThrow(() ->
+                        new IllegalArgumentException("spec: the request needs a \"spec\" (e.g. 127.0.0.1:8080:80)"));
                 service.ports(id).add(spec);
                 json(response, callback, 200, service.ports(id).list());
             }
             case "DELETE ports" -> {
+                onlyParameters(query, "spec");
                 String spec = query.getValue("spec");
-                if (spec == null) throw new IllegalArgumentException("give ?spec=");
+                if (spec == null) throw new IllegalArgumentException("spec: give ?spec= (the forward to remove)");
                 service.ports(id).remove(spec);
                 json(response, callback, 200, service.ports(id).list());
             }
@@ -246,8 +314,63 @@ public final class DaemonServer {
         }
     }
 
-    /** The request's JSON body, refused unread when it says it is too large, and cut off when it grows so. */
-    private static JsonNode body(Request request) throws IOException {
+    /** A query parameter this route does not know is an error naming it: a typo must not mean "the default". */
+    private static void onlyParameters(Fields query, String... known) {
+        for (String name : query.getNames()) {
+            if (!java.util.Arrays.asList(known).contains(name)) {
+                throw new IllegalArgumentException(name + ": unknown parameter" + (known.length == 0 ? " (this request takes none)"
+                        : " (this request takes " + String.join(", ", known) + ")"));
+            }
+        }
+    }
+
+    /** A 0/1 (or false/true) query parameter; absent is false. */
+    private static boolean flag(Fields query, String name) {
+        String value = query.getValue(name);
+        if (value == null || value.equals("0") || value.equals("false")) return false;
+        if (value.equals("1") || value.equals("true")) return true;
+        throw new IllegalArgumentException(name + ": '" + value + "' is not 0 or 1");
+    }
+
+    /** A whole-number query parameter in [min, max]; absent is {@code otherwise}. */
+    private static long number(Fields query, String name, long otherwise, long min, long max, String what) {
+        String value = query.getValue(name);
+        if (value == null) return otherwise;
+        long n;
+        try {
+            n = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": '" + value + "' is not " + what);
+        }
+        if (n < min || n > max) throw new IllegalArgumentException(name + ": " + n + " is not " + what);
+        return n;
+    }
+
+    /** The string field {@code name} of a JSON body; present but of another type is an error naming it. */
+    private static java.util.Optional<String> text(JsonNode body, String name, String what) {
+        JsonNode value = body.get(name);
+        if (value == null || value.isNull()) return java.util.Optional.empty();
+        if (!value.isTextual()) throw new IllegalArgumentException(name + ": must be a JSON string (" + what + "), not " + value.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+        return java.util.Optional.of(value.asText());
+    }
+
+    /**
+     * The request's JSON body, which must be an object of the {@code fields} named; refused unread when it
+     * says it is too large, and cut off when it grows so.
+     */
+    private static JsonNode body(Request request, String... fields) throws IOException {
+        JsonNode body = rawBody(request);
+        if (!body.isObject()) throw new IllegalArgumentException("body: must be a JSON object");
+        for (java.util.Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!java.util.Arrays.asList(fields).contains(name)) {
+                throw new IllegalArgumentException(name + ": unknown field (this request takes " + String.join(", ", fields) + ")");
+            }
+        }
+        return body;
+    }
+
+    private static JsonNode rawBody(Request request) throws IOException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
         byte[] bytes;

@@ -213,6 +213,8 @@ public final class ContainerPlans {
             // The host's /sys with everything mounted below it (cgroup trees too), all read-only.
             plan.add(new SetupOp.Bind(Path.of("/sys"), Path.of("sys"), true, false));
         }
+        // A limited container's /proc shows its limits where lxcfs runs (free, top).
+        if (!isolation.limits().isEmpty()) plan.addAll(runtime.core.cgroups.Lxcfs.binds());
         plan.add(new SetupOp.MakeDirectories(Path.of("dev"), 0755));
         plan.add(new SetupOp.Mount("tmpfs", Path.of("dev"), "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NOEXEC, "mode=0755"));
         for (String device : DEVICES) {
@@ -232,6 +234,8 @@ public final class ContainerPlans {
         plan.add(new SetupOp.Mount("tmpfs", Path.of("tmp"), "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=1777"));
         plan.add(new SetupOp.Bind(Path.of("/etc/resolv.conf"), Path.of("etc/resolv.conf"), true, true));
         plan.addAll(extraBinds);
+        // A working directory the image lacks is made, as runc and crun do (podman's WORKDIR need not exist).
+        if (workdir.isAbsolute() && workdir.getNameCount() > 0) plan.add(new SetupOp.MakeDirectories(workdir.getRoot().relativize(workdir), 0755));
         plan.add(new SetupOp.SetHostname(isolation.hostname()));
         plan.addAll(network.setupOps());
         if (network.wantsStartedCallback() && !ownUserNamespace) plan.add(new SetupOp.SyncWithParent());
@@ -318,6 +322,18 @@ public final class ContainerPlans {
 
         public boolean isFilesystemStep(int index) {
             return index >= filesystemFrom && index < filesystemTo;
+        }
+
+        /**
+         * This plan with {@code user} become just before the last privilege limits: after the capability
+         * drop (which needs root's capabilities), before no_new_privs, seccomp and exec.
+         */
+        public Plan asUser(SetupOp.SetUser user) {
+            List<SetupOp> result = new ArrayList<>(steps);
+            int at = result.size() - 1;
+            while (at > 0 && (result.get(at - 1) instanceof SetupOp.NoNewPrivileges || result.get(at - 1) instanceof SetupOp.Seccomp)) at--;
+            result.add(at, user);
+            return new Plan(result, filesystemFrom, filesystemTo);
         }
     }
 }

@@ -192,6 +192,10 @@ public final class Launcher {
     private void readReports(Spawner.Child child, List<SetupOp> plan, int statusFd, int syncFd, ReadyHandler ready, long[] commandPid)
             throws ErrnoException, LaunchException {
         long pid = child.pid();
+        // A plan that forks into a pid namespace has the helper report the child's pid before the child
+        // may report anything (strata-helper.c, oci_pid_namespace): without it, the pid is not the container's.
+        boolean forks = plan.stream().anyMatch(op -> op instanceof SetupOp.OciPidNamespace);
+        boolean pidReported = false;
         byte[] record = new byte[REPORT_SIZE];
         while (true) {
             int got = 0;
@@ -202,7 +206,10 @@ public final class Launcher {
                 System.arraycopy(chunk, 0, record, got, n);
                 got += n;
             }
-            if (got == 0) return; // exec succeeded
+            if (got == 0) { // exec succeeded
+                if (forks && !pidReported) throw unordered(child, "exec'd");
+                return;
+            }
             if (got < REPORT_SIZE) {
                 WaitStatus st = reap(child);
                 throw new LaunchException("strata-helper ended during setup (" + describe(st) + ")", 125);
@@ -211,10 +218,15 @@ public final class Launcher {
             int kind = b.getInt(), step = b.getInt(), error = b.getInt(), detail = b.getInt();
             if (kind == REPORT_PID) {
                 commandPid[0] = detail;
+                pidReported = true;
                 continue;
             }
-            if (kind == REPORT_CREATED) return;
+            if (kind == REPORT_CREATED) {
+                if (forks && !pidReported) throw unordered(child, "created");
+                return;
+            }
             if (kind == REPORT_READY) {
+                if (forks && !pidReported) throw unordered(child, "ready");
                 try {
                     ready.ready(detail);
                 } catch (LaunchException e) {
@@ -234,6 +246,17 @@ public final class Launcher {
             reap(child);
             throw new LaunchException("strata-helper sent an unknown report " + kind, 125);
         }
+    }
+
+    /** The helper broke the report order: what it started must not run on unaccounted for. */
+    private static LaunchException unordered(Spawner.Child child, String what) {
+        try {
+            Posix.kill(child.pid(), Posix.SIGKILL);
+        } catch (ErrnoException e) {
+            // gone already
+        }
+        reap(child);
+        return new LaunchException("strata-helper reported the container " + what + " before its pid", 125);
     }
 
     private static LaunchException failure(List<SetupOp> plan, int step, int error, int detail) {

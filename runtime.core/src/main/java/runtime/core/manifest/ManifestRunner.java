@@ -43,7 +43,9 @@ public final class ManifestRunner {
         String hostname = m.hostname().orElse(m.name().orElse("strata-" + image.shortId()));
         List<String> env = new ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 "HOME=/root", "HOSTNAME=" + hostname));
-        for (Map.Entry<String, String> e : m.env().entrySet()) env.add(e.getKey() + "=" + e.getValue());
+        // The manifest's env and workdir are set over the image's, as run's --env and --workdir are.
+        List<String> overrides = new ArrayList<>();
+        for (Map.Entry<String, String> e : m.env().entrySet()) overrides.add(e.getKey() + "=" + e.getValue());
         List<SetupOp.Bind> binds = new ArrayList<>();
         for (Manifest.Mount mount : m.mounts()) {
             binds.add(new SetupOp.Bind(Path.of(mount.source()), Path.of(mount.target().substring(1)), mount.readOnly(), false));
@@ -51,8 +53,9 @@ public final class ManifestRunner {
         Limits limits = new Limits(m.limits().memoryBytes(), m.limits().pids(), m.limits().cpus());
         ContainerPlans.Isolation isolation = new ContainerPlans.Isolation(hostname, m.readOnly(), m.name(), m.ports(),
                 SecurityOptions.of(m.security().seccomp(), m.security().capAdd(), m.security().capDrop()), limits);
-        Engine.RunOptions options = new Engine.RunOptions(Optional.empty(), m.network(), Path.of(m.workdir().orElse("/")),
-                env, binds).isolated(isolation);
+        Engine.RunOptions options = new Engine.RunOptions(Optional.empty(), m.network(), Path.of("/"), env, binds)
+                .isolated(isolation)
+                .overriding(new Engine.ImageOverrides(Optional.empty(), Optional.empty(), m.workdir().map(Path::of), overrides));
         return new Prepared(image, m.command(), options);
     }
 }

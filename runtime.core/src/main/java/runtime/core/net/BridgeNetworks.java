@@ -27,10 +27,13 @@ import runtime.core.store.Trees;
  * network namespace (rootless: and the user namespace around it) with a bridge {@code br0} at
  * 10.89.K.1/24. A container on the network joins the holder's user namespace, makes its own network
  * namespace there, and gets a veth pair: one end on the bridge, the other its {@code eth0} at 10.89.K.N.
- * Containers find each other by name through a shared hosts file. There is no route to the outside:
- * use slirp4netns for that.
+ * Containers find each other by hostname, name or id through a shared hosts file. The way out (and DNS,
+ * and port forwards from the host) is each container's own slirp4netns beside its {@code eth0}, as for
+ * {@code --net slirp4netns}: its default route, while the bridge's /24 stays on {@code eth0}.
  */
 public final class BridgeNetworks {
+    /** What a network's name may be: it names a directory, and a manifest's network. */
+    public static final String NAME = "[a-z0-9][a-z0-9_.-]{0,30}";
     private final Path directory;
     private final IdMaps ids;
     private final Launcher launcher;
@@ -53,7 +56,7 @@ public final class BridgeNetworks {
     }
 
     public synchronized Network create(String name) throws IOException, LaunchException {
-        if (!name.matches("[a-z0-9][a-z0-9_.-]{0,30}")) {
+        if (!name.matches(NAME)) {
             throw new IllegalArgumentException("bad network name '" + name + "': lower-case letters, digits, _ . -");
         }
         if (find(name).isPresent()) throw new IllegalArgumentException("network " + name + " exists");
@@ -126,21 +129,26 @@ public final class BridgeNetworks {
         return list().stream().filter(n -> n.name().equals(name)).findFirst();
     }
 
-    /** A container's place on {@code network}, named {@code hostname} in the network's hosts file. */
-    public NetworkAttachment attach(Network network, String containerId, String hostname) {
-        return new BridgeAttachment(network, containerId, hostname);
+    /**
+     * A container's place on {@code network}, known by {@code names} (hostname, name, id) in the network's
+     * hosts file, with {@code outbound} (slirp4netns) for the way out when there is one.
+     */
+    public NetworkAttachment attach(Network network, String containerId, List<String> names, Optional<NetworkAttachment> outbound) {
+        return new BridgeAttachment(network, containerId, names, outbound);
     }
 
     private final class BridgeAttachment implements NetworkAttachment {
         private final Network network;
         private final String veth;
-        private final String hostname;
+        private final List<String> names;
+        private final Optional<NetworkAttachment> outbound;
         private String address;
 
-        BridgeAttachment(Network network, String containerId, String hostname) {
+        BridgeAttachment(Network network, String containerId, List<String> names, Optional<NetworkAttachment> outbound) {
             this.network = network;
             this.veth = "vs" + containerId.substring(0, Math.min(10, containerId.length()));
-            this.hostname = hostname;
+            this.names = names;
+            this.outbound = outbound;
         }
 
         @Override
@@ -155,7 +163,9 @@ public final class BridgeNetworks {
 
         @Override
         public List<SetupOp> setupOps() {
-            return List.of(new SetupOp.Bind(network.hosts(), Path.of("etc/hosts"), true, false));
+            List<SetupOp> ops = new ArrayList<>(List.of(new SetupOp.Bind(network.hosts(), Path.of("etc/hosts"), true, false)));
+            outbound.ifPresent(o -> ops.addAll(o.setupOps()));
+            return ops;
         }
 
         @Override
@@ -176,16 +186,17 @@ public final class BridgeNetworks {
             } catch (IOException e) {
                 throw new IllegalStateException("network " + network.name() + ": " + e.getMessage(), e);
             }
+            outbound.ifPresent(o -> o.started(pid));
         }
 
-        /** The lowest free host address, recorded with the container's name in the shared hosts file. */
+        /** The lowest free host address, recorded with the container's names in the shared hosts file. */
         private String allocate() throws IOException {
             try (runtime.core.store.ExclusiveLock lock = runtime.core.store.ExclusiveLock.acquire(network.directory().resolve("lock"))) {
                 List<String> lines = Files.readAllLines(network.hosts());
                 for (int host = 2; host < 255; host++) {
                     String candidate = network.prefix() + host;
                     if (lines.stream().noneMatch(l -> l.startsWith(candidate + " "))) {
-                        lines.add(candidate + " " + hostname);
+                        lines.add(candidate + " " + String.join(" ", names));
                         // Rewritten in place, not renamed: containers bind this very file as /etc/hosts.
                         Files.write(network.hosts(), lines);
                         return candidate;
@@ -197,6 +208,7 @@ public final class BridgeNetworks {
 
         @Override
         public void close() {
+            outbound.ifPresent(NetworkAttachment::close);
             if (address == null) return;
             try (runtime.core.store.ExclusiveLock lock = runtime.core.store.ExclusiveLock.acquire(network.directory().resolve("lock"))) {
                 List<String> lines = new ArrayList<>(Files.readAllLines(network.hosts()));

@@ -53,6 +53,9 @@ public final class OciPlans {
             throw new IllegalArgumentException("process.terminal is set: --console-socket is required");
         }
         List<SetupOp> plan = new ArrayList<>();
+        // First, as the caller: after a user namespace with other maps, the container's root could not
+        // reach the private state directory (runc passes its fifo in for the same reason).
+        plan.add(new SetupOp.OpenStartFifo(request.startFifo()));
         enterNamespaces(plan, linux, request.detach());
         if (linux.namespace("mount").isEmpty()) throw new IllegalArgumentException("config.json: a mount namespace is required");
         plan.add(ContainerPlans.PRIVATE_PROPAGATION);
@@ -70,7 +73,6 @@ public final class OciPlans {
         });
         spec.process().oomScoreAdj().ifPresent(adj -> plan.add(new SetupOp.WriteFile(Path.of("/proc/self/oom_score_adj"), Integer.toString(adj))));
         plan.add(new SetupOp.MakeDirectories(Path.of(relative(spec.process().cwd())), 0755));
-        plan.add(new SetupOp.OpenStartFifo(request.startFifo()));
         if (spec.rootReadonly()) {
             plan.add(new SetupOp.Mount(null, Path.of("."), null, MountFlags.MS_REMOUNT | MountFlags.MS_BIND | MountFlags.MS_RDONLY, null));
         }
@@ -156,15 +158,16 @@ public final class OciPlans {
     }
 
     /**
-     * A new user namespace with the configured maps: a map of more than the caller's own id goes through
-     * the setuid newuidmap/newgidmap (they check /etc/subuid); one line is written by the helper itself.
+     * A new user namespace with the configured maps: as root the helper writes them itself, from outside
+     * the namespace, as runc does; otherwise a map of more than the caller's own id goes through the
+     * setuid newuidmap/newgidmap (they check /etc/subuid), and one line is written by the helper itself.
      */
     private static SetupOp userNamespace(OciSpec.Linux linux, int otherNamespaces) {
         List<IdMapping> uids = linux.uidMappings().stream().map(m -> new IdMapping(m.containerId(), m.hostId(), m.size())).toList();
         List<IdMapping> gids = linux.gidMappings().stream().map(m -> new IdMapping(m.containerId(), m.hostId(), m.size())).toList();
         if (uids.isEmpty() || gids.isEmpty()) throw new IllegalArgumentException("config.json: a user namespace needs uidMappings and gidMappings");
         boolean single = uids.size() == 1 && gids.size() == 1 && uids.getFirst().count() == 1 && gids.getFirst().count() == 1;
-        if (single) return new SetupOp.EnterUserNamespace(otherNamespaces, uids, gids, null, null);
+        if (single || runtime.api.sys.Posix.geteuid() == 0) return new SetupOp.EnterUserNamespace(otherNamespaces, uids, gids, null, null);
         return new SetupOp.EnterUserNamespace(otherNamespaces, uids, gids, Path.of("/usr/bin/newuidmap"), Path.of("/usr/bin/newgidmap"));
     }
 

@@ -8,8 +8,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.OptionalLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -140,7 +138,15 @@ public final class OciRuntime {
                 }
                 break;
             }
-            sleepMillis(1);
+            try {
+                // Not a sleep: returns as soon as the byte is read (a 1 ms sleep cost every start its ms).
+                started.get(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // still waiting, or failed: the get below reports it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         boolean ok;
         try {
@@ -299,30 +305,50 @@ public final class OciRuntime {
     }
 
     /**
-     * Makes the container's cgroup with its limits (the process joins it once it exists). Only
+     * Makes the container's cgroup with its resources written (the process joins it once it exists). Only
      * real root may; rootless, limits cannot be set on hosts without a delegated cgroup v2 tree, and the
      * container runs without its own group (as runc and crun do there), unless it asked for limits.
+     * A setting whose controller or file this host lacks is refused, as runc refuses it.
      */
     private Cgroup makeCgroup(OciSpec spec, Optional<String> path) throws IOException {
-        OciSpec.Resources r = spec.linux().resources();
-        OptionalDouble cpus = r.cpuQuota().isPresent() && r.cpuQuota().getAsLong() > 0
-                ? OptionalDouble.of((double) r.cpuQuota().getAsLong() / r.cpuPeriod().orElse(100000))
-                : OptionalDouble.empty();
-        Limits limits = new Limits(positive(r.memoryLimit()), positive(r.pidsLimit()), cpus);
-        if (path.isEmpty()) return null;
+        boolean v2 = Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
+        List<CgroupSettings.Write> writes = v2 ? CgroupSettings.v2(spec.linux().resources()) : CgroupSettings.v1(spec.linux().resources());
+        // No group asked for and nothing to write: the container stays in its caller's group (conmon's, the
+        // shell's), as crun without a cgroup manager and `strata run` do. A cgroup v1 host pays an RCU grace
+        // period for the first write to cgroup.procs, 10-20 ms of a 25 ms create here (runc pays it too).
+        if (path.isEmpty() || (spec.linux().cgroupsPath().isEmpty() && writes.isEmpty())) return null;
+        Cgroup cgroup;
         try {
-            return Cgroup.at(path.get(), limits);
+            cgroup = Cgroup.at(path.get(), Limits.NONE);
         } catch (IOException | RuntimeException e) {
             if (UserNamespaces.hostRoot()) throw new IOException("cgroup " + path.get() + ": " + e.getMessage(), e);
             // The container's stderr may be ours: only say so when limits were asked for and are lost.
-            if (!limits.isEmpty()) warn.accept("resource limits ignored: no cgroup for a rootless container here (" + e.getMessage() + ")");
+            if (!writes.isEmpty()) warn.accept("resource limits ignored: no cgroup for a rootless container here (" + e.getMessage() + ")");
             else debug.accept("no cgroup (rootless): " + e.getMessage());
             return null;
         }
+        try {
+            for (CgroupSettings.Write w : writes) write(cgroup, w);
+        } catch (IOException | RuntimeException e) {
+            cgroup.remove();
+            throw e;
+        }
+        return cgroup;
     }
 
-    private static OptionalLong positive(OptionalLong v) {
-        return v.isPresent() && v.getAsLong() > 0 ? v : OptionalLong.empty();
+    private static void write(Cgroup cgroup, CgroupSettings.Write w) throws IOException {
+        String field = "config.json: linux.resources." + w.field();
+        Path dir = cgroup.directory(w.controller()).orElseThrow(() ->
+                new IllegalArgumentException(field + " needs the " + w.controller() + " cgroup controller, which this host does not have"));
+        Path file = dir.resolve(w.file());
+        if (!Files.exists(file) && w.skippable()) return;
+        if (!Files.exists(file)) throw new IllegalArgumentException(field + ": this host's cgroups have no " + w.file());
+        try {
+            Files.writeString(file, w.value());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(field + ": " + w.file() + " refuses " + w.value() + " ("
+                    + (e.getMessage() == null ? "write failed" : e.getMessage().replace(file.toString(), "").replace(": ", "").strip()) + ")");
+        }
     }
 
     /** The host pids of the container's processes: those in its pid namespace when it has its own, else just its first. */

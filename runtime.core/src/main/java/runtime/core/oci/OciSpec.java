@@ -45,9 +45,8 @@ public record OciSpec(String ociVersion, Process process, Path rootPath, boolean
 
     public record Device(String path, String type, long major, long minor, OptionalInt fileMode, OptionalLong uid, OptionalLong gid) {}
 
-    public record Resources(OptionalLong memoryLimit, OptionalLong pidsLimit, OptionalLong cpuQuota, OptionalLong cpuPeriod) {}
-
-    public record Linux(List<Namespace> namespaces, List<IdMap> uidMappings, List<IdMap> gidMappings, Resources resources,
+    /** @param resources linux.resources as given (CgroupSettings reads it) */
+    public record Linux(List<Namespace> namespaces, List<IdMap> uidMappings, List<IdMap> gidMappings, JsonNode resources,
                        Optional<String> cgroupsPath, Optional<JsonNode> seccomp, List<String> maskedPaths,
                        List<String> readonlyPaths, List<Device> devices, Map<String, String> sysctl,
                        Optional<String> rootfsPropagation) {
@@ -91,9 +90,7 @@ public record OciSpec(String ociVersion, Process process, Path rootPath, boolean
                     h.has("timeout") ? OptionalInt.of(h.path("timeout").asInt()) : OptionalInt.empty());
         })));
         JsonNode l = root.path("linux");
-        JsonNode r = l.path("resources");
-        Resources resources = new Resources(optionalLong(r.path("memory").path("limit")), optionalLong(r.path("pids").path("limit")),
-                optionalLong(r.path("cpu").path("quota")), optionalLong(r.path("cpu").path("period")));
+        JsonNode resources = l.path("resources");
         Linux linux = new Linux(
                 list(l.path("namespaces"), n -> new Namespace(n.path("type").asText(), text(n.path("path")))),
                 list(l.path("uidMappings"), OciSpec::idMap), list(l.path("gidMappings"), OciSpec::idMap), resources,

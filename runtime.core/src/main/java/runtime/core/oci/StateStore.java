@@ -61,6 +61,8 @@ public final class StateStore {
         }
         try {
             Posix.mknod(dir.resolve(START_FIFO).toString(), Posix.S_IFIFO | 0622, 0, 0);
+            // 0622 despite the umask, as runc's: a container root mapped to another uid opens it for writing.
+            Files.setPosixFilePermissions(dir.resolve(START_FIFO), PosixFilePermissions.fromString("rw--w--w-"));
         } catch (ErrnoException e) {
             remove(id);
             throw new IOException("make " + dir.resolve(START_FIFO) + ": " + e.getMessage());

@@ -47,9 +47,12 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
         return new ImageConfig(env, Optional.of(dir), entrypoint, cmd, user);
     }
 
-    /** Sets the entrypoint and clears cmd (plash's --entrypoint is the whole default command). */
+    /**
+     * plash's --entrypoint: the whole default command, which a run's own command replaces (plash run IMAGE
+     * CMD runs CMD). In OCI terms that is Cmd with no Entrypoint, so it is stored as such and exported so.
+     */
     public ImageConfig withEntrypoint(List<String> command) {
-        return new ImageConfig(env, workdir, command, List.of(), user);
+        return new ImageConfig(env, workdir, List.of(), command, user);
     }
 
     /** {@code NAME=VALUE} strings, in the order set. */

@@ -409,7 +409,12 @@ public final class ImageStore implements AutoCloseable {
 
     // ---- names, layer graph and removal (strata map, rm, gc, purge, clean) ----
 
-    private static final java.util.regex.Pattern MAP_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+    /**
+     * Names people give (strata map) and names pulls record (an OCI reference as podman shows it:
+     * {@code localhost:5000/app:1}, {@code alpine@sha256:...}).
+     */
+    private static final java.util.regex.Pattern MAP_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9._:@+-]|/(?=[A-Za-z0-9._-])){0,199}");
 
     public Path tmpDirectory() {
         return data.resolve("tmp");
@@ -419,7 +424,23 @@ public final class ImageStore implements AutoCloseable {
         return data.resolve("map");
     }
 
-    /** Whether {@code name} may name an image: {@code [A-Za-z0-9][A-Za-z0-9._-]*}, at most 200 characters. */
+    /**
+     * The file under map/ holding {@code name}: '/' (of a reference's repository path) is stored as '%',
+     * which no name contains, so each name has one file and each file one name.
+     */
+    public Path nameFile(String name) {
+        return mapDirectory().resolve(name.replace('/', '%'));
+    }
+
+    /** The name a file under map/ holds (see {@link #nameFile}); not necessarily a valid one. */
+    public static String nameOfFile(String fileName) {
+        return fileName.replace('%', '/');
+    }
+
+    /**
+     * Whether {@code name} may name an image: {@code [A-Za-z0-9][A-Za-z0-9._:@+-/]*}, at most 200 characters,
+     * a '/' only between path components.
+     */
     public static boolean isMapName(String name) {
         return MAP_NAME.matcher(name).matches();
     }
@@ -428,7 +449,7 @@ public final class ImageStore implements AutoCloseable {
     public static void checkMapName(String name) {
         if (!isMapName(name)) {
             throw new StoreException("invalid image name '" + name
-                    + "': use letters, digits, '.', '_' and '-', starting with a letter or digit");
+                    + "': use letters, digits and . _ - : @ + /, starting with a letter or digit");
         }
     }
 
@@ -439,7 +460,7 @@ public final class ImageStore implements AutoCloseable {
      */
     public void map(String name, Optional<String> id) {
         checkMapName(name);
-        Path file = mapDirectory().resolve(name);
+        Path file = nameFile(name);
         try {
             if (id.isEmpty()) {
                 Files.deleteIfExists(file);
@@ -448,7 +469,7 @@ public final class ImageStore implements AutoCloseable {
             if (layer(id.get()).isEmpty()) throw new StoreException("no layer " + id.get() + " to name '" + name + "'");
             Files.createDirectories(mapDirectory());
             // A leading dot keeps the temp file out of maps(): it is not a valid name.
-            Path temp = Files.createTempFile(mapDirectory(), "." + name + "-", ".tmp");
+            Path temp = Files.createTempFile(mapDirectory(), "." + file.getFileName() + "-", ".tmp");
             try {
                 Files.writeString(temp, id.get() + "\n");
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -464,7 +485,7 @@ public final class ImageStore implements AutoCloseable {
     public Optional<String> mapped(String name) {
         checkMapName(name);
         try {
-            String id = Files.readString(mapDirectory().resolve(name)).trim();
+            String id = Files.readString(nameFile(name)).trim();
             return id.isEmpty() ? Optional.empty() : Optional.of(id);
         } catch (NoSuchFileException e) {
             return Optional.empty();
@@ -478,7 +499,7 @@ public final class ImageStore implements AutoCloseable {
         Map<String, String> result = new java.util.TreeMap<>();
         if (!Files.isDirectory(mapDirectory())) return result;
         try (Stream<Path> files = Files.list(mapDirectory())) {
-            files.map(p -> p.getFileName().toString()).filter(ImageStore::isMapName)
+            files.map(p -> nameOfFile(p.getFileName().toString())).filter(ImageStore::isMapName)
                     .forEach(name -> mapped(name).ifPresent(id -> result.put(name, id)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -516,6 +537,26 @@ public final class ImageStore implements AutoCloseable {
         java.util.Set<String> gone = new java.util.HashSet<>(parents.keySet());
         gone.removeAll(keep);
         return childrenFirst(gone, parents);
+    }
+
+    /**
+     * What plash's shrink removes: the older half of all layers (half rounded up), each time the oldest
+     * layer that no other remaining layer builds on. Names are no protection, as in plash.
+     */
+    public List<String> olderHalf() {
+        Map<String, Optional<String>> parents = parents();
+        List<String> oldestFirst = list().stream().map(LayerInfo::id).filter(parents::containsKey).toList();
+        java.util.Set<String> remaining = new java.util.LinkedHashSet<>(oldestFirst);
+        List<String> removed = new ArrayList<>();
+        for (int left = (remaining.size() + 1) / 2; left > 0; left--) {
+            Optional<String> leaf = remaining.stream()
+                    .filter(id -> remaining.stream().noneMatch(other -> parents.get(other).filter(id::equals).isPresent()))
+                    .findFirst();
+            if (leaf.isEmpty()) break;
+            remaining.remove(leaf.get());
+            removed.add(leaf.get());
+        }
+        return removed;
     }
 
     /** {@code id} and its ancestors present in {@code parents} (stops at a missing one or a loop). */

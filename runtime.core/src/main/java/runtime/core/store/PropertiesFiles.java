@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * Small key-value files (a layer's config, a container's or a network's state) in the format
  * {@link Properties#load(InputStream)} reads. Written here rather than with {@link Properties#store}, which
  * heads the file with the current date: formatting it loads the JDK's time-zone names (CLDR resource
- * bundles), ~80 ms of a cold {@code strata run -i}.
+ * bundles), ~80 ms of a cold {@code strata run -I}.
  */
 public final class PropertiesFiles {
     private PropertiesFiles() {}

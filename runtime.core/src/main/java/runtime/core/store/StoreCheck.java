@@ -85,9 +85,10 @@ public final class StoreCheck {
             if (!broken.contains(id)) stubs(store, id).ifPresent(problems::add);
         }
         for (Path file : entries(store.mapDirectory())) {
-            String name = file.getFileName().toString();
+            String name = ImageStore.nameOfFile(file.getFileName().toString());
             if (!ImageStore.isMapName(name)) {
-                problems.add(new Problem(Kind.NAME, name, "map/" + name + ": not an image name (a leftover of an interrupted strata map)"));
+                String raw = file.getFileName().toString();
+                problems.add(new Problem(Kind.NAME, raw, "map/" + raw + ": not an image name (a leftover of an interrupted strata map)"));
                 continue;
             }
             String id;

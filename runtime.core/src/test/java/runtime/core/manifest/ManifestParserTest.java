@@ -56,14 +56,14 @@ class ManifestParserTest {
                 () -> ManifestParser.parse("""
                         image = "x"
                         ports = ["80"]
-                        network = "pigeon"
+                        network = "pigeon/1"
                         colour = "blue"
                         [limits]
                         pids = -1
                         """, "m.toml", dir));
         List<String> p = e.problems();
         assertEquals("m.toml:2:1: ports: '80' is not [IP:]HOST:CONTAINER[/tcp|udp]", p.get(0));
-        assertTrue(p.contains("m.toml:3:1: network: 'pigeon' is not one of none, host, slirp4netns"), p.toString());
+        assertTrue(p.contains("m.toml:3:1: network: 'pigeon/1' is not none, host, slirp4netns or a network's name (strata network create)"), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith("m.toml:4:1: colour: unknown key")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith("m.toml:6:1: limits.pids: bad pids limit")), p.toString());
         assertEquals(p.stream().sorted((a, b) -> Integer.compare(line(a), line(b))).toList(), p, "sorted by line");
@@ -117,5 +117,88 @@ class ManifestParserTest {
         assertEquals(List.of("s.toml:2:1: security: must be a table: [security]"), assertThrows(
                 ManifestParser.InvalidManifestException.class,
                 () -> ManifestParser.parse("image = \"x\"\nsecurity = 5\n", "s.toml", dir)).problems());
+    }
+
+    /** squish's manifest format (its default.toml's shape): read as a dialect, laid out as squish lays it out. */
+    @Test
+    void readsASquishfile() throws Exception {
+        Files.writeString(dir.resolve("Cargo.toml"), "[package]\n");
+        Files.createDirectories(dir.resolve("cli"));
+        Files.writeString(dir.resolve("server"), "#!/bin/sh\n");
+        Files.createDirectories(dir.resolve("support"));
+        Files.writeString(dir.resolve("support/scratch"), "");
+        Manifest m = ManifestParser.parse("""
+                [layers]
+                alpine = "3.14"
+                cargo-toml = { path = "./Cargo.toml", target = "/app/Cargo.toml" }
+                cli = { path = "./cli", target = "/app/cli" }
+                scratch = { path = "./support/scratch", target = "/app/scratch", rw = true }
+                app = "./server"
+
+                [run]
+                command = "/app/server"
+                args = ["2000", "/app"]
+
+                [env]
+                KEY = "value"
+
+                [[ports]]
+                container = 2000
+                host = 42069
+                protocol = "tcp"
+                """, "default.toml", dir);
+        assertEquals(Optional.of("alpine-release:3.14"), m.image());
+        assertEquals(List.of("/app/server", "2000", "/app"), m.command());
+        assertEquals(Map.of("KEY", "value"), m.env());
+        assertEquals(List.of("127.0.0.1:42069:2000/tcp"), m.ports());
+        assertEquals("slirp4netns", m.network());
+        assertTrue(m.readOnly(), "squish's rootfs is read-only");
+        assertEquals(List.of(
+                new Manifest.Mount(dir.resolve("Cargo.toml").toString(), "/app/Cargo.toml", true),
+                new Manifest.Mount(dir.resolve("cli").toString(), "/app/cli", true),
+                new Manifest.Mount(dir.resolve("support/scratch").toString(), "/app/scratch", false),
+                new Manifest.Mount(dir.resolve("server").toString(), "/app/server", true)), m.mounts());
+    }
+
+    @Test
+    void everySquishfileProblemIsReportedWithItsLine() {
+        ManifestParser.InvalidManifestException e = assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("""
+                        [layers]
+                        alpine = 3
+                        python = "3.9"
+                        gone = "./missing"
+                        [run]
+                        args = [1]
+                        [[ports]]
+                        container = 70000
+                        host = 8080
+                        protocol = "sctp"
+                        """, "s.toml", dir));
+        assertEquals(List.of(
+                "s.toml:2:1: layers.alpine: must be an Alpine release branch such as \"3.14\"",
+                "s.toml:3:1: layers.python: '3.9' is a versioned SDK layer, which strata cannot fetch yet: give a path (\"./python\") or { path = ..., target = ... }",
+                "s.toml:4:1: layers.gone: path " + dir.resolve("missing") + " does not exist",
+                "s.toml:5:1: run: command is required: the program to run, e.g. command = \"/app/server\"",
+                "s.toml:6:1: run.args: entry 0 must be a string",
+                "s.toml:7:1: ports: ports[0].container must be a port number 1-65535",
+                "s.toml:7:1: ports: ports[0].protocol must be \"tcp\" or \"udp\""), e.problems());
+    }
+
+    /** Issue 22: read_only = false on a [[layer]] was silently ignored (layers are read-only). */
+    @Test
+    void aWritableLayerIsAProblemNotSilentlyReadOnly() throws Exception {
+        Files.createDirectories(dir.resolve("sdk"));
+        ManifestParser.InvalidManifestException e = assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("""
+                        image = "x"
+                        [[layer]]
+                        source = "sdk"
+                        target = "/sdk"
+                        read_only = false
+                        """, "l.toml", dir));
+        assertEquals(List.of("l.toml:3:1: layer[0]: a layer is always read-only (read_only = false: make it a [[mount]])"), e.problems());
+        Manifest ok = ManifestParser.parse("image = \"x\"\n[[layer]]\nsource = \"sdk\"\ntarget = \"/sdk\"\n", "l.toml", dir);
+        assertEquals(List.of(new Manifest.Mount(dir.resolve("sdk").toString(), "/sdk", true)), ok.mounts());
     }
 }

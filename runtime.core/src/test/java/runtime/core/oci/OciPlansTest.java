@@ -44,9 +44,11 @@ class OciPlansTest {
         OciSpec spec = spec(BASE);
         Path fifo = bundle.resolve("state/exec.fifo");
         List<SetupOp> plan = OciPlans.create(spec, new OciPlans.CreateRequest(fifo, Optional.empty(), 0, true, Optional.empty()));
-        assertEquals(new SetupOp.JoinNamespace(Path.of("/run/netns/x"), Namespaces.NET), plan.get(0));
-        assertEquals(new SetupOp.Unshare(Namespaces.MOUNT | Namespaces.UTS), plan.get(1));
-        assertEquals(new SetupOp.OciPidNamespace(null, true), plan.get(2));
+        // The fifo first: as the caller, before a user namespace could make the state directory unreachable.
+        assertEquals(new SetupOp.OpenStartFifo(fifo), plan.get(0));
+        assertEquals(new SetupOp.JoinNamespace(Path.of("/run/netns/x"), Namespaces.NET), plan.get(1));
+        assertEquals(new SetupOp.Unshare(Namespaces.MOUNT | Namespaces.UTS), plan.get(2));
+        assertEquals(new SetupOp.OciPidNamespace(null, true), plan.get(3));
         int pivot = index(plan, SetupOp.PivotRoot.class);
         int await = index(plan, SetupOp.AwaitStart.class);
         assertTrue(index(plan, SetupOp.OpenStartFifo.class) < pivot, "the fifo is opened while its host path is reachable");

@@ -66,11 +66,11 @@ class StoreNamesAndGraphTest {
 
     @Test
     void badNamesAndMissingLayersAreRefused() {
-        for (String bad : List.of("", ".hidden", "-x", "a/b", "..", "a b", "x".repeat(201))) {
+        for (String bad : List.of("", ".hidden", "-x", "a//b", "a/", "/a", "a%b", "..", "a b", "x".repeat(201))) {
             StoreException e = assertThrows(StoreException.class, () -> store.map(bad, Optional.of(base.id())), bad);
             assertTrue(e.getMessage().startsWith("invalid image name"), e.getMessage());
         }
-        for (String good : List.of("a", "Debian-12.1_x", "0abc")) assertTrue(ImageStore.isMapName(good), good);
+        for (String good : List.of("a", "Debian-12.1_x", "0abc", "localhost:5000/app:1", "a/b@sha256:0f")) assertTrue(ImageStore.isMapName(good), good);
         StoreException missing = assertThrows(StoreException.class, () -> store.map("x", Optional.of("0".repeat(64))));
         assertTrue(missing.getMessage().startsWith("no layer 0000"), missing.getMessage());
         store.map("ok", Optional.of(base.id()));

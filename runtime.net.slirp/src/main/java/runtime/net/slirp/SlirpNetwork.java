@@ -49,6 +49,7 @@ public final class SlirpNetwork implements NetworkDriver {
             throw new IllegalArgumentException("slirp4netns needs a container state directory (use --isolate)");
         }
         List<PortSpec> ports = request.ports().stream().map(PortSpec::parse).toList();
+        ports.forEach(PortSpec::checkBindable);
         return new SlirpAttachment(request.stateDirectory(), ports);
     }
 
@@ -64,6 +65,7 @@ public final class SlirpNetwork implements NetworkDriver {
                 if (api.list().stream().anyMatch(f -> f.spec().equals(p))) {
                     throw new IllegalArgumentException("port forward " + p + " exists already");
                 }
+                p.checkBindable();
                 api.addForward(p);
             }
 
