@@ -262,7 +262,24 @@ public final class ManifestParser {
             if (!Files.isRegularFile(profile)) problem("security.seccomp", "profile " + profile + " does not exist");
             seccomp = profile.toString();
         }
-        return new Manifest.Security(seccomp, capabilities("security.cap_add"), capabilities("security.cap_drop"));
+        List<String> add = capabilities("security.cap_add"), drop = capabilities("security.cap_drop");
+        if (known(add) && known(drop)) {
+            try {
+                Capabilities.keep(add, drop); // the combination, checked now as each name was
+            } catch (IllegalArgumentException e) {
+                problem("security.cap_drop", e.getMessage());
+            }
+        }
+        return new Manifest.Security(seccomp, add, drop);
+    }
+
+    private static boolean known(List<String> capabilities) {
+        try {
+            capabilities.forEach(Capabilities::check);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** A list of capability names, each checked now: a misspelt one is a problem at validate time, not at start. */

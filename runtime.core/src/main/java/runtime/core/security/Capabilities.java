@@ -37,20 +37,32 @@ public final class Capabilities {
         return name.equalsIgnoreCase("ALL");
     }
 
-    /** The default set plus {@code add}, minus {@code drop} ("ALL" drops everything), as numbers. */
+    /**
+     * The kept set, as podman merges {@code --cap-add} and {@code --cap-drop}: the default set, or every
+     * capability when {@code add} has ALL; minus {@code drop}; plus {@code add}. {@code drop} ALL keeps only
+     * {@code add}. A capability both added and dropped, or ALL both added and dropped, is refused: podman
+     * refuses them too, and either reading would surprise someone.
+     */
     public static List<Integer> keep(List<String> add, List<String> drop) {
-        List<Integer> keep = new ArrayList<>();
+        boolean addAll = add.stream().anyMatch(Capabilities::isAll);
         boolean dropAll = drop.stream().anyMatch(Capabilities::isAll);
-        if (!dropAll) for (String c : DEFAULT) keep.add(number(c));
-        for (String d : drop) if (!isAll(d)) keep.remove(Integer.valueOf(number(d)));
+        if (addAll && dropAll) throw new IllegalArgumentException("capabilities: ALL is both added and dropped; keep one of the two");
+        List<Integer> added = new ArrayList<>(), dropped = new ArrayList<>();
+        for (String a : add) if (!isAll(a)) added.add(number(a));
+        for (String d : drop) if (!isAll(d)) dropped.add(number(d));
         for (String a : add) {
-            if (isAll(a)) {
-                keep.clear();
-                for (int i = 0; i < NAMES.size(); i++) keep.add(i);
-            } else if (!keep.contains(number(a))) {
-                keep.add(number(a));
+            if (!isAll(a) && dropped.contains(number(a))) {
+                throw new IllegalArgumentException("capability " + a + " is both added and dropped; keep one of the two");
             }
         }
+        List<Integer> keep = new ArrayList<>();
+        if (addAll) {
+            for (int i = 0; i < NAMES.size(); i++) keep.add(i);
+        } else if (!dropAll) {
+            for (String c : DEFAULT) keep.add(number(c));
+        }
+        keep.removeAll(dropped);
+        for (int a : added) if (!keep.contains(a)) keep.add(a);
         return keep;
     }
 }

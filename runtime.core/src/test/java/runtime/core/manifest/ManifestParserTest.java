@@ -119,6 +119,17 @@ class ManifestParserTest {
                 () -> ManifestParser.parse("image = \"x\"\nsecurity = 5\n", "s.toml", dir)).problems());
     }
 
+    @Test
+    void aCapabilityBothAddedAndDroppedIsAProblemAtValidateTime() {
+        assertEquals(List.of("s.toml:4:1: security.cap_drop: capability NET_RAW is both added and dropped; keep one of the two"),
+                assertThrows(ManifestParser.InvalidManifestException.class, () -> ManifestParser.parse("""
+                        image = "x"
+                        [security]
+                        cap_add = ["NET_RAW"]
+                        cap_drop = ["net_raw"]
+                        """, "s.toml", dir)).problems());
+    }
+
     /** squish's manifest format (its default.toml's shape): read as a dialect, laid out as squish lays it out. */
     @Test
     void readsASquishfile() throws Exception {
