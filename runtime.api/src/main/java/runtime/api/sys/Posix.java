@@ -27,6 +27,7 @@ public final class Posix {
     public static final int ENODATA = 61;
     public static final int O_APPEND = 02000;
     private static final int AT_FDCWD = -100;
+    private static final int F_GETPIPE_SZ = 1032;
     private static final int RENAME_EXCHANGE = 2;
 
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -217,6 +218,16 @@ public final class Posix {
                 throw new ErrnoException("pipe2", LibC.errno(state));
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** {@code fcntl(F_GETPIPE_SZ)}: how many bytes the pipe {@code fd} holds before a write blocks. */
+    public static int pipeCapacity(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = LibC.captureState(arena);
+            long n = Syscall.call(state, Syscall.FCNTL, fd, F_GETPIPE_SZ, 0, 0);
+            if (n < 0) throw new ErrnoException("fcntl F_GETPIPE_SZ", LibC.errno(state));
+            return (int) n;
         }
     }
 

@@ -131,8 +131,18 @@ public final class Launcher {
         byte[] encoded = PlanEncoder.encode(plan);
         int[] planPipe = null, statusPipe = null, syncPipe = null;
         Spawner.Child child;
+        boolean planWritten = false;
         try {
             planPipe = Posix.pipe();
+            // Written before the spawn when the pipe holds it all (the usual plan is a few KiB, a pipe 64):
+            // the helper then starts on it at once, not after the spawn's round trip (through the server,
+            // the front's reply) and this thread's wake-up. A larger plan follows the spawn, as it must.
+            if (encoded.length <= Posix.pipeCapacity(planPipe[1])) {
+                Posix.writeAll(planPipe[1], encoded);
+                Posix.close(planPipe[1]);
+                planPipe[1] = -1;
+                planWritten = true;
+            }
             statusPipe = Posix.pipe();
             fds.put(3, planPipe[0]);
             fds.put(4, statusPipe[1]);
@@ -152,9 +162,11 @@ public final class Launcher {
         long pid = child.pid();
         long[] commandPid = {pid};
         try {
-            Posix.writeAll(planPipe[1], encoded);
-            Posix.close(planPipe[1]);
-            planPipe[1] = -1;
+            if (!planWritten) {
+                Posix.writeAll(planPipe[1], encoded);
+                Posix.close(planPipe[1]);
+                planPipe[1] = -1;
+            }
             readReports(child, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], ready, commandPid);
         } catch (ErrnoException e) {
             reap(child);
