@@ -36,7 +36,10 @@ final class FrontConnection implements Spawner {
     private final LinkedBlockingQueue<Integer> spawnReplies = new LinkedBlockingQueue<>();
     private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private volatile boolean frontGone;
-    private volatile Thread command;
+    /** The thread running the invocation while it runs (null before and after: a pooled thread moves on). */
+    private Thread command;
+    private boolean commandStarted;
+    private final java.util.concurrent.CountDownLatch commandDone = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean exitSent;
 
     FrontConnection(int socket, Server server) {
@@ -70,7 +73,10 @@ final class FrontConnection implements Spawner {
             }
             send(new Message(Message.TAKEN, new byte[0]), new int[0]);
             int[] fds = stdio;
-            command = Thread.ofPlatform().name("strata " + String.join(" ", ctx.args())).start(() -> run(ctx, fds));
+            synchronized (commandDone) {
+                commandStarted = true;
+            }
+            server.threads().execute(() -> run(ctx, fds));
             readMessages();
         } catch (ErrnoException | RuntimeException e) {
             server.log("connection: " + e.getMessage());
@@ -78,13 +84,16 @@ final class FrontConnection implements Spawner {
             frontGone = true;
             exits.values().forEach(FrontConnection::frontEnded);
             spawnReplies.offer(-Errno.ECHILD);
-            Thread t = command;
-            if (t != null) {
+            boolean started;
+            synchronized (commandDone) {
+                started = commandStarted;
+            }
+            if (started) {
                 // A front gone mid-command is strata's JVM killed, as it was without the server: the
                 // command stops (its store work is crash-safe) instead of holding its locks for ever.
-                if (!exitSent) t.interrupt();
+                if (!exitSent) interruptCommand();
                 try {
-                    t.join();
+                    commandDone.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -128,7 +137,34 @@ final class FrontConnection implements Spawner {
         return new Context(args, env, cwd, umask, stdio, program);
     }
 
+    /** Interrupts the invocation's thread if it is still running it (never the pooled thread's next task). */
+    private void interruptCommand() {
+        synchronized (commandDone) {
+            if (command != null) command.interrupt();
+        }
+    }
+
+    /** Runs on a pooled thread of the server (a thread per invocation cost a start of its own, ~0.1 ms). */
     private void run(Context ctx, int[] stdio) {
+        Thread self = Thread.currentThread();
+        String poolName = self.getName();
+        self.setName("strata " + String.join(" ", ctx.args()));
+        synchronized (commandDone) {
+            command = self;
+        }
+        try {
+            runCommand(ctx);
+        } finally {
+            synchronized (commandDone) {
+                command = null;
+            }
+            Thread.interrupted(); // an interrupt meant for this invocation must not reach the thread's next one
+            self.setName(poolName);
+            commandDone.countDown();
+        }
+    }
+
+    private void runCommand(Context ctx) {
         server.begin();
         int code = 125;
         try {
@@ -164,8 +200,7 @@ final class FrontConnection implements Spawner {
                 case Message.CHILD_EXIT -> exitOf(m.intAt(0)).complete(m.intAt(1));
                 case Message.SIGNAL -> {
                     // No container to pass it to: stop the command, as the signal would have stopped its own JVM.
-                    Thread t = command;
-                    if (t != null) t.interrupt();
+                    interruptCommand();
                 }
                 default -> {
                     server.log("a front sent message " + m.kind() + ": closed");

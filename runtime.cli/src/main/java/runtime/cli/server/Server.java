@@ -47,6 +47,12 @@ public final class Server {
     private volatile boolean retiring;
     private Path socketPath;
     private Object socketKey;
+    /**
+     * The threads of invocations, kept between them: each invocation takes two (its front's messages and
+     * the command), and starting two platform threads was a tenth of a millisecond or more of every command.
+     */
+    private final java.util.concurrent.ExecutorService threads =
+            java.util.concurrent.Executors.newCachedThreadPool(Thread.ofPlatform().name("invocation-", 0).factory());
     /** The daemons of {@code strata start} and the rest, one per store, in this process. */
     private DaemonHost daemons;
 
@@ -138,8 +144,12 @@ public final class Server {
                 Posix.close(connection);
                 continue;
             }
-            Thread.ofPlatform().name("front").start(() -> new FrontConnection(connection, this).serve());
+            threads.execute(() -> new FrontConnection(connection, this).serve());
         }
+    }
+
+    java.util.concurrent.Executor threads() {
+        return threads;
     }
 
     String buildId() {
