@@ -121,9 +121,19 @@ public final class Launcher {
      */
     private Started execute(List<SetupOp> plan, Map<Integer, Integer> fds, int preservedFds, ReadyHandler ready, Timings timings)
             throws LaunchException {
-        List<String> argv = sharesHostProcesses(plan)
+        boolean sharesHost = sharesHostProcesses(plan);
+        List<String> argv = sharesHost
                 ? List.of("strata-helper", Integer.toString(preservedFds), SHARES_HOST)
                 : List.of("strata-helper", Integer.toString(preservedFds));
+        // A plan that needs the helper sealed starts it from this JVM's sealed copy, passed as the first
+        // descriptor after the helper's own (which it closes first thing) and exec'd through /proc/self/fd.
+        String program = helper.toString();
+        int sealed = sharesHost ? -1 : HelperBinary.sealedCopy(helper);
+        if (sealed >= 0) {
+            int target = 6 + preservedFds;
+            fds.put(target, sealed);
+            program = "/proc/self/fd/" + target;
+        }
         if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
             throw new IllegalArgumentException("a plan ends with Exec");
         }
@@ -150,7 +160,7 @@ public final class Launcher {
                 syncPipe = Posix.pipe();
                 fds.put(5, syncPipe[0]);
             }
-            child = Spawner.current().spawn(helper.toString(), argv, List.of(), fds);
+            child = Spawner.current().spawn(program, argv, List.of(), fds);
         } catch (ErrnoException e) {
             closeAll(planPipe, statusPipe, syncPipe);
             throw new LaunchException(e.getMessage(), 125, e);
