@@ -38,7 +38,8 @@ final class FrontConnection implements Spawner {
     private volatile boolean frontGone;
     /** The thread running the invocation while it runs (null before and after: a pooled thread moves on). */
     private Thread command;
-    private boolean commandStarted;
+    /** Set once the front hung up mid-command or sent a signal: the command stops, also when it has not begun yet. */
+    private boolean cancelled;
     private final java.util.concurrent.CountDownLatch commandDone = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean exitSent;
 
@@ -47,9 +48,14 @@ final class FrontConnection implements Spawner {
         this.server = server;
     }
 
-    /** Reads the invocation, runs it, and serves the front's messages until it hangs up. */
+    /**
+     * Reads the invocation and runs it on this thread, while a pooled thread serves the front's messages
+     * until it hangs up (the command starts without waiting for another thread to wake up: on a loaded
+     * machine each such hand-over is a scheduling delay of its own).
+     */
     void serve() {
         int[] stdio = null;
+        boolean handedOver = false;
         try {
             UnixSocket.Message first = UnixSocket.receive(socket, Message.MAX);
             if (first == null) return;
@@ -73,10 +79,22 @@ final class FrontConnection implements Spawner {
             }
             send(new Message(Message.TAKEN, new byte[0]), new int[0]);
             int[] fds = stdio;
-            synchronized (commandDone) {
-                commandStarted = true;
+            server.threads().execute(() -> follow(fds));
+            handedOver = true;
+            run(ctx, fds);
+        } catch (ErrnoException | RuntimeException e) {
+            server.log("connection: " + e.getMessage());
+        } finally {
+            if (!handedOver) {
+                if (stdio != null) for (int fd : stdio) Posix.close(fd);
+                Posix.close(socket);
             }
-            server.threads().execute(() -> run(ctx, fds));
+        }
+    }
+
+    /** Serves the front's messages until it hangs up; then ends the command if it still runs, and closes. */
+    private void follow(int[] stdio) {
+        try {
             readMessages();
         } catch (ErrnoException | RuntimeException e) {
             server.log("connection: " + e.getMessage());
@@ -84,21 +102,15 @@ final class FrontConnection implements Spawner {
             frontGone = true;
             exits.values().forEach(FrontConnection::frontEnded);
             spawnReplies.offer(-Errno.ECHILD);
-            boolean started;
-            synchronized (commandDone) {
-                started = commandStarted;
+            // A front gone mid-command is strata's JVM killed, as it was without the server: the
+            // command stops (its store work is crash-safe) instead of holding its locks for ever.
+            if (!exitSent) interruptCommand();
+            try {
+                commandDone.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            if (started) {
-                // A front gone mid-command is strata's JVM killed, as it was without the server: the
-                // command stops (its store work is crash-safe) instead of holding its locks for ever.
-                if (!exitSent) interruptCommand();
-                try {
-                    commandDone.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            if (stdio != null) for (int fd : stdio) Posix.close(fd);
+            for (int fd : stdio) Posix.close(fd);
             Posix.close(socket);
         }
     }
@@ -140,6 +152,7 @@ final class FrontConnection implements Spawner {
     /** Interrupts the invocation's thread if it is still running it (never the pooled thread's next task). */
     private void interruptCommand() {
         synchronized (commandDone) {
+            cancelled = true;
             if (command != null) command.interrupt();
         }
     }
@@ -151,6 +164,7 @@ final class FrontConnection implements Spawner {
         self.setName("strata " + String.join(" ", ctx.args()));
         synchronized (commandDone) {
             command = self;
+            if (cancelled) self.interrupt();
         }
         try {
             runCommand(ctx);
