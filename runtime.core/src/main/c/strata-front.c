@@ -4,7 +4,7 @@
  * server over a unix socket, spawns the container helpers the server asks for (so containers stay this
  * process's descendants: session, process group, controlling terminal, cgroup, rlimits), relays signals
  * and exits with the command's status. It decides nothing: without a usable server it runs the JVM as
- * before (the launcher script with STRATA_SERVER=off), and starts a server for the next command.
+ * before (DIST/libexec/strata-jvm with STRATA_SERVER=off), and starts a server for the next command.
  *
  * Messages are SOCK_SEQPACKET packets: a 32-bit kind, then the payload (see docs/architecture.md,
  * "The server"). Strings are NUL-terminated, numbers decimal strings or 32-bit native integers.
@@ -223,20 +223,17 @@ static void spawn(int s, const char *buf, size_t len, int *fds, int nfds) {
 }
 
 /*
- * The launcher script that runs the JVM: $STRATA_LAUNCHER (the DIST/bin/strata that exec'd us) for `strata`,
- * else DIST/bin/strata. `strata-oci` is this program itself (DIST/bin/strata-oci links here, so podman's and
- * conmon's calls pay no shell), and an inherited STRATA_LAUNCHER may be another installation's.
+ * The script that runs the JVM: DIST/libexec/strata-jvm of this installation (DIST/bin/strata and
+ * DIST/bin/strata-oci link to this program, so no command pays a shell on its way to the server).
  */
-static void launcher_path(char *buf, size_t size, const char *dist, const char *program) {
-    const char *l = getenv("STRATA_LAUNCHER");
-    if (l && *l && strcmp(program, "strata") == 0) snprintf(buf, size, "%s", l);
-    else snprintf(buf, size, "%s/bin/strata", dist ? dist : ".");
+static void launcher_path(char *buf, size_t size, const char *dist) {
+    snprintf(buf, size, "%s/libexec/strata-jvm", dist ? dist : ".");
 }
 
 /* Runs the JVM as strata did before the server: the launcher script, told not to come back here. */
 static void run_direct(int argc, char **argv, const char *program, const char *dist) {
     char launcher[PATH_MAX + 32];
-    launcher_path(launcher, sizeof launcher, dist, program);
+    launcher_path(launcher, sizeof launcher, dist);
     char **args = calloc((size_t)argc + 3, sizeof *args);
     int n = 0;
     args[n++] = launcher;
@@ -253,9 +250,9 @@ static void run_direct(int argc, char **argv, const char *program, const char *d
  * runtime directory) and only once this process has ended, so it does not compete with this command's own
  * cold JVM for the CPU: the grandchild waits on a pidfd of this process first.
  */
-static void start_server(const char *dist, const char *program) {
+static void start_server(const char *dist) {
     char launcher[PATH_MAX + 32];
-    launcher_path(launcher, sizeof launcher, dist, program);
+    launcher_path(launcher, sizeof launcher, dist);
     pid_t self = getpid();
     int pidfd = (int)syscall(SYS_pidfd_open, self, 0);
     pid_t child = fork();
@@ -304,7 +301,7 @@ int main(int argc, char **argv) {
     runtime_dir(dir, sizeof dir);
     int s = connect_server(dir, id);
     if (s < 0) {
-        if (s == -1) start_server(dist, program);
+        if (s == -1) start_server(dist);
         run_direct(argc, argv, program, dist);
     }
 
@@ -410,7 +407,7 @@ int main(int argc, char **argv) {
      */
     if (!taken) {
         close(s);
-        start_server(dist, program);
+        start_server(dist);
         run_direct(argc, argv, program, dist);
     }
     /* The server ended mid-command: the containers are ours, let them finish, then say so. */

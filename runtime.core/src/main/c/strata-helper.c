@@ -157,43 +157,98 @@ static void reachable_by_host(int reachable) {
     if (prctl(PR_SET_DUMPABLE, reachable, 0, 0, 0) != 0) fail(errno, 0);
 }
 
-static int read_full(int fd, void *buf, size_t len) {
-    char *p = buf;
-    while (len > 0) {
-        ssize_t n = read(fd, p, len);
+/* Reads descriptor fd to end of file into one malloc'd buffer (a plan is a few KiB: one or two reads). */
+static char *read_all(int fd, size_t *size) {
+    size_t cap = 16384, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) fail(ENOMEM, 0);
+    for (;;) {
+        if (len == cap) {
+            char *bigger = cap > (64u << 20) ? NULL : realloc(buf, cap *= 2);
+            if (!bigger) fail(ENOMEM, 0);
+            buf = bigger;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return -1;
-        p += n;
-        len -= (size_t) n;
+        if (n < 0) fail(errno, 0);
+        if (n == 0) break;
+        len += (size_t) n;
     }
-    return 0;
+    *size = len;
+    return buf;
 }
 
-static uint32_t read_u32(void) {
+/* The next u32 of the plan at *pos; a plan that ends early is malformed. */
+static uint32_t take_u32(const char *buf, size_t size, size_t *pos) {
     uint32_t v;
-    if (read_full(FD_PLAN, &v, sizeof v) != 0) fail(EPROTO, 0);
+    if (size - *pos < sizeof v) fail(EPROTO, 0);
+    memcpy(&v, buf + *pos, sizeof v);
+    *pos += sizeof v;
     return v;
 }
 
+/*
+ * How many arguments each operation takes, at least and at most (-1: no limit), so that a malformed plan
+ * fails before any step runs, with the step named, instead of reading past an argument list. Indexed by
+ * opcode; opcodes without an entry are unknown.
+ */
+#define ARGS(lo, hi) {1, lo, hi}
+static const struct { int known, min, max; } arity[] = {
+    [OP_USERNS] = ARGS(5, 5), [OP_UNSHARE] = ARGS(1, 1), [OP_MOUNT] = ARGS(5, 5), [OP_BIND] = ARGS(4, 4), [OP_MKDIRS] = ARGS(2, 2),
+    [OP_RUN] = ARGS(1, -1), [OP_SYNC] = ARGS(0, 0), [OP_PIVOT_ROOT] = ARGS(1, 1), [OP_HOSTNAME] = ARGS(1, 1), [OP_CHDIR] = ARGS(2, 2),
+    [OP_EXEC] = ARGS(2, -1), [OP_ROOT] = ARGS(1, 1), [OP_LOOPBACK_UP] = ARGS(0, 0), [OP_DIE_WITH_PARENT] = ARGS(0, 0),
+    [OP_PID_NAMESPACE] = ARGS(0, 0), [OP_SYMLINK] = ARGS(2, 2), [OP_NO_NEW_PRIVS] = ARGS(0, 0), [OP_DROP_CAPS] = ARGS(0, -1),
+    [OP_SECCOMP] = ARGS(1, 1), [OP_JOIN_USERNS] = ARGS(1, 1), [OP_START_FUSE] = ARGS(4, -1), [OP_OCI_PID_NAMESPACE] = ARGS(2, 2),
+    [OP_SETNS] = ARGS(2, 2), [OP_OPEN_START_FIFO] = ARGS(2, 2), [OP_AWAIT_START] = ARGS(0, 0), [OP_TERMINAL] = ARGS(1, 1),
+    [OP_RLIMIT] = ARGS(3, 3), [OP_SET_USER] = ARGS(3, -1), [OP_SET_CAPS] = ARGS(5, 5), [OP_MASK_PATH] = ARGS(1, 1),
+    [OP_WRITE_FILE] = ARGS(2, 2), [OP_MOUNT_OR_BIND] = ARGS(6, 6), [OP_PRESERVE_FDS] = ARGS(1, 1), [OP_CONNECT_CONSOLE] = ARGS(1, 1),
+};
+
+static int well_formed(const struct step *s) {
+    if (s->opcode >= sizeof arity / sizeof *arity || !arity[s->opcode].known) return 0;
+    int min = arity[s->opcode].min, max = arity[s->opcode].max;
+    if ((int) s->argc < min || (max >= 0 && (int) s->argc > max)) return 0;
+    /* exec: the argument count, that many arguments (at least the program), then the environment. */
+    if (s->opcode == OP_EXEC) {
+        unsigned long argc = strtoul(s->argv[0], NULL, 10);
+        return argc >= 1 && argc <= s->argc - 1;
+    }
+    return 1;
+}
+
+/*
+ * Reads the whole plan in one go and parses it in place: each argument moves onto its own length field
+ * (4 bytes back) and gets its NUL where its last 4 bytes were, so no argument is copied twice.
+ */
 static struct step *read_plan(uint32_t *count) {
-    if (read_u32() != PLAN_MAGIC || read_u32() != PLAN_VERSION) fail(EPROTO, 0);
-    *count = read_u32();
+    size_t size, pos = 0;
+    char *buf = read_all(FD_PLAN, &size);
+    close(FD_PLAN);
+    if (take_u32(buf, size, &pos) != PLAN_MAGIC || take_u32(buf, size, &pos) != PLAN_VERSION) fail(EPROTO, 0);
+    *count = take_u32(buf, size, &pos);
+    if (*count > size / 8) fail(EPROTO, 0); /* every step takes 8 bytes at least */
     struct step *steps = calloc(*count, sizeof *steps);
     if (!steps) fail(ENOMEM, 0);
     for (uint32_t i = 0; i < *count; i++) {
-        steps[i].opcode = read_u32();
-        steps[i].argc = read_u32();
+        current_step = (int) i;
+        steps[i].opcode = take_u32(buf, size, &pos);
+        steps[i].argc = take_u32(buf, size, &pos);
+        if (steps[i].argc > (size - pos) / 4) fail(EPROTO, 0);
         steps[i].argv = calloc(steps[i].argc + 1, sizeof(char *));
         if (!steps[i].argv) fail(ENOMEM, 0);
         for (uint32_t a = 0; a < steps[i].argc; a++) {
-            uint32_t len = read_u32();
-            char *s = malloc((size_t) len + 1);
-            if (!s || (len && read_full(FD_PLAN, s, len) != 0)) fail(EPROTO, 0);
-            s[len] = '\0';
-            steps[i].argv[a] = s;
+            size_t at = pos;
+            uint32_t len = take_u32(buf, size, &pos);
+            if (len > size - pos) fail(EPROTO, 0);
+            memmove(buf + at, buf + pos, len);
+            buf[at + len] = '\0';
+            steps[i].argv[a] = buf + at;
+            pos += len;
         }
+        if (!well_formed(&steps[i])) fail(EPROTO, 0);
     }
-    close(FD_PLAN);
+    current_step = -1;
+    if (pos != size) fail(EPROTO, 0);
     return steps;
 }
 

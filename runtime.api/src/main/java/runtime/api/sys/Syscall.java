@@ -24,6 +24,8 @@ final class Syscall {
     static final long GETEUID = AARCH64 ? 175 : 107;
     static final long PIPE2 = AARCH64 ? 59 : 293;
     static final long OPENAT = AARCH64 ? 56 : 257;
+    static final long FCNTL = AARCH64 ? 25 : 72;
+    static final long MEMFD_CREATE = AARCH64 ? 279 : 319;
     static final long SCHED_SETAFFINITY = AARCH64 ? 122 : 203;
     static final long SCHED_GETAFFINITY = AARCH64 ? 123 : 204;
 

@@ -36,7 +36,11 @@ final class FrontConnection implements Spawner {
     private final LinkedBlockingQueue<Integer> spawnReplies = new LinkedBlockingQueue<>();
     private final Map<Long, CompletableFuture<Integer>> exits = new ConcurrentHashMap<>();
     private volatile boolean frontGone;
-    private volatile Thread command;
+    /** The thread running the invocation while it runs (null before and after: a pooled thread moves on). */
+    private Thread command;
+    /** Set once the front hung up mid-command or sent a signal: the command stops, also when it has not begun yet. */
+    private boolean cancelled;
+    private final java.util.concurrent.CountDownLatch commandDone = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean exitSent;
 
     FrontConnection(int socket, Server server) {
@@ -44,9 +48,14 @@ final class FrontConnection implements Spawner {
         this.server = server;
     }
 
-    /** Reads the invocation, runs it, and serves the front's messages until it hangs up. */
+    /**
+     * Reads the invocation and runs it on this thread, while a pooled thread serves the front's messages
+     * until it hangs up (the command starts without waiting for another thread to wake up: on a loaded
+     * machine each such hand-over is a scheduling delay of its own).
+     */
     void serve() {
         int[] stdio = null;
+        boolean handedOver = false;
         try {
             UnixSocket.Message first = UnixSocket.receive(socket, Message.MAX);
             if (first == null) return;
@@ -70,7 +79,22 @@ final class FrontConnection implements Spawner {
             }
             send(new Message(Message.TAKEN, new byte[0]), new int[0]);
             int[] fds = stdio;
-            command = Thread.ofPlatform().name("strata " + String.join(" ", ctx.args())).start(() -> run(ctx, fds));
+            server.threads().execute(() -> follow(fds));
+            handedOver = true;
+            run(ctx, fds);
+        } catch (ErrnoException | RuntimeException e) {
+            server.log("connection: " + e.getMessage());
+        } finally {
+            if (!handedOver) {
+                if (stdio != null) for (int fd : stdio) Posix.close(fd);
+                Posix.close(socket);
+            }
+        }
+    }
+
+    /** Serves the front's messages until it hangs up; then ends the command if it still runs, and closes. */
+    private void follow(int[] stdio) {
+        try {
             readMessages();
         } catch (ErrnoException | RuntimeException e) {
             server.log("connection: " + e.getMessage());
@@ -78,18 +102,15 @@ final class FrontConnection implements Spawner {
             frontGone = true;
             exits.values().forEach(FrontConnection::frontEnded);
             spawnReplies.offer(-Errno.ECHILD);
-            Thread t = command;
-            if (t != null) {
-                // A front gone mid-command is strata's JVM killed, as it was without the server: the
-                // command stops (its store work is crash-safe) instead of holding its locks for ever.
-                if (!exitSent) t.interrupt();
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+            // A front gone mid-command is strata's JVM killed, as it was without the server: the
+            // command stops (its store work is crash-safe) instead of holding its locks for ever.
+            if (!exitSent) interruptCommand();
+            try {
+                commandDone.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            if (stdio != null) for (int fd : stdio) Posix.close(fd);
+            for (int fd : stdio) Posix.close(fd);
             Posix.close(socket);
         }
     }
@@ -128,7 +149,36 @@ final class FrontConnection implements Spawner {
         return new Context(args, env, cwd, umask, stdio, program);
     }
 
+    /** Interrupts the invocation's thread if it is still running it (never the pooled thread's next task). */
+    private void interruptCommand() {
+        synchronized (commandDone) {
+            cancelled = true;
+            if (command != null) command.interrupt();
+        }
+    }
+
+    /** Runs on a pooled thread of the server (a thread per invocation cost a start of its own, ~0.1 ms). */
     private void run(Context ctx, int[] stdio) {
+        Thread self = Thread.currentThread();
+        String poolName = self.getName();
+        self.setName("strata " + String.join(" ", ctx.args()));
+        synchronized (commandDone) {
+            command = self;
+            if (cancelled) self.interrupt();
+        }
+        try {
+            runCommand(ctx);
+        } finally {
+            synchronized (commandDone) {
+                command = null;
+            }
+            Thread.interrupted(); // an interrupt meant for this invocation must not reach the thread's next one
+            self.setName(poolName);
+            commandDone.countDown();
+        }
+    }
+
+    private void runCommand(Context ctx) {
         server.begin();
         int code = 125;
         try {
@@ -164,8 +214,7 @@ final class FrontConnection implements Spawner {
                 case Message.CHILD_EXIT -> exitOf(m.intAt(0)).complete(m.intAt(1));
                 case Message.SIGNAL -> {
                     // No container to pass it to: stop the command, as the signal would have stopped its own JVM.
-                    Thread t = command;
-                    if (t != null) t.interrupt();
+                    interruptCommand();
                 }
                 default -> {
                     server.log("a front sent message " + m.kind() + ": closed");

@@ -47,6 +47,12 @@ public final class Server {
     private volatile boolean retiring;
     private Path socketPath;
     private Object socketKey;
+    /**
+     * The threads of invocations, kept between them: each invocation takes two (its front's messages and
+     * the command), and starting two platform threads was a tenth of a millisecond or more of every command.
+     */
+    private final java.util.concurrent.ExecutorService threads =
+            java.util.concurrent.Executors.newCachedThreadPool(Thread.ofPlatform().name("invocation-", 0).factory());
     /** The daemons of {@code strata start} and the rest, one per store, in this process. */
     private DaemonHost daemons;
 
@@ -118,14 +124,25 @@ public final class Server {
         }, "strata-server-stop"));
         Thread.ofPlatform().daemon().name("idle").start(this::watchIdle);
         int uid = Posix.getuid();
+        java.util.concurrent.CompletableFuture<Integer> ended = new java.util.concurrent.CompletableFuture<>();
+        acceptNext(listening, uid, ended);
+        return ended.join();
+    }
+
+    /**
+     * Accepts the next front of our uid and serves it on this thread, once another pooled thread has taken
+     * over accepting (leader and followers): the invocation starts without a hand-over to a thread that
+     * must first wake up. {@code ended} gets the server's exit code when accepting fails.
+     */
+    private void acceptNext(int listening, int uid, java.util.concurrent.CompletableFuture<Integer> ended) {
         while (true) {
             int connection;
             try {
                 connection = UnixSocket.accept(listening);
             } catch (ErrnoException e) {
-                if (retiring) return 0;
-                log("accept: " + e.getMessage());
-                return 125;
+                if (!retiring) log("accept: " + e.getMessage());
+                ended.complete(retiring ? 0 : 125);
+                return;
             }
             int peer;
             try {
@@ -138,8 +155,14 @@ public final class Server {
                 Posix.close(connection);
                 continue;
             }
-            Thread.ofPlatform().name("front").start(() -> new FrontConnection(connection, this).serve());
+            threads.execute(() -> acceptNext(listening, uid, ended));
+            new FrontConnection(connection, this).serve();
+            return;
         }
+    }
+
+    java.util.concurrent.Executor threads() {
+        return threads;
     }
 
     String buildId() {

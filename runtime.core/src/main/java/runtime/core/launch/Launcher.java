@@ -121,9 +121,19 @@ public final class Launcher {
      */
     private Started execute(List<SetupOp> plan, Map<Integer, Integer> fds, int preservedFds, ReadyHandler ready, Timings timings)
             throws LaunchException {
-        List<String> argv = sharesHostProcesses(plan)
+        boolean sharesHost = sharesHostProcesses(plan);
+        List<String> argv = sharesHost
                 ? List.of("strata-helper", Integer.toString(preservedFds), SHARES_HOST)
                 : List.of("strata-helper", Integer.toString(preservedFds));
+        // A plan that needs the helper sealed starts it from this JVM's sealed copy, passed as the first
+        // descriptor after the helper's own (which it closes first thing) and exec'd through /proc/self/fd.
+        String program = helper.toString();
+        int sealed = sharesHost ? -1 : HelperBinary.sealedCopy(helper);
+        if (sealed >= 0) {
+            int target = 6 + preservedFds;
+            fds.put(target, sealed);
+            program = "/proc/self/fd/" + target;
+        }
         if (plan.isEmpty() || !(plan.getLast() instanceof SetupOp.Exec)) {
             throw new IllegalArgumentException("a plan ends with Exec");
         }
@@ -131,8 +141,18 @@ public final class Launcher {
         byte[] encoded = PlanEncoder.encode(plan);
         int[] planPipe = null, statusPipe = null, syncPipe = null;
         Spawner.Child child;
+        boolean planWritten = false;
         try {
             planPipe = Posix.pipe();
+            // Written before the spawn when the pipe holds it all (the usual plan is a few KiB, a pipe 64):
+            // the helper then starts on it at once, not after the spawn's round trip (through the server,
+            // the front's reply) and this thread's wake-up. A larger plan follows the spawn, as it must.
+            if (encoded.length <= Posix.pipeCapacity(planPipe[1])) {
+                Posix.writeAll(planPipe[1], encoded);
+                Posix.close(planPipe[1]);
+                planPipe[1] = -1;
+                planWritten = true;
+            }
             statusPipe = Posix.pipe();
             fds.put(3, planPipe[0]);
             fds.put(4, statusPipe[1]);
@@ -140,7 +160,7 @@ public final class Launcher {
                 syncPipe = Posix.pipe();
                 fds.put(5, syncPipe[0]);
             }
-            child = Spawner.current().spawn(helper.toString(), argv, List.of(), fds);
+            child = Spawner.current().spawn(program, argv, List.of(), fds);
         } catch (ErrnoException e) {
             closeAll(planPipe, statusPipe, syncPipe);
             throw new LaunchException(e.getMessage(), 125, e);
@@ -152,9 +172,11 @@ public final class Launcher {
         long pid = child.pid();
         long[] commandPid = {pid};
         try {
-            Posix.writeAll(planPipe[1], encoded);
-            Posix.close(planPipe[1]);
-            planPipe[1] = -1;
+            if (!planWritten) {
+                Posix.writeAll(planPipe[1], encoded);
+                Posix.close(planPipe[1]);
+                planPipe[1] = -1;
+            }
             readReports(child, plan, statusPipe[0], syncPipe == null ? -1 : syncPipe[1], ready, commandPid);
         } catch (ErrnoException e) {
             reap(child);

@@ -172,4 +172,69 @@ class LauncherTest {
         assertThrows(IllegalArgumentException.class, () -> Launcher.locate().start(
                 List.of(new SetupOp.Exec(List.of("true"), List.of())), HOST, new Timings(), Map.of(3, 1)));
     }
+
+    /**
+     * A plan whose step has the wrong number of arguments (a mount with two of its five) or an exec whose
+     * argument count runs past its list fails before any step runs, and the report names that step: the
+     * helper reads the whole plan and checks every step's arity first.
+     */
+    @Test
+    void aMalformedStepFailsBeforeAnyStepRunsAndIsNamed(@TempDir Path dir) throws Exception {
+        Path made = dir.resolve("made");
+        int mkdirs = PlanEncoder.Opcode.MKDIRS.code, mount = PlanEncoder.Opcode.MOUNT.code, exec = PlanEncoder.Opcode.EXEC.code;
+        assertEquals(List.of(1, 71), helperReport(rawPlan(List.of(mkdirs, mount, exec),
+                List.of(List.of(made.toString(), "493"), List.of("tmpfs", "/x"), List.of("1", "true")))));
+        assertFalse(Files.exists(made), "the well-formed first step did not run");
+        assertEquals(List.of(1, 71), helperReport(rawPlan(List.of(mkdirs, exec),
+                List.of(List.of(made.toString(), "493"), List.of("5", "true", "PATH=/bin")))));
+        assertEquals(List.of(0, 71), helperReport(rawPlan(List.of(9999), List.of(List.of()))), "an unknown opcode");
+        byte[] whole = rawPlan(List.of(mkdirs, exec), List.of(List.of(made.toString(), "493"), List.of("1", "true")));
+        assertEquals(List.of(1, 71), helperReport(java.util.Arrays.copyOf(whole, whole.length - 2)), "a plan cut short");
+        assertFalse(Files.exists(made));
+    }
+
+    /** Encodes steps as PlanEncoder does, with whatever arguments, well-formed or not. */
+    private static byte[] rawPlan(List<Integer> opcodes, List<List<String>> args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.util.function.IntConsumer u32 = v -> out.writeBytes(
+                java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(v).array());
+        u32.accept(PlanEncoder.MAGIC);
+        u32.accept(PlanEncoder.VERSION);
+        u32.accept(opcodes.size());
+        for (int i = 0; i < opcodes.size(); i++) {
+            u32.accept(opcodes.get(i));
+            u32.accept(args.get(i).size());
+            for (String a : args.get(i)) {
+                byte[] b = a.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                u32.accept(b.length);
+                out.writeBytes(b);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** Runs the real helper on {@code plan}; its failure report's step and errno. */
+    private static List<Integer> helperReport(byte[] plan) throws Exception {
+        int[] planPipe = Posix.pipe(), status = Posix.pipe();
+        try {
+            Posix.writeAll(planPipe[1], plan);
+            Posix.close(planPipe[1]);
+            planPipe[1] = -1;
+            long pid = runtime.api.sys.Spawn.spawn(Launcher.locate().helper().toString(), List.of("strata-helper", "0"), List.of(),
+                    Map.of(3, planPipe[0], 4, status[1]));
+            Posix.close(status[1]);
+            status[1] = -1;
+            byte[] report = new byte[16];
+            assertEquals(16, Posix.read(status[0], report, 16));
+            assertEquals(125, new runtime.api.sys.WaitStatus(Posix.waitpid(pid)).exitCode());
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(report).order(java.nio.ByteOrder.nativeOrder());
+            assertEquals(1, b.getInt(), "a failure report");
+            return List.of(b.getInt(), b.getInt());
+        } finally {
+            Posix.close(planPipe[0]);
+            Posix.close(planPipe[1]);
+            Posix.close(status[0]);
+            Posix.close(status[1]);
+        }
+    }
 }
