@@ -3,15 +3,13 @@ package runtime.cli.commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import runtime.cli.Command;
 import runtime.cli.Invocation;
 import runtime.core.containers.ContainerRecord;
-import runtime.core.daemon.DaemonClient;
+import runtime.core.daemon.DaemonApi;
 import runtime.core.manifest.Manifest;
 import runtime.core.manifest.ManifestParser;
 
@@ -46,12 +44,9 @@ public final class StartCommand implements Command {
     public int run(Invocation in) throws Exception {
         Path file = in.path(in.argument(0, "MANIFEST"));
         Manifest manifest = ManifestParser.read(file); // fail here, with the file's lines, not in the daemon
-        Optional<DaemonClient> daemon = Daemon.client(in, true);
+        Optional<DaemonApi> daemon = Daemon.client(in, true);
         if (daemon.isPresent()) {
-            String body = new ObjectMapper().writeValueAsString(Map.of("manifest", Files.readString(file),
-                    "directory", file.getParent().toString(), "origin", file.toString()));
-            String reply = Daemon.check(daemon.get().request("POST", "/containers", body));
-            in.out().println(new ObjectMapper().readTree(reply).path("id").asText());
+            in.out().println(daemon.get().start(manifest, file).path("id").asText());
             return 0;
         }
         String name = manifest.name().orElse("c" + Long.toHexString(System.nanoTime()));

@@ -183,9 +183,31 @@ public final class ContainerService {
         return find(reference).log;
     }
 
-    /** Completes when the container has ended (for following logs). */
-    public java.util.concurrent.CompletableFuture<Integer> exit(String reference) {
-        return find(reference).exit;
+    /**
+     * Copies the container's log to {@code out}, flushing each chunk; with {@code follow}, keeps reading
+     * until the container has ended and the log is drained.
+     */
+    public void logs(String reference, boolean follow, java.io.OutputStream out) throws IOException, InterruptedException {
+        ManagedContainer c = find(reference);
+        byte[] buffer = new byte[16384];
+        try (java.io.InputStream in = Files.newInputStream(c.log)) {
+            while (true) {
+                int n = in.read(buffer);
+                if (n > 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                    continue;
+                }
+                if (!follow) break;
+                if (c.exit.isDone()) {
+                    // Ended: what it wrote before it ended is all there is.
+                    in.transferTo(out);
+                    out.flush();
+                    break;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     public NetworkDriver.PortControl ports(String reference) {
