@@ -41,6 +41,11 @@ public final class ContainerService {
 
     /** Starts the container a manifest describes; returns its summary (with the id). */
     public Map<String, Object> start(Manifest manifest, Path directory) throws IOException, LaunchException {
+        return start(manifest, directory, new Timings());
+    }
+
+    /** As {@link #start(Manifest, Path)}, recording its phases in {@code timings} (strata start --debug). */
+    public Map<String, Object> start(Manifest manifest, Path directory, Timings timings) throws IOException, LaunchException {
         long t0 = System.nanoTime();
         manifest.name().ifPresent(name -> {
             // A name stays taken until the container is deleted: its log and exit code are still asked for by it.
@@ -55,6 +60,7 @@ public final class ContainerService {
             // The image the manifest names is not there (or could not be pulled): the request's to fix.
             throw new IllegalArgumentException("image: " + e.getMessage(), e);
         }
+        timings.mark("prepare");
         Path log = Files.createTempFile(logs, "container-", ".log");
         Container c;
         // A detached service container: this process spawns it (in the per-user server too, where the
@@ -62,7 +68,7 @@ public final class ContainerService {
         Spawner caller = Spawner.current();
         Spawner.use(Spawner.LOCAL);
         try {
-            c = engine.run(p.image(), p.command(), p.options().detached(log), new Timings());
+            c = engine.run(p.image(), p.command(), p.options().detached(log), timings);
         } catch (LaunchException e) {
             Files.deleteIfExists(log);
             // 127 and 126: the manifest's command does not exist or cannot be run; other failures are the daemon's.
@@ -80,9 +86,13 @@ public final class ContainerService {
         }
         ContainerRecord record = engine.containers().find(c.id())
                 .orElseThrow(() -> new IllegalStateException("the container ended before it was registered (see " + log + ")"));
+        timings.mark("record");
         ManagedContainer m = new ManagedContainer(record, c, log);
         containers.put(record.id(), m);
-        Thread.ofVirtual().name("wait-" + record.id()).start(() -> {
+        // A platform thread: waitpid is a native call, which pins a virtual thread's carrier for the
+        // container's whole life, and with as many running containers as cores no virtual thread (another
+        // container's waiter, the HTTP API's handlers) would run any more.
+        Thread.ofPlatform().daemon().name("wait-" + record.id()).start(() -> {
             int code;
             try {
                 code = c.waitFor().shellCode();

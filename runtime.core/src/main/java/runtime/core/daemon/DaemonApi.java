@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import runtime.core.launch.Timings;
 import runtime.core.manifest.Manifest;
 
 /**
@@ -23,8 +24,11 @@ public interface DaemonApi {
     /** The one JSON mapper of the daemon's API, its server's and its clients' (a mapper is costly to make). */
     ObjectMapper JSON = new ObjectMapper();
 
-    /** Starts the container {@code manifest} (read from {@code file}) describes; its summary (with the id). */
-    JsonNode start(Manifest manifest, Path file) throws Exception;
+    /**
+     * Starts the container {@code manifest} (read from {@code file}) describes; its summary (with the id and
+     * the daemon's own start time, startMillis). A daemon in process records its phases in {@code timings}.
+     */
+    JsonNode start(Manifest manifest, Path file, Timings timings) throws Exception;
 
     /** Every container the daemon started, running or exited. */
     JsonNode list() throws Exception;
@@ -61,8 +65,8 @@ public interface DaemonApi {
         }
 
         @Override
-        public JsonNode start(Manifest manifest, Path file) throws Exception {
-            return call(() -> JSON.valueToTree(service.start(manifest, file.toAbsolutePath().getParent())));
+        public JsonNode start(Manifest manifest, Path file, Timings timings) throws Exception {
+            return call(() -> JSON.valueToTree(service.start(manifest, file.toAbsolutePath().getParent(), timings)));
         }
 
         @Override
@@ -130,7 +134,7 @@ public interface DaemonApi {
         }
 
         @Override
-        public JsonNode start(Manifest manifest, Path file) throws Exception {
+        public JsonNode start(Manifest manifest, Path file, Timings timings) throws Exception {
             String body = JSON.writeValueAsString(Map.of("manifest", Files.readString(file),
                     "directory", file.toAbsolutePath().getParent().toString(), "origin", file.toString()));
             return JSON.readTree(check(client.request("POST", "/containers", body)));
