@@ -64,9 +64,10 @@ public final class ContainerService {
         Path log = Files.createTempFile(logs, "container-", ".log");
         Container c;
         // A detached service container: this process spawns it (in the per-user server too, where the
-        // invocation's spawner would be the caller's front, whose descendant it must not be).
+        // invocation's spawner would be the caller's front, whose descendant it must not be), the helper
+        // from the sealed copy this process keeps.
         Spawner caller = Spawner.current();
-        Spawner.use(Spawner.LOCAL);
+        Spawner.use(runtime.core.launch.SealedSpawner.INSTANCE);
         try {
             c = engine.run(p.image(), p.command(), p.options().detached(log), timings);
         } catch (LaunchException e) {
@@ -84,7 +85,8 @@ public final class ContainerService {
         } finally {
             Spawner.use(caller);
         }
-        ContainerRecord record = engine.containers().find(c.id())
+        // Not yet waited for, so it is still there (a zombie at worst): read its record by id, not every record.
+        ContainerRecord record = engine.containers().byId(c.id())
                 .orElseThrow(() -> new IllegalStateException("the container ended before it was registered (see " + log + ")"));
         timings.mark("record");
         ManagedContainer m = new ManagedContainer(record, c, log);
