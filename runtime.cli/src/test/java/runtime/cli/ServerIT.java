@@ -409,6 +409,54 @@ class ServerIT {
         assertEquals(1, strata.strata(mode, data, wd, env, null, "ps").out().lines().count(), "delete forgot it");
     }
 
+    /**
+     * The server's own commands answer through its daemon in process: with more long-running containers
+     * than cores (each one's exit waited for by a thread of the daemon), a further container's exit code
+     * still reaches {@code wait}, again at once once it has exited, and an unknown container is one line.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void waitAnswersWithMoreRunningContainersThanCores(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeFalse(Installation.direct, "this is about the server");
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        awaitServer(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        int sleepers = Runtime.getRuntime().availableProcessors() + 1;
+        List<String> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < sleepers; i++) {
+                Path manifest = Files.writeString(wd.resolve("sleep" + i + ".toml"), """
+                        image = "%s"
+                        name = "sleeper%d"
+                        command = ["sleep", "600"]
+                        """.formatted(id, i));
+                Result r = strata.strata(mode, data, wd, Map.of(), null, "start", manifest.toString());
+                assertEquals(0, r.exitCode(), r.err());
+                started.add("sleeper" + i);
+            }
+            Path last = Files.writeString(wd.resolve("three.toml"), """
+                    image = "%s"
+                    name = "three"
+                    command = ["sh", "-c", "exit 3"]
+                    """.formatted(id));
+            Result r = strata.strata(mode, data, wd, Map.of(), null, "start", last.toString());
+            assertEquals(0, r.exitCode(), r.err());
+            started.add("three");
+            assertEquals(3, strata.strata(mode, data, wd, Map.of(), null, "wait", "three").exitCode());
+            assertEquals(3, strata.strata(mode, data, wd, Map.of(), null, "wait", "three").exitCode(), "asked again once it has exited");
+            Result unknown = strata.strata(mode, data, wd, Map.of(), null, "wait", "no-such-container");
+            assertEquals(125, unknown.exitCode());
+            assertEquals("strata: no container 'no-such-container'\n", unknown.err());
+            Result badTimeout = strata.strata(mode, data, wd, Map.of(), null, "stop", "--timeout", "soon", "sleeper0");
+            assertEquals(125, badTimeout.exitCode());
+            assertEquals("strata: timeout: 'soon' is not a whole number of seconds, 0-3600\n", badTimeout.err());
+        } finally {
+            for (String name : started) strata.strata(mode, data, wd, Map.of(), null, "delete", "--force", name);
+        }
+    }
+
     @Test
     void anIdleServerExits() throws Exception {
         Mode mode = Mode.ROOT;

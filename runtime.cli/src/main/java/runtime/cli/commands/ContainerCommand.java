@@ -13,7 +13,7 @@ import runtime.api.sys.Posix;
 import runtime.cli.Command;
 import runtime.cli.Invocation;
 import runtime.core.containers.ContainerRecord;
-import runtime.core.daemon.DaemonClient;
+import runtime.core.daemon.DaemonApi;
 
 /**
  * stop, kill, logs, wait, inspect and delete of a container: through the daemon when one runs, else
@@ -116,26 +116,21 @@ public final class ContainerCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         String ref = in.argument(0, "CONTAINER");
-        Optional<DaemonClient> daemon = Daemon.client(in);
+        Optional<DaemonApi> daemon = Daemon.client(in);
         if (daemon.isPresent()) return viaDaemon(in, daemon.get(), ref);
         return direct(in, ref);
     }
 
-    private int viaDaemon(Invocation in, DaemonClient d, String ref) throws Exception {
-        String path = "/containers/" + ref;
+    private int viaDaemon(Invocation in, DaemonApi d, String ref) throws Exception {
         switch (name) {
-            case "stop" -> Daemon.check(d.request("POST", path + "/stop?timeout=" + in.value("timeout", "10"), null));
-            case "kill" -> Daemon.check(d.request("POST", path + "/kill?signal=" + in.value("signal", "15"), null));
-            case "inspect" -> in.out().println(Daemon.check(d.request("GET", path, null)));
-            case "delete" -> Daemon.check(d.request("DELETE", path + (in.has("force") ? "?force=1" : ""), null));
+            case "stop" -> d.stop(ref, in.value("timeout", "10"));
+            case "kill" -> d.kill(ref, in.value("signal", "15"));
+            case "inspect" -> in.out().println(DaemonApi.JSON.writeValueAsString(d.inspect(ref)));
+            case "delete" -> d.remove(ref, in.has("force"));
             case "wait" -> {
-                String body = Daemon.check(d.request("POST", path + "/wait", null));
-                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("exitCode").asInt();
+                return d.waitFor(ref);
             }
-            case "logs" -> {
-                Daemon.check(d.request("GET", path, null)); // a clear error for an unknown container
-                d.exchange("GET", path + "/logs" + (in.has("follow") ? "?follow=1" : ""), null, in.out());
-            }
+            case "logs" -> d.logs(ref, in.has("follow"), in.out());
             default -> throw new IllegalStateException(name);
         }
         return 0;
@@ -152,7 +147,7 @@ public final class ContainerCommand implements Command {
                 if (alive(c.pid())) Posix.kill(c.pid(), Posix.SIGKILL);
             }
             case "kill" -> Posix.kill(c.pid(), Integer.parseInt(in.value("signal", "15")));
-            case "inspect" -> in.out().println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+            case "inspect" -> in.out().println(DaemonApi.JSON.writeValueAsString(
                     java.util.Map.of("id", c.id(), "name", c.name(), "image", c.image(), "pid", c.pid(), "state", "running",
                             "network", c.network(), "command", c.command())));
             case "wait" -> {

@@ -6,6 +6,7 @@ import java.util.Optional;
 import runtime.api.sys.Posix;
 import runtime.cli.Invocation;
 import runtime.core.containers.ContainerRegistry;
+import runtime.core.daemon.DaemonApi;
 import runtime.core.daemon.DaemonClient;
 import runtime.core.daemon.DaemonHost;
 import runtime.core.daemon.DaemonServer;
@@ -19,11 +20,11 @@ final class Daemon {
     }
 
     /**
-     * A client of the daemon that answers for this invocation: $STRATA_SOCKET's, else that of a
-     * {@code strata serve} on the default socket, else the one the per-user server hosts for the
-     * invocation's store ({@link DaemonHost}).
+     * The daemon that answers for this invocation: $STRATA_SOCKET's, else that of a {@code strata serve}
+     * on the default socket, else the one the per-user server hosts for the invocation's store
+     * ({@link DaemonHost}; called in process when this JVM is that server).
      */
-    static Optional<DaemonClient> client(Invocation in) throws Exception {
+    static Optional<DaemonApi> client(Invocation in) throws Exception {
         return client(in, false);
     }
 
@@ -32,36 +33,24 @@ final class Daemon {
      * invocation's store is started when none answers ({@code strata start}: one warm process, no JVM of
      * its own for the container's supervisor).
      */
-    static Optional<DaemonClient> client(Invocation in, boolean startHosted) throws Exception {
+    static Optional<DaemonApi> client(Invocation in, boolean startHosted) throws Exception {
         String env = in.env().get("STRATA_SOCKET");
         if (env != null && !env.isEmpty()) return answering(in.path(env));
         Path runtime = runtimeDirectory(in);
-        Optional<DaemonClient> serve = answering(DaemonServer.defaultSocket(runtime));
+        Optional<DaemonApi> serve = answering(DaemonServer.defaultSocket(runtime));
         if (serve.isPresent()) return serve;
         Path store = in.engine().store().data();
         Optional<DaemonHost> host = DaemonHost.current();
-        // This JVM hosts it: no need to ask whether it answers.
-        Optional<Path> own = host.flatMap(h -> h.hosted(store));
-        if (own.isPresent()) return Optional.of(new DaemonClient(own.get()));
+        // This JVM hosts it: a Java call, no need to ask whether it answers.
+        Optional<DaemonApi> own = host.flatMap(h -> h.hosted(store)).map(DaemonApi::inProcess);
+        if (own.isPresent()) return own;
         // Another JVM's (a server retired after a rebuild keeps serving its containers).
-        Optional<DaemonClient> other = answering(DaemonHost.socket(runtime, store));
+        Optional<DaemonApi> other = answering(DaemonHost.socket(runtime, store));
         if (other.isPresent() || !startHosted || host.isEmpty()) return other;
-        return Optional.of(new DaemonClient(host.get().ensure(store, in.env())));
+        return Optional.of(DaemonApi.inProcess(host.get().ensure(store, in.env())));
     }
 
-    private static Optional<DaemonClient> answering(Path socket) {
-        return DaemonClient.alive(socket) ? Optional.of(new DaemonClient(socket)) : Optional.empty();
-    }
-
-    /** The reply's body, or its error as a one-line exception. */
-    static String check(DaemonClient.Reply reply) {
-        if (reply.ok()) return reply.body();
-        String message = reply.body();
-        try {
-            message = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reply.body()).path("error").asText(reply.body());
-        } catch (Exception e) {
-            // not JSON: show it as it is
-        }
-        throw new IllegalArgumentException(message);
+    private static Optional<DaemonApi> answering(Path socket) {
+        return DaemonClient.alive(socket) ? Optional.of(DaemonApi.over(socket)) : Optional.empty();
     }
 }

@@ -33,7 +33,7 @@ public final class PsCommand implements Command {
         var daemon = Daemon.client(in);
         if (daemon.isPresent()) {
             // The daemon also knows the containers it started that have exited, and their codes.
-            var list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Daemon.check(daemon.get().request("GET", "/containers", null)));
+            var list = daemon.get().list();
             in.out().printf("%-12s  %-16s  %-12s  %8s  %-10s  %s%n", "ID", "NAME", "IMAGE", "PID", "STATE", "COMMAND");
             java.util.Set<String> known = new java.util.HashSet<>();
             list.forEach(c -> known.add(c.path("id").asText()));

@@ -3,15 +3,15 @@ package runtime.cli.commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import runtime.cli.Command;
 import runtime.cli.Invocation;
 import runtime.core.containers.ContainerRecord;
-import runtime.core.daemon.DaemonClient;
+import runtime.core.daemon.DaemonApi;
+import runtime.core.launch.Timings;
 import runtime.core.manifest.Manifest;
 import runtime.core.manifest.ManifestParser;
 
@@ -43,15 +43,25 @@ public final class StartCommand implements Command {
     }
 
     @Override
+    public org.apache.commons.cli.Options options() {
+        return new org.apache.commons.cli.Options().addOption(org.apache.commons.cli.Option.builder().longOpt("debug")
+                .desc("print the daemon's start-up phase timings (also STRATA_DEBUG=1)").build());
+    }
+
+    @Override
     public int run(Invocation in) throws Exception {
         Path file = in.path(in.argument(0, "MANIFEST"));
         Manifest manifest = ManifestParser.read(file); // fail here, with the file's lines, not in the daemon
-        Optional<DaemonClient> daemon = Daemon.client(in, true);
+        Optional<DaemonApi> daemon = Daemon.client(in, true);
         if (daemon.isPresent()) {
-            String body = new ObjectMapper().writeValueAsString(Map.of("manifest", Files.readString(file),
-                    "directory", file.getParent().toString(), "origin", file.toString()));
-            String reply = Daemon.check(daemon.get().request("POST", "/containers", body));
-            in.out().println(new ObjectMapper().readTree(reply).path("id").asText());
+            Timings timings = new Timings();
+            JsonNode started = daemon.get().start(manifest, file, timings);
+            in.out().println(started.path("id").asText());
+            if (in.debug()) {
+                in.err().println("strata: started " + started.path("id").asText() + " (pid " + started.path("pid").asLong() + ") in "
+                        + Timings.millis(Math.round(started.path("startMillis").asDouble() * 1e6)) + " ms"
+                        + (timings.totalNanos() > 0 ? ": " + timings : "") + " (the daemon's own time)");
+            }
             return 0;
         }
         String name = manifest.name().orElse("c" + Long.toHexString(System.nanoTime()));

@@ -110,6 +110,15 @@ public final class ContainerRegistry {
         return result;
     }
 
+    /**
+     * The record of container {@code id} as it was written, alive or not: one file read, where {@link #find}
+     * reads every record (for whoever just started that container and knows its id).
+     */
+    public Optional<ContainerRecord> byId(String id) {
+        if (!id.matches("[0-9a-f]{12}")) return Optional.empty();
+        return read(directory.resolve(id));
+    }
+
     /** By id, unique id prefix, or name. */
     public Optional<ContainerRecord> find(String reference) {
         List<ContainerRecord> all = list();

@@ -41,6 +41,11 @@ public final class ContainerService {
 
     /** Starts the container a manifest describes; returns its summary (with the id). */
     public Map<String, Object> start(Manifest manifest, Path directory) throws IOException, LaunchException {
+        return start(manifest, directory, new Timings());
+    }
+
+    /** As {@link #start(Manifest, Path)}, recording its phases in {@code timings} (strata start --debug). */
+    public Map<String, Object> start(Manifest manifest, Path directory, Timings timings) throws IOException, LaunchException {
         long t0 = System.nanoTime();
         manifest.name().ifPresent(name -> {
             // A name stays taken until the container is deleted: its log and exit code are still asked for by it.
@@ -55,14 +60,16 @@ public final class ContainerService {
             // The image the manifest names is not there (or could not be pulled): the request's to fix.
             throw new IllegalArgumentException("image: " + e.getMessage(), e);
         }
+        timings.mark("prepare");
         Path log = Files.createTempFile(logs, "container-", ".log");
         Container c;
         // A detached service container: this process spawns it (in the per-user server too, where the
-        // invocation's spawner would be the caller's front, whose descendant it must not be).
+        // invocation's spawner would be the caller's front, whose descendant it must not be), the helper
+        // from the sealed copy this process keeps.
         Spawner caller = Spawner.current();
-        Spawner.use(Spawner.LOCAL);
+        Spawner.use(runtime.core.launch.SealedSpawner.INSTANCE);
         try {
-            c = engine.run(p.image(), p.command(), p.options().detached(log), new Timings());
+            c = engine.run(p.image(), p.command(), p.options().detached(log), timings);
         } catch (LaunchException e) {
             Files.deleteIfExists(log);
             // 127 and 126: the manifest's command does not exist or cannot be run; other failures are the daemon's.
@@ -78,11 +85,16 @@ public final class ContainerService {
         } finally {
             Spawner.use(caller);
         }
-        ContainerRecord record = engine.containers().find(c.id())
+        // Not yet waited for, so it is still there (a zombie at worst): read its record by id, not every record.
+        ContainerRecord record = engine.containers().byId(c.id())
                 .orElseThrow(() -> new IllegalStateException("the container ended before it was registered (see " + log + ")"));
+        timings.mark("record");
         ManagedContainer m = new ManagedContainer(record, c, log);
         containers.put(record.id(), m);
-        Thread.ofVirtual().name("wait-" + record.id()).start(() -> {
+        // A platform thread: waitpid is a native call, which pins a virtual thread's carrier for the
+        // container's whole life, and with as many running containers as cores no virtual thread (another
+        // container's waiter, the HTTP API's handlers) would run any more.
+        Thread.ofPlatform().daemon().name("wait-" + record.id()).start(() -> {
             int code;
             try {
                 code = c.waitFor().shellCode();
@@ -183,9 +195,31 @@ public final class ContainerService {
         return find(reference).log;
     }
 
-    /** Completes when the container has ended (for following logs). */
-    public java.util.concurrent.CompletableFuture<Integer> exit(String reference) {
-        return find(reference).exit;
+    /**
+     * Copies the container's log to {@code out}, flushing each chunk; with {@code follow}, keeps reading
+     * until the container has ended and the log is drained.
+     */
+    public void logs(String reference, boolean follow, java.io.OutputStream out) throws IOException, InterruptedException {
+        ManagedContainer c = find(reference);
+        byte[] buffer = new byte[16384];
+        try (java.io.InputStream in = Files.newInputStream(c.log)) {
+            while (true) {
+                int n = in.read(buffer);
+                if (n > 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                    continue;
+                }
+                if (!follow) break;
+                if (c.exit.isDone()) {
+                    // Ended: what it wrote before it ended is all there is.
+                    in.transferTo(out);
+                    out.flush();
+                    break;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     public NetworkDriver.PortControl ports(String reference) {

@@ -19,8 +19,9 @@ import runtime.core.Engine;
  * for that store and kept while the server lives. Its containers are in the runtime directory's one
  * container registry, as those of {@code strata run -i} and of an explicit {@code strata serve} are.
  *
- * <p>Only the per-user server {@link #enable}s it; in any other JVM {@link #current()} is empty and the
- * commands reach a hosted daemon, when one listens, over its socket like any client.
+ * <p>The server's own commands call its daemons in process ({@link DaemonApi#inProcess}); the socket is for
+ * everyone else. Only the per-user server {@link #enable}s it; in any other JVM {@link #current()} is empty
+ * and the commands reach a hosted daemon, when one listens, over its socket like any client.
  */
 public final class DaemonHost {
     private static volatile DaemonHost current;
@@ -60,33 +61,33 @@ public final class DaemonHost {
     }
 
     /**
-     * The socket of the daemon of {@code store}, started now if this host has none yet. It works with the
+     * The daemon of {@code store}, started now if this host has none yet. It works with the
      * environment of the invocation that starts it ({@code env}: STRATA_FS, PATH for slirp4netns, ...),
      * in {@code /}, with no terminal, as {@code strata serve} works with its own.
      */
-    public Path ensure(Path store, Map<String, String> env) throws Exception {
+    public ContainerService ensure(Path store, Map<String, String> env) throws Exception {
         Path key = store.toAbsolutePath().normalize();
-        DaemonServer running = daemons.get(key);
-        if (running != null) return running.socket();
+        ContainerService running = services.get(key);
+        if (running != null) return running;
         synchronized (this) {
-            running = daemons.get(key);
-            if (running != null) return running.socket();
+            running = services.get(key);
+            if (running != null) return running;
             Map<String, String> own = new HashMap<>(env);
             own.put("STRATA_DATA", key.toString()); // a relative one meant the caller's directory
             Engine engine = new Engine(Caller.onOwnDescriptors(own, log));
             ContainerService service = new ContainerService(engine, runtimeDirectory.resolve("logs"));
             DaemonServer server = new DaemonServer(service, socket(runtimeDirectory, key));
             server.start();
-            services.put(key, service);
             daemons.put(key, server);
+            services.put(key, service);
             log.println("hosting the daemon of store " + key + " on " + server.socket());
-            return server.socket();
+            return service;
         }
     }
 
-    /** The socket of the daemon this host runs for {@code store}, if it runs one. */
-    public Optional<Path> hosted(Path store) {
-        return Optional.ofNullable(daemons.get(store.toAbsolutePath().normalize())).map(DaemonServer::socket);
+    /** The daemon this host runs for {@code store}, if it runs one. */
+    public Optional<ContainerService> hosted(Path store) {
+        return Optional.ofNullable(services.get(store.toAbsolutePath().normalize()));
     }
 
     /** Removes the hosted daemons' sockets (the server is exiting: no client may connect to it meanwhile). */

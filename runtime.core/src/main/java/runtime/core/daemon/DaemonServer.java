@@ -18,7 +18,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
-import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -50,7 +49,7 @@ import runtime.core.manifest.ManifestParser;
  * Bad JSON and clients that disappear mid-request affect only their own request.
  */
 public final class DaemonServer {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = DaemonApi.JSON;
     private static final Pattern CONTAINER = Pattern.compile("/containers/([^/]+)(?:/(stop|kill|wait|logs|ports))?");
 
     /** The largest request body taken (a manifest is a few KiB). */
@@ -168,16 +167,10 @@ public final class DaemonServer {
                 route(request, response, callback);
             } catch (BodyTooLarge e) {
                 error(response, callback, 413, e.getMessage());
-            } catch (ContainerService.NoSuchElementException e) {
-                error(response, callback, 404, e.getMessage());
-            } catch (IllegalStateException e) {
-                error(response, callback, 409, e.getMessage());
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 error(response, callback, 400, "body: not JSON (" + e.getOriginalMessage() + ")");
-            } catch (IllegalArgumentException e) {
-                error(response, callback, 400, oneLine(e));
             } catch (Exception e) {
-                error(response, callback, 500, oneLine(e));
+                error(response, callback, status(e), errorText(e));
             }
             return true;
         }
@@ -236,12 +229,11 @@ public final class DaemonServer {
             }
             case "POST stop" -> {
                 onlyParameters(query, "timeout");
-                long timeout = number(query, "timeout", 10, 0, 3600, "a whole number of seconds, 0-3600");
-                json(response, callback, 200, Map.of("exitCode", service.stop(id, timeout)));
+                json(response, callback, 200, Map.of("exitCode", service.stop(id, timeout(query.getValue("timeout")))));
             }
             case "POST kill" -> {
                 onlyParameters(query, "signal");
-                service.kill(id, (int) number(query, "signal", 15, 1, 64, "a signal number, 1-64"));
+                service.kill(id, signal(query.getValue("signal")));
                 json(response, callback, 200, Map.of("signalled", id));
             }
             case "POST wait" -> {
@@ -274,37 +266,15 @@ public final class DaemonServer {
         }
     }
 
-    /** Streams the log; with follow, keeps reading until the container ended and the log is drained. */
+    /** Streams the log (the service's copy, each chunk sent as it is read); with follow, until the container ended. */
     private void logs(String id, boolean follow, Response response, Callback callback) throws Exception {
-        Path log = service.log(id);
-        var exit = service.exit(id);
+        service.log(id); // an unknown container is a 404, before any of the reply is sent
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-        byte[] buffer = new byte[16384];
-        try (InputStream in = Files.newInputStream(log)) {
-            while (true) {
-                int n = in.read(buffer);
-                if (n > 0) {
-                    try (Blocker.Callback b = Blocker.callback()) {
-                        response.write(false, ByteBuffer.wrap(buffer, 0, n), b);
-                        b.block();
-                    }
-                    continue;
-                }
-                if (!follow || exit.isDone()) {
-                    int rest;
-                    while ((rest = in.read(buffer)) > 0) {
-                        try (Blocker.Callback b = Blocker.callback()) {
-                            response.write(false, ByteBuffer.wrap(buffer, 0, rest), b);
-                            b.block();
-                        }
-                    }
-                    break;
-                }
-                Thread.sleep(100);
-            }
+        try (var out = Content.Sink.asOutputStream(response)) {
+            service.logs(id, follow, out);
         }
-        response.write(true, ByteBuffer.allocate(0), callback);
+        callback.succeeded();
     }
 
     /** A request body over {@link #MAX_BODY_BYTES}. */
@@ -333,8 +303,7 @@ public final class DaemonServer {
     }
 
     /** A whole-number query parameter in [min, max]; absent is {@code otherwise}. */
-    private static long number(Fields query, String name, long otherwise, long min, long max, String what) {
-        String value = query.getValue(name);
+    private static long number(String name, String value, long otherwise, long min, long max, String what) {
         if (value == null) return otherwise;
         long n;
         try {
@@ -395,6 +364,30 @@ public final class DaemonServer {
         } catch (IOException e) {
             callback.failed(e);
         }
+    }
+
+    /** The status of a failure of the service: 404 no such container, 409 conflict, 400 bad request, 500 the daemon's. */
+    private static int status(Exception e) {
+        if (e instanceof ContainerService.NoSuchElementException) return 404;
+        if (e instanceof IllegalStateException) return 409;
+        if (e instanceof IllegalArgumentException) return 400;
+        return 500;
+    }
+
+    /** The {"error"} line of a failure of the service (the in-process {@link DaemonApi} says the same). */
+    static String errorText(Exception e) {
+        if (e instanceof ContainerService.NoSuchElementException || e instanceof IllegalStateException) return e.getMessage();
+        return oneLine(e);
+    }
+
+    /** The {@code timeout} of a stop, in seconds (absent: 10). */
+    static long timeout(String value) {
+        return number("timeout", value, 10, 0, 3600, "a whole number of seconds, 0-3600");
+    }
+
+    /** The {@code signal} of a kill (absent: 15, SIGTERM). */
+    static int signal(String value) {
+        return (int) number("signal", value, 15, 1, 64, "a signal number, 1-64");
     }
 
     private static String oneLine(Exception e) {
