@@ -10,6 +10,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 
 import runtime.api.sys.Posix;
+import runtime.api.sys.Signals;
 import runtime.cli.Command;
 import runtime.cli.Invocation;
 import runtime.core.containers.ContainerRecord;
@@ -42,8 +43,8 @@ public final class ContainerCommand implements Command {
 
     public static ContainerCommand kill() {
         return new ContainerCommand("kill", "send a signal to a container (--signal N, default 15)",
-                () -> new Options().addOption(Option.builder().longOpt("signal").hasArg().argName("N")
-                        .desc("the signal's number (default 15, SIGTERM)").build()),
+                () -> new Options().addOption(Option.builder("s").longOpt("signal").hasArg().argName("SIGNAL")
+                        .desc("a signal's name or number (default TERM)").build()),
                 new Item("strata kill --signal 9 web", "SIGKILL to web's first process"));
     }
 
@@ -116,16 +117,32 @@ public final class ContainerCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         String ref = in.argument(0, "CONTAINER");
+        // Values first: a bad one is a usage error whatever the container.
+        timeout = in.parsed("timeout", ContainerCommand::seconds).orElse(10L);
+        signal = in.parsed("signal", Signals::parse).orElse(Posix.SIGTERM);
         Optional<DaemonClient> daemon = Daemon.client(in);
         if (daemon.isPresent()) return viaDaemon(in, daemon.get(), ref);
         return direct(in, ref);
     }
 
+    private long timeout;
+    private int signal;
+
+    static long seconds(String text) {
+        try {
+            long n = Long.parseLong(text.strip());
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("bad --timeout '" + text + "': want a number of seconds (0 or more)");
+    }
+
     private int viaDaemon(Invocation in, DaemonClient d, String ref) throws Exception {
         String path = "/containers/" + ref;
         switch (name) {
-            case "stop" -> Daemon.check(d.request("POST", path + "/stop?timeout=" + in.value("timeout", "10"), null));
-            case "kill" -> Daemon.check(d.request("POST", path + "/kill?signal=" + in.value("signal", "15"), null));
+            case "stop" -> Daemon.check(d.request("POST", path + "/stop?timeout=" + timeout, null));
+            case "kill" -> Daemon.check(d.request("POST", path + "/kill?signal=" + signal, null));
             case "inspect" -> in.out().println(Daemon.check(d.request("GET", path, null)));
             case "delete" -> Daemon.check(d.request("DELETE", path + (in.has("force") ? "?force=1" : ""), null));
             case "wait" -> {
@@ -147,11 +164,11 @@ public final class ContainerCommand implements Command {
         switch (name) {
             case "stop" -> {
                 Posix.kill(c.pid(), Posix.SIGTERM);
-                long deadline = System.nanoTime() + Long.parseLong(in.value("timeout", "10")) * 1_000_000_000L;
+                long deadline = System.nanoTime() + timeout * 1_000_000_000L;
                 while (alive(c.pid()) && System.nanoTime() < deadline) Thread.sleep(50);
                 if (alive(c.pid())) Posix.kill(c.pid(), Posix.SIGKILL);
             }
-            case "kill" -> Posix.kill(c.pid(), Integer.parseInt(in.value("signal", "15")));
+            case "kill" -> Posix.kill(c.pid(), signal);
             case "inspect" -> in.out().println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
                     java.util.Map.of("id", c.id(), "name", c.name(), "image", c.image(), "pid", c.pid(), "state", "running",
                             "network", c.network(), "command", c.command())));
