@@ -210,7 +210,7 @@ public final class Main {
             line = DefaultParser.builder().build().parse(command.rawArguments() ? new org.apache.commons.cli.Options() : command.options(),
                     command.rawArguments() ? withSeparator(rest) : attachedValues(command.options(), rest), true);
         } catch (ParseException e) {
-            err.println("strata " + command.name() + ": " + e.getMessage());
+            err.println("strata " + command.name() + ": " + parseError(e));
             return 2;
         }
         // Options end at the first positional argument; an unknown option before it is a mistake, not an image.
@@ -227,8 +227,8 @@ public final class Main {
             err.println("strata " + command.name() + ": " + bounded(e.getMessage()));
             return 2;
         } catch (Invocation.UsageException e) {
-            err.println("strata " + command.name() + ": " + e.getMessage() + " (usage: strata " + command.name() + " "
-                    + command.arguments() + ")");
+            err.println("strata " + command.name() + ": " + e.getMessage() + " (usage: strata " + (command.name() + " "
+                    + command.arguments()).strip() + ")");
             return 2;
         } catch (LaunchException e) {
             err.println("strata: " + bounded(e.getMessage()));
@@ -241,6 +241,20 @@ public final class Main {
         } finally {
             invocation.close();
         }
+    }
+
+    /** commons-cli's complaint in strata's words ("Missing argument for option: e" names the option as no user typed it). */
+    static String parseError(ParseException e) {
+        if (e instanceof org.apache.commons.cli.MissingArgumentException m) {
+            org.apache.commons.cli.Option o = m.getOption();
+            String name = o.getOpt() != null ? "-" + o.getOpt() + (o.getLongOpt() != null ? " (--" + o.getLongOpt() + ")" : "") : "--" + o.getLongOpt();
+            return name + " needs a value: " + o.getArgName();
+        }
+        if (e instanceof org.apache.commons.cli.UnrecognizedOptionException u) return "unknown option " + u.getOption() + " (--help lists them)";
+        if (e instanceof org.apache.commons.cli.AmbiguousOptionException a) {
+            return "option " + a.getOption() + " could be " + String.join(", ", a.getMatchingOptions()) + ": give more of its name";
+        }
+        return withoutClassNames(String.valueOf(e.getMessage()));
     }
 
     /** "--" first makes commons-cli hand every argument over untouched (the "--" itself is dropped). */
