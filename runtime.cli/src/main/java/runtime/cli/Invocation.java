@@ -58,6 +58,16 @@ public final class Invocation {
         return v == null ? fallback : v;
     }
 
+    /**
+     * The value of {@code option} read by {@code parser}, empty when not given. A value the parser refuses
+     * (IllegalArgumentException) is a {@link BadValueException}: exit 2, one line naming the option.
+     */
+    public <T> java.util.Optional<T> parsed(String option, java.util.function.Function<String, T> parser) {
+        String v = line.getOptionValue(option);
+        if (v == null) return java.util.Optional.empty();
+        return java.util.Optional.of(BadValueException.checking("--" + option, v, parser));
+    }
+
     public List<String> values(String option) {
         String[] v = line.getOptionValues(option);
         return v == null ? List.of() : List.of(v);
@@ -109,6 +119,29 @@ public final class Invocation {
 
     synchronized void close() {
         if (engine != null) engine.close();
+    }
+
+    /**
+     * A bad option or environment value, found before anything is done: printed as {@code strata CMD: message}
+     * with exit code 2 (no usage line: the message names the value and what is wanted).
+     */
+    public static final class BadValueException extends RuntimeException {
+        public BadValueException(String message) {
+            super(message);
+        }
+
+        /**
+         * {@code parser} applied to {@code value} of {@code what} (an option or variable); its refusal becomes
+         * this exception, its message prefixed with {@code what} unless it names it already.
+         */
+        public static <T> T checking(String what, String value, java.util.function.Function<String, T> parser) {
+            try {
+                return parser.apply(value);
+            } catch (IllegalArgumentException e) {
+                String m = String.valueOf(e.getMessage());
+                throw new BadValueException(m.contains(what) ? m : what + ": " + m);
+            }
+        }
     }
 
     /** Wrong arguments: printed as {@code strata CMD: message} with exit code 2. */

@@ -210,7 +210,7 @@ public final class Main {
             line = DefaultParser.builder().build().parse(command.rawArguments() ? new org.apache.commons.cli.Options() : command.options(),
                     command.rawArguments() ? withSeparator(rest) : attachedValues(command.options(), rest), true);
         } catch (ParseException e) {
-            err.println("strata " + command.name() + ": " + e.getMessage());
+            err.println("strata " + command.name() + ": " + parseError(e));
             return 2;
         }
         // Options end at the first positional argument; an unknown option before it is a mistake, not an image.
@@ -221,10 +221,14 @@ public final class Main {
         }
         Invocation invocation = new Invocation(line, ctx);
         try {
+            if (!command.name().startsWith("__")) Settings.check(env);
             return command.run(invocation);
+        } catch (Invocation.BadValueException e) {
+            err.println("strata " + command.name() + ": " + bounded(e.getMessage()));
+            return 2;
         } catch (Invocation.UsageException e) {
-            err.println("strata " + command.name() + ": " + e.getMessage() + " (usage: strata " + command.name() + " "
-                    + command.arguments() + ")");
+            err.println("strata " + command.name() + ": " + e.getMessage() + " (usage: strata " + (command.name() + " "
+                    + command.arguments()).strip() + ")");
             return 2;
         } catch (LaunchException e) {
             err.println("strata: " + bounded(e.getMessage()));
@@ -237,6 +241,20 @@ public final class Main {
         } finally {
             invocation.close();
         }
+    }
+
+    /** commons-cli's complaint in strata's words ("Missing argument for option: e" names the option as no user typed it). */
+    static String parseError(ParseException e) {
+        if (e instanceof org.apache.commons.cli.MissingArgumentException m) {
+            org.apache.commons.cli.Option o = m.getOption();
+            String name = o.getOpt() != null ? "-" + o.getOpt() + (o.getLongOpt() != null ? " (--" + o.getLongOpt() + ")" : "") : "--" + o.getLongOpt();
+            return name + " needs a value: " + o.getArgName();
+        }
+        if (e instanceof org.apache.commons.cli.UnrecognizedOptionException u) return "unknown option " + u.getOption() + " (--help lists them)";
+        if (e instanceof org.apache.commons.cli.AmbiguousOptionException a) {
+            return "option " + a.getOption() + " could be " + String.join(", ", a.getMatchingOptions()) + ": give more of its name";
+        }
+        return withoutClassNames(String.valueOf(e.getMessage()));
     }
 
     /** "--" first makes commons-cli hand every argument over untouched (the "--" itself is dropped). */
@@ -270,9 +288,21 @@ public final class Main {
         return m.length() <= MAX_ERROR_LINE ? cut : cut + "... (" + (m.length() - MAX_ERROR_LINE) + " more characters)";
     }
 
-    /** One bounded line for any failure: ours carry a message meant for people; others get their type named. */
+    /**
+     * One bounded line for any failure: ours carry a message meant for people; a JDK or library exception's
+     * message is kept without its class name (a user cannot act on one: STRATA_TRACE=1 prints the trace).
+     */
     static String message(Throwable t) {
-        return bounded(describe(t));
+        return bounded(withoutClassNames(describe(t)));
+    }
+
+    /** {@code java.io.IOException: } and the like, as a wrapping exception's message repeats its cause's. */
+    private static final java.util.regex.Pattern CLASS_PREFIX =
+            java.util.regex.Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error)\\b:? ?");
+
+    static String withoutClassNames(String message) {
+        String m = CLASS_PREFIX.matcher(message).replaceAll("").strip();
+        return m.isEmpty() ? "an internal error of strata's (STRATA_TRACE=1 prints where; please report it)" : m;
     }
 
     private static String describe(Throwable t) {
@@ -283,8 +313,14 @@ public final class Main {
         if (t instanceof java.nio.file.AccessDeniedException e) return e.getMessage() + ": permission denied";
         if (t instanceof java.nio.file.FileSystemException e && e.getReason() != null) return e.getFile() + ": " + e.getReason();
         if (t instanceof OutOfMemoryError) return "out of memory";
+        if (t instanceof java.io.UncheckedIOException && t.getCause() != null) return describe(t.getCause());
+        // A bug of strata's: its message speaks of code, not of anything the user gave.
+        boolean bug = t instanceof NullPointerException || t instanceof ClassCastException || t instanceof IndexOutOfBoundsException
+                || t instanceof ArithmeticException || t instanceof UnsupportedOperationException;
         String m = t.getMessage();
-        return (m == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + m).lines().findFirst().orElse("");
+        if (!bug && (m == null || m.isBlank()) && t.getCause() != null && t.getCause() != t) return describe(t.getCause());
+        if (bug || m == null || m.isBlank()) return "an internal error of strata's (STRATA_TRACE=1 prints where; please report it)";
+        return m.lines().findFirst().orElse("");
     }
 
     static void help(Command c, PrintStream out) {

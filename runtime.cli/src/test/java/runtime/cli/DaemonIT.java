@@ -1,6 +1,7 @@
 package runtime.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.StandardProtocolFamily;
@@ -81,8 +82,9 @@ class DaemonIT {
             Result waited = strata.strata(mode, data, wd, env, null, "wait", "svc");
             assertEquals(7, waited.exitCode(), "wait exits with the container's code");
             assertEquals(List.of("hello-from-svc", "bye"), strata.strata(mode, data, wd, env, null, "logs", "svc").out().lines().toList());
-            Result after = strata.strata(mode, data, wd, env, null, "ps");
+            Result after = strata.strata(mode, data, wd, env, null, "ps", "-a");
             assertTrue(after.out().contains("exited (7)"), after.out());
+            assertFalse(strata.strata(mode, data, wd, env, null, "ps").out().contains("svc"), "ps without -a lists running containers only");
             assertEquals(0, strata.strata(mode, data, wd, env, null, "delete", "svc").exitCode());
             assertEquals(1, strata.strata(mode, data, wd, env, null, "ps").out().lines().count());
         } finally {

@@ -161,7 +161,8 @@ class IsolateIT {
                 "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}");
         assertEquals(137, oom.exitCode(), "killed by the OOM killer: " + oom.out() + oom.err());
         Result bad = strata.strata(mode, data, "run", "-I", "--memory", "lots", id, "true");
-        assertEquals("strata: bad memory size 'lots': want a number with k, m or g\n", bad.err());
+        assertEquals("strata run: --memory: bad memory size 'lots': want a number with k, m or g\n", bad.err());
+        assertEquals(2, bad.exitCode(), "a bad value is a usage error");
     }
 
     @ParameterizedTest

@@ -401,7 +401,7 @@ class ServerIT {
             Result waited = strata.strata(mode, data, wd, env, null, "wait", "hosted");
             assertEquals(7, waited.exitCode(), "wait exits with the container's code: " + waited.err());
             assertEquals(List.of("hello-from-hosted", "bye"), strata.strata(mode, data, wd, env, null, "logs", "hosted").out().lines().toList());
-            Result after = strata.strata(mode, data, wd, Map.of("STRATA_SERVER", "off"), null, "ps");
+            Result after = strata.strata(mode, data, wd, Map.of("STRATA_SERVER", "off"), null, "ps", "-a");
             assertTrue(after.out().contains("exited (7)"), after.out());
         } finally {
             strata.strata(mode, data, wd, env, null, "delete", "--force", "hosted");

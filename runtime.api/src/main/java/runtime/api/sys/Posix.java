@@ -305,38 +305,6 @@ public final class Posix {
     }
 
     /**
-     * A close-on-exec memfd holding {@code content}, sealed against every change (seal, shrink, grow,
-     * write), executable: a program run from it ({@code /proc/self/fd/N}) has a {@code /proc/PID/exe} that
-     * nobody can write through. Asks for an executable memfd (MFD_EXEC, Linux 6.3) where the kernel knows
-     * the flag, so {@code vm.memfd_noexec=1} does not make it a non-executable one.
-     */
-    public static int sealedMemfd(String name, byte[] content) throws ErrnoException {
-        final int cloexec = 1, allowSealing = 2, exec = 0x10;
-        final int addSeals = 1033, seals = 1 | 2 | 4 | 8; // F_ADD_SEALS; F_SEAL_SEAL, _SHRINK, _GROW, _WRITE
-        int fd;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = LibC.captureState(arena);
-            long n = arena.allocateFrom(name).address();
-            fd = (int) Syscall.call(state, Syscall.MEMFD_CREATE, n, cloexec | allowSealing | exec, 0, 0);
-            if (fd < 0 && LibC.errno(state) == Errno.EINVAL) fd = (int) Syscall.call(state, Syscall.MEMFD_CREATE, n, cloexec | allowSealing, 0, 0);
-            if (fd < 0) throw new ErrnoException("memfd_create " + name, LibC.errno(state));
-        }
-        try {
-            writeAll(fd, content);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = LibC.captureState(arena);
-                if (Syscall.call(state, Syscall.FCNTL, fd, addSeals, seals, 0) != 0) {
-                    throw new ErrnoException("seal memfd " + name, LibC.errno(state));
-                }
-            }
-            return fd;
-        } catch (ErrnoException e) {
-            close(fd);
-            throw e;
-        }
-    }
-
-    /**
      * Narrows process {@code pid}'s CPU affinity to the first {@code count} CPUs it may run on (none
      * changed when it has no more), so nproc and sched_getaffinity in it count its CPU limit.
      */

@@ -28,8 +28,6 @@ final class Syscall {
     static final long MEMFD_CREATE = AARCH64 ? 279 : 319;
     static final long SCHED_SETAFFINITY = AARCH64 ? 122 : 203;
     static final long SCHED_GETAFFINITY = AARCH64 ? 123 : 204;
-    static final long FCNTL = AARCH64 ? 25 : 72;
-    static final long MEMFD_CREATE = AARCH64 ? 279 : 319;
 
     /** {@code ioctl} request that reads a terminal's settings (what isatty(3) asks); same on both. */
     static final long TCGETS = 0x5401;

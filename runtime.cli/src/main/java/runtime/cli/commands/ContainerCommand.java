@@ -10,6 +10,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 
 import runtime.api.sys.Posix;
+import runtime.api.sys.Signals;
 import runtime.cli.Command;
 import runtime.cli.Invocation;
 import runtime.core.containers.ContainerRecord;
@@ -42,8 +43,8 @@ public final class ContainerCommand implements Command {
 
     public static ContainerCommand kill() {
         return new ContainerCommand("kill", "send a signal to a container (--signal N, default 15)",
-                () -> new Options().addOption(Option.builder().longOpt("signal").hasArg().argName("N")
-                        .desc("the signal's number (default 15, SIGTERM)").build()),
+                () -> new Options().addOption(Option.builder("s").longOpt("signal").hasArg().argName("SIGNAL")
+                        .desc("a signal's name or number (default TERM)").build()),
                 new Item("strata kill --signal 9 web", "SIGKILL to web's first process"));
     }
 
@@ -116,15 +117,31 @@ public final class ContainerCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         String ref = in.argument(0, "CONTAINER");
+        // Values first: a bad one is a usage error whatever the container.
+        timeout = in.parsed("timeout", ContainerCommand::seconds).orElse(10L);
+        signal = in.parsed("signal", Signals::parse).orElse(Posix.SIGTERM);
         Optional<DaemonApi> daemon = Daemon.client(in);
         if (daemon.isPresent()) return viaDaemon(in, daemon.get(), ref);
         return direct(in, ref);
     }
 
+    private long timeout;
+    private int signal;
+
+    static long seconds(String text) {
+        try {
+            long n = Long.parseLong(text.strip());
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("bad --timeout '" + text + "': want a number of seconds (0 or more)");
+    }
+
     private int viaDaemon(Invocation in, DaemonApi d, String ref) throws Exception {
         switch (name) {
-            case "stop" -> d.stop(ref, in.value("timeout", "10"));
-            case "kill" -> d.kill(ref, in.value("signal", "15"));
+            case "stop" -> d.stop(ref, Long.toString(timeout));
+            case "kill" -> d.kill(ref, Integer.toString(signal));
             case "inspect" -> in.out().println(DaemonApi.JSON.writeValueAsString(d.inspect(ref)));
             case "delete" -> d.remove(ref, in.has("force"));
             case "wait" -> {
@@ -142,11 +159,11 @@ public final class ContainerCommand implements Command {
         switch (name) {
             case "stop" -> {
                 Posix.kill(c.pid(), Posix.SIGTERM);
-                long deadline = System.nanoTime() + Long.parseLong(in.value("timeout", "10")) * 1_000_000_000L;
+                long deadline = System.nanoTime() + timeout * 1_000_000_000L;
                 while (alive(c.pid()) && System.nanoTime() < deadline) Thread.sleep(50);
                 if (alive(c.pid())) Posix.kill(c.pid(), Posix.SIGKILL);
             }
-            case "kill" -> Posix.kill(c.pid(), Integer.parseInt(in.value("signal", "15")));
+            case "kill" -> Posix.kill(c.pid(), signal);
             case "inspect" -> in.out().println(DaemonApi.JSON.writeValueAsString(
                     java.util.Map.of("id", c.id(), "name", c.name(), "image", c.image(), "pid", c.pid(), "state", "running",
                             "network", c.network(), "command", c.command())));

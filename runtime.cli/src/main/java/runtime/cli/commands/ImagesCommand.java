@@ -18,13 +18,34 @@ public final class ImagesCommand implements Command {
 
     @Override
     public java.util.List<Item> examples() {
-        return java.util.List.of(new Item("strata images", "the layers as a tree with sizes, instructions and names"));
+        return java.util.List.of(new Item("strata images", "the layers as a tree with sizes, instructions and names"),
+                new Item("strata images -q", "every layer's id, one a line"),
+                new Item("strata images --format '{{.ID}} {{.Names}}'", "a line per layer from a template (--format json: an array)"));
+    }
+
+    /** The keys of a layer's record, in their order (--format json, template fields). */
+    static final java.util.List<String> FIELDS = java.util.List.of("id", "parent", "names", "size", "created", "instruction");
+
+    @Override
+    public org.apache.commons.cli.Options options() {
+        return Listing.options(new org.apache.commons.cli.Options(), "layers'");
     }
 
     @Override
-    public int run(Invocation in) {
+    public int run(Invocation in) throws java.io.IOException {
         in.atMost(0);
+        Listing listing = Listing.of(in, FIELDS);
         ImageStore store = in.engine().store();
+        if (!listing.table()) {
+            java.util.List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
+            for (LayerTree.Row row : LayerTree.rows(store.list(), store.maps())) {
+                var l = row.layer();
+                rows.add(Listing.row("id", l.id(), "parent", l.parent() == null ? "" : l.parent(), "names", row.names(), "size", l.size(),
+                        "created", l.created() == null ? "" : l.created(), "instruction", l.instruction()));
+            }
+            listing.print(in.out(), rows, "id");
+            return 0;
+        }
         in.out().printf("%-12s  %10s  %s%n", "ID", "SIZE", "INSTRUCTION  [NAMES]");
         for (LayerTree.Row row : LayerTree.rows(store.list(), store.maps())) {
             String names = row.names().isEmpty() ? "" : "  [" + String.join(", ", row.names()) + "]";

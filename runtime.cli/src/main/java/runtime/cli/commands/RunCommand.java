@@ -113,24 +113,37 @@ public final class RunCommand implements Command {
         if (in.has("manifest")) return runManifest(in, timings);
         String image = in.argument(0, "IMAGE");
         List<String> command = in.arguments().subList(1, in.arguments().size());
-        Engine engine = in.engine();
-        Layer layer = engine.resolveImage(image, Engine.PullPolicy.parse(in.value("pull", "missing")));
-        timings.mark("resolve");
+        // Every value is read before anything is done: a bad one must not cost a pull first.
+        Engine.PullPolicy pull = in.parsed("pull", Engine.PullPolicy::parse).orElse(Engine.PullPolicy.MISSING);
         boolean isolate = in.has("isolate");
         if (!isolate && (in.has("hostname") || in.has("read-only") || in.has("name") || in.has("publish") || in.has("seccomp")
                 || in.has("cap-add") || in.has("cap-drop") || in.has("memory") || in.has("pids") || in.has("cpus"))) {
-            throw new IllegalArgumentException("--hostname, --read-only, --name, --publish, --seccomp, --cap-* and limits go with --isolate");
+            throw new Invocation.BadValueException("--hostname, --read-only, --name, --publish, --seccomp, --cap-* and limits go with --isolate");
         }
-        String hostname = in.value("hostname", "strata-" + layer.shortId());
+        Optional<String> givenHostname = in.parsed("hostname", RunCommand::hostname);
+        ContainerPlans.Security security;
+        Limits limits = limits(in);
+        Engine.ImageOverrides overrides;
+        List<SetupOp.Bind> binds;
+        try {
+            security = isolate ? security(in) : null;
+            overrides = imageOverrides(in);
+            binds = parseBinds(binds(in), in.cwd());
+        } catch (IllegalArgumentException e) {
+            throw new Invocation.BadValueException(e.getMessage());
+        }
+        Engine engine = in.engine();
+        Layer layer = engine.resolveImage(image, pull);
+        timings.mark("resolve");
+        String hostname = givenHostname.orElse("strata-" + layer.shortId());
         List<String> env = isolate ? isolatedEnvironment(in.env(), hostname) : environment(in.env());
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
-                in.value("net", isolate ? "none" : "host"), isolate ? Path.of("/") : in.cwd(), env,
-                parseBinds(binds(in), in.cwd()))
+                in.value("net", isolate ? "none" : "host"), isolate ? Path.of("/") : in.cwd(), env, binds)
                 .withPersist(Optional.ofNullable(in.value("persist", null)).map(in::path))
-                .overriding(imageOverrides(in));
+                .overriding(overrides);
         if (isolate) {
             options = options.isolated(new ContainerPlans.Isolation(hostname, in.has("read-only"),
-                    Optional.ofNullable(in.value("name", null)), in.values("publish"), security(in), limits(in)));
+                    Optional.ofNullable(in.value("name", null)), in.values("publish"), security, limits));
         }
         SignalForwarding signals = SignalForwarding.install(in.stdio().inTty());
         Container container = engine.run(layer, command, options, timings);
@@ -141,6 +154,14 @@ public final class RunCommand implements Command {
         }
         WaitStatus status = container.waitFor();
         return status.shellCode();
+    }
+
+    /** A hostname the kernel takes (at most 64 bytes) that prints safely: no control characters, blanks or '/'. */
+    static String hostname(String name) {
+        if (name.isEmpty() || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 64 || !name.matches("[\\p{L}\\p{N}._-]+")) {
+            throw new IllegalArgumentException("bad --hostname '" + name + "': want 1-64 letters, digits, '.', '_' or '-'");
+        }
+        return name;
     }
 
     private int runManifest(Invocation in, Timings timings) throws Exception {
@@ -173,9 +194,9 @@ public final class RunCommand implements Command {
 
     static Limits limits(Invocation in) {
         return new Limits(
-                in.has("memory") ? OptionalLong.of(Limits.parseBytes(in.value("memory", ""))) : OptionalLong.empty(),
-                in.has("pids") ? OptionalLong.of(Limits.parsePids(in.value("pids", ""))) : OptionalLong.empty(),
-                in.has("cpus") ? OptionalDouble.of(Limits.parseCpus(in.value("cpus", ""))) : OptionalDouble.empty());
+                in.parsed("memory", Limits::parseBytes).map(OptionalLong::of).orElse(OptionalLong.empty()),
+                in.parsed("pids", Limits::parsePids).map(OptionalLong::of).orElse(OptionalLong.empty()),
+                in.parsed("cpus", Limits::parseCpus).map(OptionalDouble::of).orElse(OptionalDouble.empty()));
     }
 
     /** An isolated container starts from a clean environment, not the caller's. */
@@ -229,6 +250,8 @@ public final class RunCommand implements Command {
             lines = java.nio.file.Files.readAllLines(file);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IllegalArgumentException("--env-file " + file + ": no such file");
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--env-file " + file + ": cannot read it (" + e.getMessage() + ")");
         }
         for (String line : lines) {
             String l = line.strip();

@@ -12,7 +12,10 @@ public record Limits(OptionalLong memoryBytes, OptionalLong pids, OptionalDouble
         return memoryBytes.isEmpty() && pids.isEmpty() && cpus.isEmpty();
     }
 
-    /** {@code 512m}, {@code 2g}, {@code 65536k} or plain bytes. */
+    /** podman's smallest memory limit: below it a container cannot even start its first process. */
+    public static final long MIN_MEMORY = 6L << 20;
+
+    /** {@code 512m}, {@code 2g}, {@code 65536k} or plain bytes; at least {@link #MIN_MEMORY}. */
     public static long parseBytes(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
         long unit = 1;
@@ -25,10 +28,11 @@ public record Limits(OptionalLong memoryBytes, OptionalLong pids, OptionalDouble
         }
         String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
         try {
-            long v = Long.parseLong(digits) * unit;
+            long v = Math.multiplyExact(Long.parseLong(digits), unit);
             if (v <= 0) throw new NumberFormatException();
+            if (v < MIN_MEMORY) throw new IllegalArgumentException("bad memory size '" + text + "': the least is 6m (as podman's)");
             return v;
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("bad memory size '" + text + "': want a number with k, m or g");
         }
     }
@@ -47,6 +51,12 @@ public record Limits(OptionalLong memoryBytes, OptionalLong pids, OptionalDouble
         try {
             double v = Double.parseDouble(text.strip());
             if (!(v > 0)) throw new NumberFormatException();
+            int available = Runtime.getRuntime().availableProcessors();
+            // As podman: cgroups' smallest quota is a hundredth of a CPU, and more CPUs than there are is a mistake.
+            if (v < 0.01 || v > available) {
+                throw new IllegalArgumentException("bad cpus '" + text + "': want 0.01 to " + available + " (this machine has "
+                        + available + " CPU" + (available == 1 ? "" : "s") + ")");
+            }
             return v;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad cpus '" + text + "': want a positive number such as 0.5 or 2");

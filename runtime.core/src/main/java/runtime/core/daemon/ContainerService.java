@@ -64,10 +64,10 @@ public final class ContainerService {
         Path log = Files.createTempFile(logs, "container-", ".log");
         Container c;
         // A detached service container: this process spawns it (in the per-user server too, where the
-        // invocation's spawner would be the caller's front, whose descendant it must not be), the helper
-        // from the sealed copy this process keeps.
+        // invocation's spawner would be the caller's front, whose descendant it must not be); its helper
+        // runs from the sealed copy this JVM keeps (HelperBinary.sealedCopy, as every isolated start).
         Spawner caller = Spawner.current();
-        Spawner.use(runtime.core.launch.SealedSpawner.INSTANCE);
+        Spawner.use(Spawner.LOCAL);
         try {
             c = engine.run(p.image(), p.command(), p.options().detached(log), timings);
         } catch (LaunchException e) {

@@ -34,9 +34,22 @@ public record IdMaps(Mode mode, List<IdMapping> uids, List<IdMapping> gids, Path
         return mode != Mode.ROOT;
     }
 
+    /**
+     * {@code $STRATA_IDMAP}: auto (the default, also when empty), single or full; anything else is refused
+     * (IllegalArgumentException) rather than read as auto.
+     */
+    public static String requestedMode(Map<String, String> env) {
+        String v = env.getOrDefault("STRATA_IDMAP", "");
+        if (v.isEmpty()) return "auto";
+        if (!List.of("auto", "single", "full").contains(v)) {
+            throw new IllegalArgumentException("bad STRATA_IDMAP '" + v + "': want auto, single or full");
+        }
+        return v;
+    }
+
     public static IdMaps forCaller(int uid, int gid, String userName, Map<String, String> env) {
+        String forced = requestedMode(env);
         if (uid == 0) return new IdMaps(Mode.ROOT, List.of(), List.of(), null, null);
-        String forced = env.getOrDefault("STRATA_IDMAP", "auto");
         IdMaps single = new IdMaps(Mode.SINGLE, List.of(new IdMapping(0, uid, 1)), List.of(new IdMapping(0, gid, 1)), null, null);
         if (forced.equals("single")) return single;
         Path newuidmap = Path.of("/usr/bin/newuidmap");

@@ -46,7 +46,9 @@ public record SeccompProfile(Action defaultAction, List<Rule> rules) {
     public static SeccompProfile read(Path file, String arch) throws IOException {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(file.toFile());
+            root = new ObjectMapper().readTree(java.nio.file.Files.readAllBytes(file));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("seccomp profile " + file + ": no such file (give a JSON profile, default or unconfined)");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("seccomp profile " + file + ": not valid JSON (line "
                     + e.getLocation().getLineNr() + ")");

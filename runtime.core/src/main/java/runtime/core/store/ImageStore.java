@@ -275,6 +275,9 @@ public final class ImageStore implements AutoCloseable {
                 hashed.transferTo(java.io.OutputStream.nullOutputStream());
             } catch (StoreException e) {
                 throw new StoreException("cannot import " + source + ": " + e.getMessage(), e);
+            } catch (java.io.EOFException e) {
+                // GZIP's "Unexpected end of ZLIB input stream" and the like: the bytes stop before the archive does.
+                throw new StoreException("cannot import " + source + ": the archive ends early (a cut file or download?)", e);
             } catch (IOException e) {
                 throw new StoreException("cannot import " + source + ": " + oneLine(e), e);
             }
@@ -289,7 +292,7 @@ public final class ImageStore implements AutoCloseable {
 
     private static String oneLine(IOException e) {
         String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+        return m == null || m.isBlank() ? "no reason given" : m.lines().findFirst().orElse(m);
     }
 
     /** Removes the staging directories of this store object that were neither committed nor discarded. */

@@ -373,12 +373,14 @@ public final class TarExtractor {
     }
 
     /** The next entry; a damaged header is reported as such (commons-compress's message alone is cryptic). */
-    private static TarArchiveEntry next(TarArchiveInputStream tar) throws IOException {
+    private TarArchiveEntry next(TarArchiveInputStream tar) throws IOException {
         try {
             return tar.getNextEntry();
         } catch (IOException | IllegalArgumentException e) {
-            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            throw new StoreException("not a valid tar archive: " + m, e);
+            if (e instanceof java.io.EOFException) throw e;
+            // commons-compress's words for a bad header ("Invalid byte -29 at offset 0 in '...'") mean nothing to a user.
+            throw new StoreException(entries == 0 ? "not a tar archive (plain, gzip, xz, zstd or bzip2)"
+                    : "a damaged tar header after " + entries + " entries", e);
         }
     }
 

@@ -2,6 +2,8 @@ package runtime.cli.commands.oci;
 
 import java.util.List;
 
+import runtime.api.sys.Signals;
+
 /** {@code kill [--all] ID [SIGNAL]}: SIGTERM unless a signal (name or number) is given. */
 final class OciKill implements OciSubcommand {
     @Override

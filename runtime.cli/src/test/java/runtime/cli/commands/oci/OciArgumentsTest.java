@@ -1,5 +1,6 @@
 package runtime.cli.commands.oci;
 
+import runtime.api.sys.Signals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

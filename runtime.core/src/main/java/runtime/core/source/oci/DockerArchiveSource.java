@@ -78,7 +78,10 @@ public final class DockerArchiveSource implements ImageSource {
         } catch (IOException e) {
             throw new OciException(label + ": not a readable tar (" + RegistryClient.oneLine(e) + ")", e);
         }
-        JsonNode manifest = RegistryClient.JSON.readTree(member(members, links, "manifest.json", label).toFile());
+        JsonNode manifest = json(Files.readAllBytes(member(members, links, "manifest.json", label)), label + ": manifest.json");
+        if (!manifest.isArray() || manifest.isEmpty() || !manifest.get(0).isObject()) {
+            throw new OciException(label + ": manifest.json is not a list of images (not an archive of docker save?)");
+        }
         JsonNode entry = null;
         List<String> tags = new ArrayList<>();
         for (JsonNode m : manifest) {
@@ -92,7 +95,8 @@ public final class DockerArchiveSource implements ImageSource {
             if (manifest.size() != 1) throw new OciException(label + ": " + manifest.size() + " images in the archive; name one with :REPO:TAG");
             entry = manifest.get(0);
         }
-        String configName = entry.path("Config").asText();
+        String configName = entry.path("Config").asText("");
+        if (configName.isEmpty()) throw new OciException(label + ": manifest.json names no Config for the image");
         byte[] config = Files.readAllBytes(member(members, links, configName, label));
         String configDigest = Digests.sha256(config);
         String base = configName.substring(configName.lastIndexOf('/') + 1).replaceFirst("\\.json$", "");
@@ -104,7 +108,7 @@ public final class DockerArchiveSource implements ImageSource {
         if (cached.isPresent()) return cached.get();
         List<ImageAssembler.LayerRef> layers = new ArrayList<>();
         List<Path> files = new ArrayList<>();
-        JsonNode diffIds = RegistryClient.JSON.readTree(config).path("rootfs").path("diff_ids");
+        JsonNode diffIds = json(config, label + ": config " + configName).path("rootfs").path("diff_ids");
         int i = 0;
         for (JsonNode l : entry.path("Layers")) {
             Path p = member(members, links, l.asText(), label);
@@ -127,5 +131,14 @@ public final class DockerArchiveSource implements ImageSource {
         Path p = members.get(n);
         if (p == null) throw new OciException(label + ": the archive has no " + name);
         return p;
+    }
+
+    /** {@code bytes} as JSON; not JSON is one line naming {@code what}. */
+    private static JsonNode json(byte[] bytes, String what) {
+        try {
+            return RegistryClient.JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new OciException(what + " is not valid JSON (" + RegistryClient.oneLine(e) + ")");
+        }
     }
 }

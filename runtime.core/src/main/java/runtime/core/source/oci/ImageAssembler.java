@@ -244,7 +244,9 @@ final class ImageAssembler {
         String forced = env.get("STRATA_PLATFORM");
         if (forced != null && !forced.isEmpty()) {
             String[] p = forced.split("/");
-            if (p.length < 2 || p.length > 3) throw new IllegalArgumentException("bad STRATA_PLATFORM '" + forced + "' (os/arch[/variant])");
+            if (p.length < 2 || p.length > 3 || java.util.Arrays.stream(p).anyMatch(f -> !f.matches("[a-z0-9_.-]+"))) {
+                throw new IllegalArgumentException("bad STRATA_PLATFORM '" + forced + "': want os/arch[/variant], e.g. linux/arm64/v8");
+            }
             return p.length == 3 ? p : new String[] {p[0], p[1], ""};
         }
         String arch = switch (System.getProperty("os.arch")) {

@@ -141,19 +141,24 @@ public final class ImageExporter {
      * {@code $STRATA_PUSH_CHUNK_SIZE} bytes (default 64 MiB) are uploaded in chunks. Returns the
      * pushed reference with its manifest digest.
      */
+    /** {@code $STRATA_PUSH_CHUNK_SIZE}: a positive number of bytes, 64 MiB when unset. */
+    public static long chunkSize(java.util.Map<String, String> env) {
+        String configured = env.get("STRATA_PUSH_CHUNK_SIZE");
+        if (configured == null || configured.isEmpty()) return 64L << 20;
+        try {
+            long n = Long.parseLong(configured.strip());
+            if (n > 0) return n;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("bad STRATA_PUSH_CHUNK_SIZE '" + configured + "': want a positive number of bytes");
+    }
+
     public static String push(Engine engine, Exported image, String target) throws IOException {
         Reference ref = Reference.parse(target);
         if (ref.digest().isPresent()) throw new IllegalArgumentException("push to " + target + ": give a tag, not a digest");
         RegistryClient client = new RegistryClient(ref, HTTP, engine.environment(), true);
-        long chunk = 64L << 20;
-        String configured = engine.environment().get("STRATA_PUSH_CHUNK_SIZE");
-        if (configured != null && !configured.isEmpty()) {
-            try {
-                chunk = Long.parseLong(configured);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad STRATA_PUSH_CHUNK_SIZE '" + configured + "'");
-            }
-        }
+        long chunk = chunkSize(engine.environment());
         List<Blob> blobs = new ArrayList<>(image.layers());
         blobs.add(image.config());
         for (Blob b : blobs) {

@@ -16,6 +16,11 @@ import runtime.api.source.SourceContext;
  * manifest request; the tag is remembered too, and used when the registry cannot be reached.
  */
 public final class OciSource implements ImageSource {
+    /** Checks {@code $STRATA_PLATFORM} (os/arch[/variant]) as a pull reads it; IllegalArgumentException when bad. */
+    public static void checkPlatform(java.util.Map<String, String> env) {
+        ImageAssembler.platform(env);
+    }
+
     private static final long MAX_CONFIG = 8 << 20;
 
     @Override

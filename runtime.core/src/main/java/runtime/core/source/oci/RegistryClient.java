@@ -108,6 +108,14 @@ public final class RegistryClient {
         } catch (ConnectException e) {
             throw new OciException("cannot reach registry " + reference.apiHost() + " (" + (plainHttp ? "http" : "https")
                     + "): connection refused", e);
+        } catch (javax.net.ssl.SSLException e) {
+            throw new OciException("registry " + reference.apiHost() + " did not speak TLS (" + e.getMessage()
+                    + "): for a plain-HTTP registry set STRATA_INSECURE_REGISTRIES=" + reference.apiHost(), e);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new OciException("registry " + reference.apiHost() + " did not answer in time", e);
+        } catch (IOException e) {
+            throw new OciException("cannot reach registry " + reference.apiHost() + " (" + (plainHttp ? "http" : "https") + "): "
+                    + (e.getMessage() == null ? "the connection failed" : e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");
@@ -337,7 +345,7 @@ public final class RegistryClient {
 
     static String oneLine(Throwable e) {
         String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+        return m == null || m.isBlank() ? "no reason given" : m.lines().findFirst().orElse(m);
     }
 
     private static void backoff(int attempt) throws InterruptedIOException {
