@@ -154,6 +154,8 @@ public final class BuildScript {
             int j = i + 1;
             while (j < args.size() && !isMacroToken(args.get(j))) {
                 String token = args.get(j);
+                // The macro --defpm defines is not known until it ran: a --word ends --defpm's lines.
+                if (token.startsWith("--") && macro.name().equals("--defpm")) break;
                 // A misspelt macro would otherwise become an argument: only free-form macros take "--words".
                 if (token.startsWith("--") && token.length() > 2 && !macro.freeForm()) {
                     throw new IllegalArgumentException("unknown macro " + token + " (strata build --help-macros lists them)");
@@ -211,9 +213,11 @@ public final class BuildScript {
 
     void evaluateText(String text, String origin) throws IOException {
         if (files.size() + directories.size() > MAX_DEPTH) throw new IllegalArgumentException("buildfiles nest too deep at " + origin);
-        for (BuildfileParser.Line line : BuildfileParser.parse(text, origin, this::macro)) {
+        for (BuildfileParser.Line line : BuildfileParser.parse(text, origin, true)) {
+            // A name strata does not know may be one a --defpm line above defined.
+            Macro m = line.macro() != null ? line.macro() : macro(line.name()).orElseThrow(() -> BuildfileParser.unknown(origin, line.number(), line.name()));
             try {
-                invokeTaking(line.macro(), line.name(), line.args());
+                invokeTaking(m, line.name(), line.args());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(origin + ":" + line.number() + ": " + e.getMessage(), e);
             }

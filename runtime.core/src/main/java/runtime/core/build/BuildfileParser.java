@@ -21,11 +21,14 @@ public final class BuildfileParser {
     private BuildfileParser() {}
 
     public static List<Line> parse(String text, String origin) {
-        return parse(text, origin, Macros::find);
+        return parse(text, origin, false);
     }
 
-    /** As {@link #parse(String, String)}, with macros looked up by {@code macros} (a build's --defpm ones too). */
-    static List<Line> parse(String text, String origin, java.util.function.Function<String, java.util.Optional<Macro>> macros) {
+    /**
+     * As {@link #parse(String, String)}; with {@code deferUnknown}, a line naming a macro strata does not know
+     * has a null {@link Line#macro()}, its rest split into words: a --defpm line above it may define it.
+     */
+    static List<Line> parse(String text, String origin, boolean deferUnknown) {
         List<Line> result = new ArrayList<>();
         String[] raw = text.split("\n", -1);
         String name = null;
@@ -37,7 +40,7 @@ public final class BuildfileParser {
             String line = raw[i];
             // plash's escape: "--\ TEXT" is the argument line TEXT (it may start with a dash), "--\" an empty one.
             if (line.strip().startsWith(ESCAPE)) {
-                if (macro == null) {
+                if (name == null) {
                     throw new IllegalArgumentException(origin + ":" + number + ": expected a macro (a line starting with -), got: " + line.strip());
                 }
                 String escaped = line.strip().substring(ESCAPE.length());
@@ -51,31 +54,35 @@ public final class BuildfileParser {
             String trimmed = line.strip();
             if (trimmed.isEmpty() || trimmed.startsWith("#")) continue;
             if (trimmed.startsWith("-")) {
-                if (macro != null) result.add(new Line(start, name, macro, args));
+                if (name != null) result.add(new Line(start, name, macro, args));
                 int space = indexOfWhitespace(trimmed);
                 name = space < 0 ? trimmed : trimmed.substring(0, space);
                 String rest = space < 0 ? "" : trimmed.substring(space).strip();
                 String macroName = name;
-                macro = macros.apply(name).orElseThrow(() -> new IllegalArgumentException(
-                        origin + ":" + number + ": unknown macro " + macroName + " (strata build --help-macros lists them)"));
+                macro = Macros.find(name).orElse(null);
+                if (macro == null && !deferUnknown) throw unknown(origin, number, macroName);
                 args = new ArrayList<>();
                 start = number;
                 if (!rest.isEmpty()) {
                     try {
-                        args.addAll(macro.rawLine() ? List.of(rest) : Shell.split(rest));
+                        args.addAll(macro != null && macro.rawLine() ? List.of(rest) : Shell.split(rest));
                     } catch (IllegalArgumentException e) {
                         throw new IllegalArgumentException(origin + ":" + number + ": " + e.getMessage(), e);
                     }
                 }
             } else {
-                if (macro == null) {
+                if (name == null) {
                     throw new IllegalArgumentException(origin + ":" + number + ": expected a macro (a line starting with -), got: " + trimmed);
                 }
                 args.add(line);
             }
         }
-        if (macro != null) result.add(new Line(start, name, macro, args));
+        if (name != null) result.add(new Line(start, name, macro, args));
         return result;
+    }
+
+    static IllegalArgumentException unknown(String origin, int number, String name) {
+        return new IllegalArgumentException(origin + ":" + number + ": unknown macro " + name + " (strata build --help-macros lists them)");
     }
 
     private static int indexOfWhitespace(String s) {
