@@ -43,7 +43,7 @@ module runtime.core {
     provides runtime.api.net.NetworkDriver with runtime.core.net.HostNetwork, runtime.core.net.NoNetwork;
     provides runtime.api.source.ImageSource with runtime.core.source.TarSource,
             runtime.core.source.oci.OciSource, runtime.core.source.oci.OciLayoutSource,
-            runtime.core.source.oci.DockerArchiveSource,
+            runtime.core.source.oci.DockerArchiveSource, runtime.core.source.oci.ContainersStorageSource,
             runtime.core.source.LxcSource, runtime.core.source.UrlSource, runtime.core.source.DirSource,
             runtime.core.source.AlpineSource,
             runtime.core.source.DebianSource, runtime.core.source.UbuntuSource;

@@ -100,9 +100,21 @@ public final class Main {
         COMMANDS.put("sudo", SudoCommand::new);
         COMMANDS.put("shell", ShellCommand::new);
         COMMANDS.put("oci", runtime.cli.commands.oci.OciCommand::new);
+        COMMANDS.put("eval", runtime.cli.commands.EvalCommand::new);
+        COMMANDS.put("help-macros", runtime.cli.commands.HelpMacrosCommand::new);
+        COMMANDS.put("init", runtime.cli.commands.InitCommand::new);
+        COMMANDS.put("mkdtemp", runtime.cli.commands.MkdtempCommand::new);
+        COMMANDS.put("add-layer", runtime.cli.commands.AddLayerCommand::new);
+        COMMANDS.put("import-docker", runtime.cli.commands.ImportDockerCommand::new);
+        COMMANDS.put("check", runtime.cli.commands.CheckCommand::new);
+        COMMANDS.put("this", runtime.cli.commands.RememberCommand::thisImage);
+        COMMANDS.put("recall", runtime.cli.commands.RememberCommand::recall);
+        COMMANDS.put("do", runtime.cli.commands.RememberCommand::doCommand);
+        COMMANDS.put("cache", runtime.cli.commands.RememberCommand::cache);
     }
 
-    static final Map<String, String> ALIASES = Map.of("ls", "images", "--version", "version");
+    /** Other names of commands: podman's ls, plash's copy (export-dir) and stack (add-layer). */
+    static final Map<String, String> ALIASES = Map.of("ls", "images", "--version", "version", "copy", "export-dir", "stack", "add-layer");
 
     /** Commands that start a container, so surely call native code: they link it ahead (Posix.linkAhead). */
     private static final java.util.Set<String> STARTS_CONTAINERS = java.util.Set.of("run", "b", "exec", "create", "start", "with-mount", "sudo");
@@ -186,6 +198,13 @@ public final class Main {
             }
             usage(out);
             return args.length == 0 ? 2 : 0;
+        }
+        // plash's shebang form: #!/usr/bin/env strata runs `strata ./file ARGS`, which is strata exec (a path has a slash).
+        if (args[0].contains("/")) {
+            String[] e = new String[args.length + 1];
+            e[0] = "exec";
+            System.arraycopy(args, 0, e, 1, args.length);
+            args = e;
         }
         // plash's form: strata --from alpine --apk xeyes -- xeyes (build, then run).
         if (args[0].startsWith("-") && runtime.core.build.Macros.find(args[0]).isPresent()) {

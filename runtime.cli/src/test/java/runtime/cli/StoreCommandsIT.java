@@ -225,7 +225,12 @@ class StoreCommandsIT {
         Path data = strata.newStore(mode);
         String id = strata.importBusybox(mode, data);
         assertEquals(0, strata.strata(mode, data, "map", "busybox", id).exitCode());
-        assertOneLineError(strata.strata(mode, data, "purge"), "purge removes every image in " + data);
+        // As plash's purge, the answer comes from standard input: none (its end) and anything but y or yes remove nothing.
+        Result unanswered = strata.strata(mode, data, "purge");
+        assertEquals(1, unanswered.exitCode(), unanswered.err());
+        assertTrue(unanswered.err().contains("nothing removed (no answer on standard input; --yes confirms)"), unanswered.err());
+        Result piped = strata.strata(mode, data, data, Map.of(), "jap\n", "purge");
+        assertEquals(1, piped.exitCode(), piped.err());
         assertTrue(Files.isDirectory(data.resolve("layers").resolve(id)));
         // At a terminal purge asks, as plash's does: script(1) gives it one, the answer comes through it.
         List<String> atTerminal = strata.as(mode, data, Map.of(), List.of("script", "-qec", strata.launcher + " purge", "/dev/null"));
@@ -236,6 +241,10 @@ class StoreCommandsIT {
         Result accepted = Installation.run(atTerminal, data, "y\n", 300);
         assertEquals(0, accepted.exitCode(), accepted.out() + accepted.err());
         assertFalse(Files.exists(data.resolve("layers")));
+        strata.importBusybox(mode, data);
+        Result pipedYes = strata.strata(mode, data, data, Map.of(), "y\n", "purge");
+        assertEquals(0, pipedYes.exitCode(), pipedYes.err());
+        assertFalse(Files.exists(data.resolve("layers")), "echo y | strata purge purges, as plash's");
         strata.importBusybox(mode, data);
         assertEquals(0, strata.strata(mode, data, "map", "busybox", id).exitCode());
         Result purge = strata.strata(mode, data, "purge", "--yes");

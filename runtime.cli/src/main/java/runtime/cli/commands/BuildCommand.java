@@ -51,8 +51,7 @@ public final class BuildCommand implements Command {
     public int run(Invocation in) throws Exception {
         List<String> args = in.arguments();
         if (args.contains("--help-macros")) {
-            in.out().println("Build macros (a buildfile has one per line; see strata help build):");
-            in.out().print(Macros.help());
+            HelpMacrosCommand.print(in);
             return 0;
         }
         if (args.isEmpty()) throw new Invocation.UsageException("no macros given");
@@ -87,6 +86,8 @@ public final class BuildCommand implements Command {
         BuildScript script = BuildScript.fromArguments(args.subList(i, args.size()), cwd, in.env(), in.stdio().in());
         Builder builder = new Builder(in.engine(), new Builder.Options(noCache, fs, cwd, in.err()));
         Layer layer = builder.build(script);
+        // What `strata this` (plash's this) runs on.
+        in.engine().store().map(RememberCommand.THIS, Optional.of(layer.id()));
         if (in.debug()) {
             in.err().printf("strata: %d steps built, %d cached%n", builder.stepsBuilt(), builder.stepsCached());
         }

@@ -33,13 +33,14 @@ public final class ImportTarCommand implements Command {
 
     @Override
     public String arguments() {
-        return "FILE|-";
+        return "[FILE|-]";
     }
 
     @Override
     public int run(Invocation in) throws Exception {
         in.atMost(1);
-        String file = in.argument(0, "FILE|-");
+        // As plash's import-tar: no FILE reads standard input.
+        String file = in.arguments().isEmpty() ? "-" : in.argument(0, "FILE|-");
         Layer layer;
         if (file.equals("-")) {
             layer = in.engine().store().importTar(in.stdio().in(), "standard input");

@@ -32,13 +32,15 @@ public final class PurgeCommand implements Command {
         if (!in.arguments().isEmpty()) throw new Invocation.UsageException("no arguments expected");
         if (!in.has("yes")) {
             String what = "purge removes every image in " + in.engine().store().data();
-            // As plash, a person at a terminal is asked; a script must say --yes.
-            if (!in.stdio().inTty()) throw new IllegalArgumentException(what + "; add --yes to do it");
+            // As plash: the answer is read from standard input, a terminal or not (echo y | strata purge); only y or yes
+            // confirms, and no answer at all (stdin at its end) removes nothing.
             in.err().print("strata: " + what + ". Continue? [y/N] ");
             in.err().flush();
             String answer = new java.io.BufferedReader(new java.io.InputStreamReader(in.stdio().in())).readLine();
-            if (answer == null || !answer.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y")) {
-                in.err().println("strata: nothing removed");
+            String a = answer == null ? "" : answer.strip().toLowerCase(java.util.Locale.ROOT);
+            if (!a.equals("y") && !a.equals("yes")) {
+                in.err().println();
+                in.err().println("strata: nothing removed" + (answer == null ? " (no answer on standard input; --yes confirms)" : ""));
                 return 1;
             }
         }

@@ -24,8 +24,16 @@ public final class BuildScript {
     /** A part of the build, in order. */
     public sealed interface Segment {}
 
-    /** Continue from this image (a reference resolved when the build runs). */
-    public record From(String reference) implements Segment {}
+    /**
+     * Continue from this image (a reference resolved when the build runs). With {@code ifMissing}, a
+     * name the store does not have is pulled from that {@code SOURCE:REF} once and then given the name,
+     * so later builds find it offline (plash's -A, -D, -U ...).
+     */
+    public record From(String reference, java.util.Optional<String> ifMissing) implements Segment {
+        public From(String reference) {
+            this(reference, java.util.Optional.empty());
+        }
+    }
 
     /** Build this step on top of the image so far. */
     public record Build(Step step) implements Segment {}
@@ -67,6 +75,29 @@ public final class BuildScript {
         return new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
     }
 
+    /**
+     * The build as a shell script, as {@code strata eval} prints it (plash's eval): each step's shell lines
+     * as they run, and everything else (a --from, a layer boundary, configuration, cache keys) as a quoted
+     * {@code :} line, which a shell evaluates to nothing.
+     */
+    public String toShell() {
+        StringBuilder sb = new StringBuilder();
+        boolean stepBefore = false;
+        for (Segment segment : segments) {
+            if (segment instanceof From f) {
+                sb.append(": ").append(Shell.quote(List.of("--from", f.reference()))).append('\n');
+                stepBefore = false;
+            } else if (segment instanceof Build b) {
+                if (stepBefore) sb.append(": --layer\n");
+                for (String line : b.step().script()) sb.append(line).append('\n');
+                for (ConfigChange c : b.step().changes()) sb.append(": ").append(Shell.quote(List.of(c.canonical()))).append('\n');
+                for (String key : b.step().keys()) sb.append(": ").append(Shell.quote(List.of(key))).append('\n');
+                stepBefore = true;
+            }
+        }
+        return sb.toString();
+    }
+
     public List<Segment> segments() {
         return List.copyOf(segments);
     }
@@ -85,8 +116,27 @@ public final class BuildScript {
     }
 
     void from(String reference) {
+        from(new From(reference));
+    }
+
+    void from(From from) {
         endStep();
-        segments.add(new From(reference));
+        segments.add(from);
+    }
+
+    /** Macros defined by --defpm in this build, by name; they take precedence over none (names must be new). */
+    private final Map<String, Macro> defined = new java.util.HashMap<>();
+
+    void define(Macro macro) {
+        for (String n : macro.names()) {
+            if (Macros.find(n).isPresent() || defined.containsKey(n)) throw new IllegalArgumentException("--defpm: " + n + " is already a macro");
+            defined.put(n, macro);
+        }
+    }
+
+    java.util.Optional<Macro> macro(String name) {
+        Macro m = defined.get(name);
+        return m != null ? java.util.Optional.of(m) : Macros.find(name);
     }
 
     /** A path given to a macro: relative to the buildfile being evaluated, else to the working directory. */
@@ -98,19 +148,21 @@ public final class BuildScript {
         int i = 0;
         while (i < args.size()) {
             String name = args.get(i);
-            Macro macro = Macros.find(name).orElseThrow(() -> new IllegalArgumentException(
+            Macro macro = macro(name).orElseThrow(() -> new IllegalArgumentException(
                     name.startsWith("-") ? "unknown macro " + name + " (strata build --help-macros lists them)"
                             : "expected a macro, got '" + name + "'"));
             int j = i + 1;
             while (j < args.size() && !isMacroToken(args.get(j))) {
                 String token = args.get(j);
+                // The macro --defpm defines is not known until it ran: a --word ends --defpm's lines.
+                if (token.startsWith("--") && macro.name().equals("--defpm")) break;
                 // A misspelt macro would otherwise become an argument: only free-form macros take "--words".
                 if (token.startsWith("--") && token.length() > 2 && !macro.freeForm()) {
                     throw new IllegalArgumentException("unknown macro " + token + " (strata build --help-macros lists them)");
                 }
                 j++;
             }
-            invoke(macro, name, args.subList(i + 1, j));
+            invokeTaking(macro, name, args.subList(i + 1, j));
             i = j;
         }
     }
@@ -120,8 +172,15 @@ public final class BuildScript {
      * ({@code --entrypoint python3 -m http.server}), is an argument. Quote a shell line that contains a
      * macro name as a word: {@code --run 'ls -l'}.
      */
-    private static boolean isMacroToken(String token) {
-        return token.startsWith("-") && Macros.find(token).isPresent();
+    private boolean isMacroToken(String token) {
+        return token.startsWith("-") && macro(token).isPresent();
+    }
+
+    /** As in plash, words beyond the most a macro takes are shell lines of the step ({@code --from base 'make'}). */
+    private void invokeTaking(Macro macro, String as, List<String> args) throws IOException {
+        int taken = (int) Math.min(args.size(), (long) macro.maxArgs());
+        invoke(macro, as, args.subList(0, taken));
+        for (String line : args.subList(taken, args.size())) pending.addScript(line);
     }
 
     void invoke(Macro macro, String as, List<String> args) throws IOException {
@@ -154,9 +213,11 @@ public final class BuildScript {
 
     void evaluateText(String text, String origin) throws IOException {
         if (files.size() + directories.size() > MAX_DEPTH) throw new IllegalArgumentException("buildfiles nest too deep at " + origin);
-        for (BuildfileParser.Line line : BuildfileParser.parse(text, origin)) {
+        for (BuildfileParser.Line line : BuildfileParser.parse(text, origin, true)) {
+            // A name strata does not know may be one a --defpm line above defined.
+            Macro m = line.macro() != null ? line.macro() : macro(line.name()).orElseThrow(() -> BuildfileParser.unknown(origin, line.number(), line.name()));
             try {
-                invoke(line.macro(), line.name(), line.args());
+                invokeTaking(m, line.name(), line.args());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(origin + ":" + line.number() + ": " + e.getMessage(), e);
             }

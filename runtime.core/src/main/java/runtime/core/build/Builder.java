@@ -76,7 +76,8 @@ public final class Builder {
         // cold cached build (the AOT cache keeps lambdas, not those).
         for (BuildScript.Segment segment : segments) {
             if (segment instanceof BuildScript.From from) {
-                current = engine.resolveImage(from.reference());
+                current = from.ifMissing().isPresent() ? fromOrPull(from.reference(), from.ifMissing().get())
+                        : engine.resolveImage(from.reference());
             } else if (segment instanceof BuildScript.Build b) {
                 index++;
                 if (current == null) {
@@ -89,6 +90,16 @@ public final class Builder {
         }
         if (current == null) throw new IllegalArgumentException("nothing to build: give --from IMAGE and steps");
         return current;
+    }
+
+    /** The image named {@code name}, else {@code source} pulled and given the name (plash's -A, -D ...). */
+    private Layer fromOrPull(String name, String source) throws IOException {
+        Optional<Layer> named = store.mapped(name).flatMap(store::layer);
+        if (named.isPresent()) return named.get();
+        options.progress().println("strata: no image '" + name + "' in the store: pulling " + source);
+        Layer pulled = engine.resolveImage(source);
+        store.map(name, Optional.of(pulled.id()));
+        return pulled;
     }
 
     private Layer step(Layer parent, Step step, int index, int total) throws IOException, LaunchException {

@@ -29,12 +29,46 @@ public final class Macros {
     private static final List<String> FREE_FORM = List.of("--run", "--entrypoint", "--write-file", "--write-script", "--eval-string", "--#",
             "--entrypoint-script");
 
+    /** The words plash's {@code --from KIND IMAGE} takes as KIND: each is a {@code --from-KIND} macro. */
+    private static final List<String> FROM_KINDS = List.of("id", "map", "docker", "lxc", "url", "github");
+
     /** Where --entrypoint-script writes, as plash does. */
     static final String ENTRYPOINT_SCRIPT = "/entrypoint";
 
     static {
-        add(List.of("--from", "-f"), 1, 1, "IMAGE", "start from IMAGE (id, id prefix or map name); ends the current step",
-                false, (s, a) -> s.from(a.getFirst()));
+        add(List.of("--from", "-f"), 1, 2, "[KIND] IMAGE",
+                "start from IMAGE (id, id prefix, map name or SOURCE:REF; KIND id, map, docker, lxc, url or github as in plash); ends the current step",
+                false, (s, a) -> {
+                    if (a.size() == 1) {
+                        s.from(a.getFirst());
+                        return;
+                    }
+                    Macro kind = FROM_KINDS.contains(a.getFirst()) ? BY_NAME.get("--from-" + a.getFirst()) : null;
+                    if (kind == null) {
+                        // plash's --from IMAGE 'shell line': the second word runs in the first step.
+                        s.from(a.getFirst());
+                        s.step().addScript(a.get(1));
+                    } else {
+                        kind.action().apply(s, a.subList(1, 2));
+                    }
+                });
+        add(List.of("--from-id"), 1, 1, "ID", "start from the image with this id (or id prefix)", false, (s, a) -> s.from(a.getFirst()));
+        add(List.of("--from-map"), 1, 1, "NAME", "start from the image this map name points to", false, (s, a) -> {
+            runtime.core.store.ImageStore.checkMapName(a.getFirst());
+            s.from(a.getFirst());
+        });
+        add(List.of("--from-docker"), 1, 1, "IMAGE", "start from IMAGE of the local podman (or docker) image store", false,
+                (s, a) -> s.from(runtime.core.source.oci.ContainersStorageSource.SCHEME + ":" + a.getFirst()));
+        add(List.of("--from-lxc"), 1, 1, "DISTRO:RELEASE", "start from an image of the LXC image server (lxc:DISTRO:RELEASE)", false,
+                (s, a) -> s.from("lxc:" + a.getFirst()));
+        add(List.of("--from-url"), 1, 1, "URL", "start from a root filesystem tar at URL (url:URL)", false,
+                (s, a) -> s.from("url:" + a.getFirst()));
+        add(List.of("--from-github"), 1, 2, "USER/REPO [FILE]",
+                "start from the image FILE (default plashfile) of a GitHub repository's master branch builds", false, (s, a) -> {
+                    s.endStep();
+                    String url = RemoteBuildfile.github(String.join("/", a), s.hostEnvironment());
+                    s.evaluateText(RemoteBuildfile.fetch(url), url);
+                });
         add(List.of("--run", "-x"), 1, Integer.MAX_VALUE, "CMD...", "run each CMD with /bin/sh -e in the image, as root",
                 true, (s, a) -> a.forEach(s.step()::addScript));
         add(List.of("--layer", "-l"), 0, 0, "", "end the current step: what follows goes into a new layer",
@@ -49,13 +83,28 @@ public final class Macros {
         packages("--pip3", "pip3 install", "Python 3");
         packages("--npm", "npm install -g", "Node.js");
         // plash's shortcuts: -A git is --from alpine --apk git.
-        distro("-A", "alpine", "--apk");
-        distro("-D", "debian", "--apt");
-        distro("-U", "ubuntu", "--apt");
-        distro("-F", "fedora", "--dnf");
-        distro("-C", "centos", "--yum");
-        distro("-R", "archlinux", "--pacman");
-        distro("-G", "gentoo", "--emerge");
+        // The name is used when the store has it; else the image is pulled from the LXC image server once and
+        // given the name, so the next build finds it offline (plash pulls from there too).
+        distro("-A", "alpine", "lxc:alpine:edge", "--apk");
+        distro("-D", "debian", "lxc:debian:bookworm", "--apt");
+        distro("-U", "ubuntu", "lxc:ubuntu:noble", "--apt");
+        distro("-F", "fedora", "lxc:fedora:41", "--dnf");
+        distro("-C", "centos", "lxc:centos:9-Stream", "--yum");
+        distro("-R", "archlinux", "lxc:archlinux:current", "--pacman");
+        distro("-G", "gentoo", "lxc:gentoo:current:amd64:openrc", "--emerge");
+        add(List.of("--defpm"), 2, Integer.MAX_VALUE, "NAME LINE...",
+                "define the macro --NAME PACKAGE...: runs LINEs with {} replaced by the packages", false, (s, a) -> {
+                    String name = "--" + a.getFirst();
+                    if (!a.getFirst().matches("[a-z0-9][a-z0-9-]*")) {
+                        throw new IllegalArgumentException("--defpm: '" + a.getFirst() + "' is not a macro name (letters, digits, -)");
+                    }
+                    List<String> lines = List.copyOf(a.subList(1, a.size()));
+                    s.define(new Macro(List.of(name), 0, Integer.MAX_VALUE, "PACKAGE...", "defined by --defpm", false, false,
+                            (t, packages) -> {
+                                if (packages.isEmpty()) return; // as plash: nothing to install, nothing run
+                                for (String line : lines) t.step().addScript(line.replace("{}", Shell.quote(packages)));
+                            }));
+                });
         add(List.of("--#"), 0, Integer.MAX_VALUE, "TEXT...", "a comment: does nothing", true, (s, a) -> {});
         add(List.of("--hint"), 1, 2, "NAME [VALUE]", "plash's hint for other tools: accepted and ignored", false, (s, a) -> {});
         add(List.of("--env", "-e"), 1, Integer.MAX_VALUE, "NAME=VALUE...", "set environment variables for later steps and runs",
@@ -100,8 +149,17 @@ public final class Macros {
                 "rebuild this step when the contents of PATHs (files or directories) change", false, (s, a) -> {
                     for (String p : a) s.step().addKey("hash-path " + p + " sha256:" + hashPath(s.resolve(p)));
                 });
-        add(List.of("--invalidate-layer"), 0, 0, "", "always rebuild this step", false,
+        add(List.of("--invalidate-layer", "--polute"), 0, 0, "", "always rebuild this step (--polute is plash's older name)", false,
                 (s, a) -> s.step().addKey("invalidate " + UUID.randomUUID()));
+        add(List.of("--env-prefix"), 1, Integer.MAX_VALUE, "PREFIX...",
+                "copy every host variable whose name starts with PREFIX into the image's environment", false, (s, a) -> {
+                    for (String prefix : a) {
+                        if (prefix.isEmpty()) throw new IllegalArgumentException("--env-prefix wants a non-empty PREFIX");
+                        new java.util.TreeMap<>(s.hostEnvironment()).forEach((name, value) -> {
+                            if (name.startsWith(prefix)) s.step().addChange(new ConfigChange.Env(name, value));
+                        });
+                    }
+                });
         add(List.of("--eval-file"), 1, Integer.MAX_VALUE, "FILE...", "evaluate the macros in buildfile FILE", false,
                 (s, a) -> {
                     for (String f : a) s.evaluateFile(s.resolve(f));
@@ -141,11 +199,12 @@ public final class Macros {
         }
     }
 
-    private static void distro(String flag, String image, String packageMacro) {
+    private static void distro(String flag, String image, String source, String packageMacro) {
         Macro install = BY_NAME.get(packageMacro);
-        add(List.of(flag), 0, Integer.MAX_VALUE, "[PACKAGE...]", "--from " + image + " " + packageMacro + " PACKAGE...", false,
+        add(List.of(flag), 0, Integer.MAX_VALUE, "[PACKAGE...]",
+                "--from " + image + " " + packageMacro + " PACKAGE... (" + image + " not in the store: pulled from " + source + ")", false,
                 (s, a) -> {
-                    s.from(image);
+                    s.from(new BuildScript.From(image, Optional.of(source)));
                     if (!a.isEmpty()) install.action().apply(s, a);
                 });
     }

@@ -33,6 +33,11 @@ public final class Step {
         return List.copyOf(changes);
     }
 
+    /** The cache-key lines that run nothing (--hash-path, --invalidate-layer). */
+    public List<String> keys() {
+        return List.copyOf(extraKeys);
+    }
+
     public boolean isEmpty() {
         return script.isEmpty() && changes.isEmpty() && extraKeys.isEmpty();
     }

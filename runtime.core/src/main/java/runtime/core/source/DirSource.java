@@ -45,6 +45,14 @@ public final class DirSource implements ImageSource {
 
     @Override
     public String pull(String reference, SourceContext context) throws IOException {
+        return layer(Optional.empty(), reference, context);
+    }
+
+    /**
+     * The directory {@code reference} (relative to the caller's working directory) as a layer on
+     * {@code parent} (plash's add-layer), or as a base layer; returns its id.
+     */
+    public static String layer(Optional<String> parent, String reference, SourceContext context) throws IOException {
         Path dir = context.workingDirectory().resolve(reference).normalize();
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("dir:" + reference + ": no such directory");
         Path tar = context.scratch().resolve("dir.tar");
@@ -62,7 +70,7 @@ public final class DirSource implements ImageSource {
         }
         String sha = HexFormat.of().formatHex(digest.digest());
         try (InputStream in = Files.newInputStream(tar)) {
-            return context.importLayer(Optional.empty(), TarImport.instruction(sha), in);
+            return context.importLayer(parent, TarImport.instruction(sha), in);
         } finally {
             LxcSource.deleteQuietly(tar);
         }

@@ -45,11 +45,12 @@ class BuildScriptTest {
 
     @Test
     void distroShortcutsAreFroms() throws Exception {
-        assertEquals(List.of(new BuildScript.From("alpine")), eval("-A"));
-        assertEquals(List.of(new BuildScript.From("ubuntu")), eval("-U"));
-        assertEquals(List.of(new BuildScript.From("debian")), eval("-D"));
+        // The name when the store has it, else pulled once from the LXC image server (then named).
+        assertEquals(List.of(new BuildScript.From("alpine", java.util.Optional.of("lxc:alpine:edge"))), eval("-A"));
+        assertEquals(List.of(new BuildScript.From("ubuntu", java.util.Optional.of("lxc:ubuntu:noble"))), eval("-U"));
+        assertEquals(List.of(new BuildScript.From("debian", java.util.Optional.of("lxc:debian:bookworm"))), eval("-D"));
         List<BuildScript.Segment> withPackages = eval("-A", "git", "curl");
-        assertEquals(new BuildScript.From("alpine"), withPackages.get(0), "-A git is --from alpine --apk git, as in plash");
+        assertEquals("alpine", ((BuildScript.From) withPackages.get(0)).reference(), "-A git is --from alpine --apk git, as in plash");
         assertEquals(List.of("apk update && apk add git curl"), step(withPackages.get(1)).script());
         assertEquals(List.of("pacman -Sy --noconfirm vim"), step(eval("-R", "vim").get(1)).script());
     }
@@ -138,12 +139,76 @@ class BuildScriptTest {
     }
 
     @Test
+    void plashsFromKindsAndFromMacros() throws Exception {
+        assertEquals(List.of(new BuildScript.From("1")), eval("--from", "id", "1"));
+        assertEquals(List.of(new BuildScript.From("fav")), eval("--from", "map", "fav"));
+        assertEquals(List.of(new BuildScript.From("fav")), eval("--from-map", "fav"));
+        assertEquals(List.of(new BuildScript.From("abcd")), eval("--from-id", "abcd"));
+        assertEquals(List.of(new BuildScript.From("lxc:alpine:edge")), eval("--from", "lxc", "alpine:edge"));
+        assertEquals(List.of(new BuildScript.From("lxc:alpine:edge")), eval("--from-lxc", "alpine:edge"));
+        assertEquals(List.of(new BuildScript.From("url:http://h/r.tar")), eval("--from-url", "http://h/r.tar"));
+        assertEquals(List.of(new BuildScript.From("containers-storage:alpine")), eval("--from", "docker", "alpine"));
+        assertEquals(List.of(new BuildScript.From("containers-storage:alpine")), eval("--from-docker", "alpine"));
+    }
+
+    @Test
+    void wordsBeyondWhatAMacroTakesAreShellLines() throws Exception {
+        // plash: `build --from id 1 'touch /a'` and `--from 1 'touch /a'` run touch in the first step.
+        List<BuildScript.Segment> s = eval("--from", "id", "1", "touch /a", "touch /b");
+        assertEquals(new BuildScript.From("1"), s.get(0));
+        assertEquals(List.of("touch /a", "touch /b"), step(s.get(1)).script());
+        assertEquals(List.of("touch /a"), step(eval("--from", "1", "touch /a").get(1)).script());
+        List<BuildScript.Segment> l = eval("-f", "b", "--run", "x", "--layer", "y");
+        assertEquals(List.of("x"), step(l.get(1)).script());
+        assertEquals(List.of("y"), step(l.get(2)).script(), "--layer takes none: y runs in the next step");
+    }
+
+    @Test
+    void polutePrefixedEnvironmentAndDefinedPackageManagers() throws Exception {
+        assertNotEquals(step(eval("-f", "b", "--polute").get(1)).instruction(), step(eval("-f", "b", "--polute").get(1)).instruction(),
+                "--polute (plash's older --invalidate-layer) rebuilds every time");
+        List<String> env = BuildScript.fromArguments(List.of("-f", "b", "--env-prefix", "APP_"), dir,
+                Map.of("APP_A", "1", "APP_B", "2", "OTHER", "3")).segments().stream().skip(1).findFirst()
+                .map(seg -> step(seg).changes().stream().map(ConfigChange::canonical).toList()).orElseThrow();
+        assertEquals(List.of("env APP_A=1", "env APP_B=2"), env);
+        Step pm = step(eval("-f", "b", "--defpm", "mypm", "mypm update", "mypm add {}", "--mypm", "git", "it's").get(1));
+        assertEquals(List.of("mypm update", "mypm add git 'it'\"'\"'s'"), pm.script());
+        assertEquals(List.of(new BuildScript.From("b")), eval("-f", "b", "--defpm", "mypm", "mypm add {}", "--mypm"),
+                "a defined package manager without packages runs nothing, as in plash");
+    }
+
+    @Test
+    void buildfileEscapesAndDefinedMacros() throws Exception {
+        Path f = Files.writeString(dir.resolve("plashfile"), String.join("\n", "#!/usr/bin/env plash", "--from 1", "--defpm pm",
+                "pm install {}", "--pm x", "--write-file /f", "line1", "--\\ --dashed", "--\\", "--\\", "") + "\n");
+        List<BuildScript.Segment> s = eval("--eval-file", f.toString());
+        assertEquals(new BuildScript.From("1"), s.get(0));
+        List<String> script = step(s.get(1)).script();
+        assertEquals("pm install x", script.get(0));
+        assertTrue(script.get(1).contains("line1 --dashed '' ''"), script.get(1));
+    }
+
+    @Test
+    void evalPrintsTheScriptAShellRuns() throws Exception {
+        assertEquals("hi\n", BuildScript.fromArguments(List.of("--run", "hi"), dir, Map.of()).toShell());
+        String text = BuildScript.fromArguments(List.of("-f", "b", "--run", "a", "-l", "--env", "X=$(boom)", "--invalidate-layer"), dir, Map.of())
+                .toShell();
+        assertTrue(text.startsWith(": --from b\na\n: --layer\n: 'env X=$(boom)'\n: 'invalidate "), text);
+    }
+
+    @Test
     void errorsNameTheProblem() {
         assertEquals("unknown macro --nope (strata build --help-macros lists them)",
                 assertThrows(IllegalArgumentException.class, () -> eval("--nope")).getMessage());
         assertEquals("expected a macro, got 'stray'",
                 assertThrows(IllegalArgumentException.class, () -> eval("stray")).getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> eval("--from")).getMessage().startsWith("--from takes 1 argument"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> eval("--from")).getMessage().startsWith("--from takes at least 1 argument"));
+        assertEquals("invalid image name 'a b': use letters, digits and . _ - : @ + /, starting with a letter or digit",
+                assertThrows(RuntimeException.class, () -> eval("--from-map", "a b")).getMessage());
+        assertEquals("--defpm: 'Bad Name' is not a macro name (letters, digits, -)",
+                assertThrows(IllegalArgumentException.class, () -> eval("--defpm", "Bad Name", "x {}")).getMessage());
+        assertEquals("--defpm: --apk is already a macro",
+                assertThrows(IllegalArgumentException.class, () -> eval("--defpm", "apk", "x {}")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> eval("-f", "b", "--env", "NOEQUALS"));
         assertThrows(IllegalArgumentException.class, () -> eval("-f", "b", "--workdir", "relative"));
     }
