@@ -309,7 +309,18 @@ public final class Engine implements AutoCloseable {
         // Isolated containers are listed (strata ps) and get a state directory for their network's sockets.
         Optional<ContainerRecord> record = Optional.empty();
         if (options.isolation().isPresent()) {
-            record = Optional.of(containers().create(options.isolation().get().name(), image.id(), options.network(), command));
+            ContainerPlans.Isolation isolation = options.isolation().get();
+            record = Optional.of(containers().create(isolation.name(), image.id(), options.network(), command));
+            if (isolation.hostname().isEmpty()) {
+                // No hostname given: its name, else its id (podman's default), both unique among the containers
+                // the registry holds, so no two containers from one image or manifest share a hostname.
+                String hostname = record.get().name();
+                options = options.isolated(isolation.withHostname(hostname));
+                if (environment.stream().noneMatch(e -> e.startsWith("HOSTNAME="))) {
+                    environment = new ArrayList<>(environment);
+                    environment.add("HOSTNAME=" + hostname);
+                }
+            }
         }
         try {
             Container c = launchWith(image, layers, candidates, requested, record, options, command, environment, workdir, stdio, timings,
@@ -341,7 +352,7 @@ public final class Engine implements AutoCloseable {
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = attachNetwork(options.network(), new NetworkRequest(
                     record.map(ContainerRecord::id).orElse(image.shortId()), ports, record.map(ContainerRecord::directory).orElse(null)),
-                    options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()),
+                    options.isolation().flatMap(ContainerPlans.Isolation::hostname).orElse(image.shortId()),
                     record.map(ContainerRecord::name));
             if (!limits.isEmpty() && record.isPresent()) {
                 network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits), limits);
