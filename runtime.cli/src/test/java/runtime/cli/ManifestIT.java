@@ -1,0 +1,127 @@
+package runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import runtime.cli.Installation.Mode;
+import runtime.cli.Installation.Result;
+
+/** Manifests as squish runs its containers (issue 22): a read-only root, SDK layers from the store, own hostnames. */
+class ManifestIT {
+    static Installation strata;
+
+    @BeforeAll
+    static void install() throws Exception {
+        strata = Installation.get();
+    }
+
+    private static Path manifest(Mode mode, Path wd, String name, String text) throws Exception {
+        Path file = Files.writeString(wd.resolve(name), text);
+        if (mode == Mode.ROOTLESS && strata.runningAsRoot) Installation.exec(List.of("chown", Installation.TEST_USER + ":", file.toString()));
+        return file;
+    }
+
+    private static Result runManifest(Mode mode, Path data, Path wd, Path file) throws Exception {
+        return strata.strata(mode, data, wd, Map.of(), null, "run", "-f", file.toString());
+    }
+
+    /** A service's root is read-only by default: the write is attempted and fails; /tmp, /run, /var/tmp take writes. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aManifestsRootIsReadOnlyUnlessItOptsOut(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        String probe = "touch /etc/written 2>&1 && echo root-writable; for d in /tmp /run /var/tmp; do touch $d/ok && echo $d-writable; done";
+        Path service = manifest(mode, wd, "service.toml", """
+                image = "%s"
+                command = ["sh", "-c", "%s"]
+                """.formatted(id, probe));
+        Result ro = runManifest(mode, data, wd, service);
+        assertEquals(List.of("touch: /etc/written: Read-only file system", "/tmp-writable", "/run-writable", "/var/tmp-writable"),
+                ro.out().lines().toList(), ro.err());
+        Path writable = manifest(mode, wd, "writable.toml", """
+                image = "%s"
+                read_only = false
+                command = ["sh", "-c", "%s"]
+                """.formatted(id, probe));
+        Result rw = runManifest(mode, data, wd, writable);
+        assertEquals(List.of("root-writable", "/tmp-writable", "/run-writable", "/var/tmp-writable"), rw.out().lines().toList(), rw.err());
+    }
+
+    /** Two containers from one manifest (or one image) do not share a hostname: each gets its id, or its name. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void containersWithoutAHostnameGetTheirOwn(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        Path file = manifest(mode, wd, "host.toml", """
+                image = "%s"
+                command = ["sh", "-c", "hostname; echo $HOSTNAME"]
+                """.formatted(id));
+        Result first = runManifest(mode, data, wd, file);
+        Result second = runManifest(mode, data, wd, file);
+        List<String> a = first.out().lines().toList(), b = second.out().lines().toList();
+        assertEquals(2, a.size(), first.out() + first.err());
+        assertTrue(a.getFirst().matches("[0-9a-f]{12}"), "the container's id: " + a);
+        assertEquals(a.get(0), a.get(1), "HOSTNAME is the hostname");
+        assertNotEquals(a.getFirst(), b.getFirst(), "two containers of one manifest");
+        Result named = strata.strata(mode, data, wd, Map.of(), null, "run", "--name", "svc-1", "-f", file.toString(), "hostname");
+        assertEquals("svc-1", named.line(), named.err());
+        Result cli1 = strata.strata(mode, data, "run", "-I", id, "hostname");
+        Result cli2 = strata.strata(mode, data, "run", "-I", id, "hostname");
+        assertTrue(cli1.line().matches("[0-9a-f]{12}"), cli1.out() + cli1.err());
+        assertNotEquals(cli1.line(), cli2.line(), "two containers of one image");
+    }
+
+    /**
+     * squish's SDK layers: a [[layer]] names a store image (here one of two layers, built from busybox), bound
+     * read-only; a layer naming no image in the store is one line naming the layer, and nothing starts.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void sdkLayersComeFromStoreImages(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Result sdk = strata.strata(mode, data, "build", "--from", id, "--run", "mkdir -p /opt/sdk && echo sdk-1.2 > /opt/sdk/VERSION");
+        assertEquals(0, sdk.exitCode(), sdk.err());
+        Result named = strata.strata(mode, data, "map", "python-sdk:1.2", sdk.line());
+        assertEquals(0, named.exitCode(), named.err());
+        Path wd = strata.newWorkDirectory(mode);
+        Path file = manifest(mode, wd, "sdk.toml", """
+                image = "%s"
+                command = ["sh", "-c", "cat /sdk/python/opt/sdk/VERSION; touch /sdk/python/x 2>&1; test -e /opt/sdk || echo image-untouched"]
+                [[layer]]
+                image = "python-sdk:1.2"
+                target = "/sdk/python"
+                """.formatted(id));
+        Result r = runManifest(mode, data, wd, file);
+        assertEquals(List.of("sdk-1.2", "touch: /sdk/python/x: Read-only file system", "image-untouched"), r.out().lines().toList(), r.err());
+        Path missing = manifest(mode, wd, "missing.toml", """
+                image = "%s"
+                command = ["sh", "-c", "echo started"]
+                [[layer]]
+                image = "ruby-sdk:3"
+                target = "/sdk/ruby"
+                """.formatted(id));
+        Result m = runManifest(mode, data, wd, missing);
+        assertEquals(125, m.exitCode(), m.out() + m.err());
+        assertEquals("", m.out());
+        assertEquals("strata: layer[0]: no image 'ruby-sdk:3' (strata images lists them); an SDK layer is a store image: build, import "
+                + "or pull it and name it (strata map ruby-sdk:3 ID)\n", m.err());
+    }
+}
