@@ -349,13 +349,17 @@ public final class Engine implements AutoCloseable {
         List<String> ports = options.isolation().map(ContainerPlans.Isolation::ports).orElse(List.of());
         runtime.core.cgroups.Limits limits = options.isolation().map(ContainerPlans.Isolation::limits)
                 .orElse(runtime.core.cgroups.Limits.NONE);
+        // Chosen once per container: asking for systemd where it does not run is one warning, not one per driver tried.
+        boolean systemdGroup = !limits.isEmpty() && record.isPresent()
+                && runtime.core.cgroups.SystemdScope.chosen(env, ids().rootless(), caller.diagnostics());
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = attachNetwork(options.network(), new NetworkRequest(
                     record.map(ContainerRecord::id).orElse(image.shortId()), ports, record.map(ContainerRecord::directory).orElse(null)),
                     options.isolation().flatMap(ContainerPlans.Isolation::hostname).orElse(image.shortId()),
                     record.map(ContainerRecord::name));
             if (!limits.isEmpty() && record.isPresent()) {
-                network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits), limits);
+                network = new LimitedAttachment(network,
+                        runtime.core.cgroups.ContainerGroup.create(record.get().id(), limits, systemdGroup, ids().rootless()), limits);
             }
             if (options.isolation().map(ContainerPlans.Isolation::userNamespaceAsRoot).orElse(false) && !ids().rootless()) {
                 network = new runtime.core.launch.UserNamespaceMaps(network);
@@ -390,10 +394,10 @@ public final class Engine implements AutoCloseable {
      * owns that moment.
      */
     private static final class LimitedAttachment extends runtime.core.launch.SyncHookAttachment {
-        private final runtime.core.cgroups.Cgroup cgroup;
+        private final runtime.core.cgroups.ContainerGroup cgroup;
         private final runtime.core.cgroups.Limits limits;
 
-        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup, runtime.core.cgroups.Limits limits) {
+        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.ContainerGroup cgroup, runtime.core.cgroups.Limits limits) {
             super(network);
             this.cgroup = cgroup;
             this.limits = limits;
