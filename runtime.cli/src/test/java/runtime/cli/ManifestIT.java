@@ -124,4 +124,37 @@ class ManifestIT {
         assertEquals("strata: layer[0]: no image 'ruby-sdk:3' (strata images lists them); an SDK layer is a store image: build, import "
                 + "or pull it and name it (strata map ruby-sdk:3 ID)\n", m.err());
     }
+
+    /**
+     * STRATA_CGROUP_MANAGER=systemd where systemd does not run (this machine, CI's): one line saying why, and
+     * the limit still holds through cgroupfs (the container is killed at its memory limit), as podman falls
+     * back; a misspelt manager is refused before anything starts.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void theSystemdCgroupManagerFallsBackToCgroupfsWhereSystemdDoesNotRun(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isDirectory(Path.of("/run/systemd/system")), "systemd runs here");
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        Path file = manifest(mode, wd, "limited.toml", """
+                image = "%s"
+                command = ["sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\\\0' a); echo ${#x}"]
+                [limits]
+                memory = "32m"
+                """.formatted(id));
+        Result r = strata.strata(mode, data, wd, Map.of("STRATA_CGROUP_MANAGER", "systemd"), null, "run", "-f", file.toString());
+        assertEquals(137, r.exitCode(), "killed at its limit: " + r.out() + r.err());
+        List<String> warnings = r.err().lines().filter(l -> l.contains("cgroup manager")).toList();
+        assertEquals(1, warnings.size(), r.err());
+        assertTrue(warnings.getFirst().matches("strata: cgroup manager systemd unavailable: systemd is not the init system here "
+                + "\\(pid 1 is '.*', and there is no /run/systemd/system\\); falling back to cgroupfs"), warnings.getFirst());
+        Result drivers = strata.strata(mode, data, "drivers");
+        assertTrue(drivers.out().lines().anyMatch(l -> l.matches("cgrp +systemd +no +limits in a transient scope .*: systemd is not the init system here.*")),
+                drivers.out());
+        Result bad = strata.strata(mode, data, wd, Map.of("STRATA_CGROUP_MANAGER", "sytemd"), null, "run", "-f", file.toString());
+        assertEquals("strata: STRATA_CGROUP_MANAGER: 'sytemd' is not cgroupfs or systemd\n", bad.err());
+        assertEquals("", bad.out());
+    }
 }
