@@ -121,14 +121,38 @@ class ManifestIT {
         Result m = runManifest(mode, data, wd, missing);
         assertEquals(125, m.exitCode(), m.out() + m.err());
         assertEquals("", m.out());
-        assertEquals("strata: layer[0]: no image 'ruby-sdk:3' (strata images lists them); an SDK layer is a store image: build, import "
-                + "or pull it and name it (strata map ruby-sdk:3 ID)\n", m.err());
+        String noSuchSdk = "layer[0]: no image 'ruby-sdk:3' (strata images lists them); an SDK layer is a store image: build, import "
+                + "or pull it and name it (strata map ruby-sdk:3 ID)";
+        assertEquals("strata: " + noSuchSdk + "\n", m.err());
+
+        // The same through the daemon: the service runs with its SDK; the missing one is the request's error (400).
+        Path socket = data.resolve("d.sock");
+        Map<String, String> env = Map.of("STRATA_SOCKET", socket.toString());
+        Process daemon = strata.start(mode, data, wd, env, "serve", "--socket", socket.toString());
+        try {
+            DaemonIT.awaitListening(socket, wd);
+            Path service = manifest(mode, wd, "svc.toml", "name = \"sdk-svc\"\n" + Files.readString(file));
+            Result started = strata.strata(mode, data, wd, env, null, "start", service.toString());
+            assertEquals(0, started.exitCode(), started.err());
+            Result waited = strata.strata(mode, data, wd, env, null, "wait", "sdk-svc");
+            assertEquals(0, waited.exitCode(), waited.err());
+            Result logs = strata.strata(mode, data, wd, env, null, "logs", "sdk-svc");
+            assertEquals(List.of("sdk-1.2", "touch: /sdk/python/x: Read-only file system", "image-untouched"), logs.out().lines().toList(),
+                    logs.err());
+            Result refused = strata.strata(mode, data, wd, env, null, "start", missing.toString());
+            assertNotEquals(0, refused.exitCode());
+            assertEquals("", refused.out());
+            assertTrue(refused.err().contains(noSuchSdk), refused.err());
+        } finally {
+            DaemonIT.stop(daemon);
+        }
     }
 
     /**
      * STRATA_CGROUP_MANAGER=systemd where systemd does not run (this machine, CI's): one line saying why, and
-     * the limit still holds through cgroupfs (the container is killed at its memory limit), as podman falls
-     * back; a misspelt manager is refused before anything starts.
+     * the limit still holds through cgroupfs (the container is killed at its memory limit; rootless, where
+     * cgroupfs needs a delegated v2 tree, cgroupfs's own refusal), as podman falls back; a misspelt manager
+     * is refused before anything starts.
      */
     @ParameterizedTest
     @EnumSource(Mode.class)
@@ -145,7 +169,12 @@ class ManifestIT {
                 memory = "32m"
                 """.formatted(id));
         Result r = strata.strata(mode, data, wd, Map.of("STRATA_CGROUP_MANAGER", "systemd"), null, "run", "-f", file.toString());
-        assertEquals(137, r.exitCode(), "killed at its limit: " + r.out() + r.err());
+        if (mode == Mode.ROOTLESS && r.exitCode() == 125) {
+            // cgroupfs it is, and cgroupfs cannot limit a user here (cgroup v1, nothing delegated): its own refusal.
+            assertTrue(r.err().contains("strata: resource limits need root or a delegated cgroup v2 subtree"), r.err());
+        } else {
+            assertEquals(137, r.exitCode(), "killed at its limit: " + r.out() + r.err());
+        }
         List<String> warnings = r.err().lines().filter(l -> l.contains("cgroup manager")).toList();
         assertEquals(1, warnings.size(), r.err());
         assertTrue(warnings.getFirst().matches("strata: cgroup manager systemd unavailable: systemd is not the init system here "
