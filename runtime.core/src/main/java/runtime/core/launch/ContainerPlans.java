@@ -172,7 +172,7 @@ public final class ContainerPlans {
             return new Isolation(hostname, readOnly, name, ports, security, limits, true, images);
         }
 
-        /** This container with {@code hostname} (its id, once it has one, when none was given). */
+        /** This container with {@code hostname} (Engine: its name or id, once it is registered, when none was given). */
         public Isolation withHostname(String hostname) {
             return new Isolation(Optional.of(hostname), readOnly, name, ports, security, limits, userNamespaceAsRoot, images);
         }

@@ -33,6 +33,8 @@ public final class ManifestRunner {
      */
     public static Prepared prepare(Engine engine, Manifest m, Path directory, PrintStream progress)
             throws IOException, LaunchException {
+        // The SDK layers first: a missing one is reported before a build, not after it.
+        List<ContainerPlans.ImageBind> images = imageLayers(engine, m);
         Layer image;
         if (m.image().isPresent()) {
             image = engine.resolveImage(m.image().get());
@@ -40,7 +42,6 @@ public final class ManifestRunner {
             BuildScript script = BuildScript.fromArguments(m.build(), directory, engine.environment());
             image = new Builder(engine, new Builder.Options(false, Optional.empty(), directory, progress)).build(script);
         }
-        List<ContainerPlans.ImageBind> images = imageLayers(engine, m);
         // Without a hostname the engine gives the container its name, else its id: two containers from one
         // manifest never share one.
         List<String> env = new ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"));
