@@ -36,7 +36,7 @@ import runtime.cli.Installation.Result;
 /**
  * squish's seven end-to-end scenarios (its test/e2e: a container starts, a port is forwarded, a file is
  * bound read-only, another Alpine version comes over HTTP, env vars reach it, a file is bound read-write,
- * it has its own pid namespace), each from a squishfile in squish's format, through the daemon
+ * it has its own pid namespace), and an SDK layer from its roadmap, each from a squishfile in squish's format, through the daemon
  * ({@code strata serve}) and through the CLI alone, as root and rootless. As squish's tests do, each one
  * starts the container with {@code strata start}, checks {@code strata ps} shows one, asks the container's
  * HTTP server on the forwarded port, and stops it. squish's tree is rebuilt here: its http-asm server is
@@ -144,6 +144,14 @@ class SquishScenariosIT {
             Files.writeString(tree.resolve("support/007-scratch"), "");
             scenario(mode, data, tree, env, "squishfiles/007-squishfile-pid-ns.toml", () ->
                     assertEquals(SquishTree.SCRIPT_PID, get(port, "/scratch").body().strip()));
+            // Beyond the seven, squish's roadmap: a versioned SDK layer (tools = "1.0") is the store's image tools:1.0
+            // (two layers: busybox and a build step), read-only at /sdk/tools.
+            Result sdk = strata.strata(mode, data, "build", "--from", strata.importBusybox(mode, data), "--run",
+                    "mkdir -p /opt/tools && echo tools-1.0 > /opt/tools/VERSION");
+            assertEquals(0, sdk.exitCode(), sdk.err());
+            assertEquals(0, strata.strata(mode, data, "map", "tools:1.0", sdk.line()).exitCode());
+            scenario(mode, data, tree, env, "squishfiles/008-squishfile-sdk.toml", () ->
+                    assertEquals("tools-1.0", get(port, "/VERSION").body().strip()));
         } finally {
             if (daemon != null) DaemonIT.stop(daemon);
         }
@@ -313,6 +321,16 @@ class SquishScenariosIT {
                     [run]
                     command = "/app/run.sh"
                     args = []
+                    """ + env + ports);
+            Files.writeString(root.resolve("squishfiles/008-squishfile-sdk.toml"), """
+                    [layers]
+                    alpine = "3.14"
+                    tools = "1.0"
+                    app = "../http-asm"
+
+                    [run]
+                    command = "/app/http-asm"
+                    args = ["2000", "/sdk/tools/opt/tools"]
                     """ + env + ports);
             return new SquishTree(root);
         }

@@ -309,7 +309,18 @@ public final class Engine implements AutoCloseable {
         // Isolated containers are listed (strata ps) and get a state directory for their network's sockets.
         Optional<ContainerRecord> record = Optional.empty();
         if (options.isolation().isPresent()) {
-            record = Optional.of(containers().create(options.isolation().get().name(), image.id(), options.network(), command));
+            ContainerPlans.Isolation isolation = options.isolation().get();
+            record = Optional.of(containers().create(isolation.name(), image.id(), options.network(), command));
+            if (isolation.hostname().isEmpty()) {
+                // No hostname given: its name, else its id (podman's default), both unique among the containers
+                // the registry holds, so no two containers from one image or manifest share a hostname.
+                String hostname = record.get().name();
+                options = options.isolated(isolation.withHostname(hostname));
+                if (environment.stream().noneMatch(e -> e.startsWith("HOSTNAME="))) {
+                    environment = new ArrayList<>(environment);
+                    environment.add("HOSTNAME=" + hostname);
+                }
+            }
         }
         try {
             Container c = launchWith(image, layers, candidates, requested, record, options, command, environment, workdir, stdio, timings,
@@ -338,13 +349,17 @@ public final class Engine implements AutoCloseable {
         List<String> ports = options.isolation().map(ContainerPlans.Isolation::ports).orElse(List.of());
         runtime.core.cgroups.Limits limits = options.isolation().map(ContainerPlans.Isolation::limits)
                 .orElse(runtime.core.cgroups.Limits.NONE);
+        // Chosen once per container: asking for systemd where it does not run is one warning, not one per driver tried.
+        boolean systemdGroup = !limits.isEmpty() && record.isPresent()
+                && runtime.core.cgroups.SystemdScope.chosen(env, ids().rootless(), caller.diagnostics());
         for (FilesystemDriver fs : candidates) {
             NetworkAttachment network = attachNetwork(options.network(), new NetworkRequest(
                     record.map(ContainerRecord::id).orElse(image.shortId()), ports, record.map(ContainerRecord::directory).orElse(null)),
-                    options.isolation().map(ContainerPlans.Isolation::hostname).orElse(image.shortId()),
+                    options.isolation().flatMap(ContainerPlans.Isolation::hostname).orElse(image.shortId()),
                     record.map(ContainerRecord::name));
             if (!limits.isEmpty() && record.isPresent()) {
-                network = new LimitedAttachment(network, runtime.core.cgroups.Cgroup.create(record.get().id(), limits), limits);
+                network = new LimitedAttachment(network,
+                        runtime.core.cgroups.ContainerGroup.create(record.get().id(), limits, systemdGroup, ids().rootless()), limits);
             }
             if (options.isolation().map(ContainerPlans.Isolation::userNamespaceAsRoot).orElse(false) && !ids().rootless()) {
                 network = new runtime.core.launch.UserNamespaceMaps(network);
@@ -379,10 +394,10 @@ public final class Engine implements AutoCloseable {
      * owns that moment.
      */
     private static final class LimitedAttachment extends runtime.core.launch.SyncHookAttachment {
-        private final runtime.core.cgroups.Cgroup cgroup;
+        private final runtime.core.cgroups.ContainerGroup cgroup;
         private final runtime.core.cgroups.Limits limits;
 
-        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.Cgroup cgroup, runtime.core.cgroups.Limits limits) {
+        LimitedAttachment(NetworkAttachment network, runtime.core.cgroups.ContainerGroup cgroup, runtime.core.cgroups.Limits limits) {
             super(network);
             this.cgroup = cgroup;
             this.limits = limits;

@@ -41,6 +41,9 @@ public final class DriversCommand implements Command {
         }
         Probe proc = runtime.core.cgroups.Lxcfs.probe();
         in.out().printf("%-5s %-16s %-6s %s: %s%n", "proc", "lxcfs", proc.usable() ? "yes" : "no", "/proc with a container's limits", proc.reason());
+        Probe systemd = runtime.core.cgroups.SystemdScope.probe(engine.environment(), engine.ids().rootless());
+        in.out().printf("%-5s %-16s %-6s %s: %s%n", "cgrp", "systemd", systemd.usable() ? "yes" : "no",
+                "limits in a transient scope (" + runtime.core.cgroups.SystemdScope.ENV + "=systemd)", systemd.reason());
         for (Drivers.Broken b : drivers.broken()) {
             in.out().printf("%-5s %-16s %-6s %s%n", "?", b.name(), "broken", b.reason());
         }

@@ -135,7 +135,8 @@ public final class RunCommand implements Command {
         Engine engine = in.engine();
         Layer layer = engine.resolveImage(image, pull);
         timings.mark("resolve");
-        String hostname = givenHostname.orElse("strata-" + layer.shortId());
+        // No --hostname: the container's id (Engine), so two containers of one image do not share one.
+        Optional<String> hostname = givenHostname;
         List<String> env = isolate ? isolatedEnvironment(in.env(), hostname) : environment(in.env());
         Engine.RunOptions options = new Engine.RunOptions(Optional.ofNullable(in.value("fs", null)),
                 in.value("net", isolate ? "none" : "host"), isolate ? Path.of("/") : in.cwd(), env, binds)
@@ -168,9 +169,7 @@ public final class RunCommand implements Command {
         Path file = in.path(in.value("manifest", ""));
         Manifest manifest = ManifestParser.read(file);
         if (in.has("name")) {
-            Manifest m = manifest;
-            manifest = new Manifest(m.image(), m.build(), m.command(), Optional.of(in.value("name", "")), m.hostname(), m.workdir(),
-                    m.readOnly(), m.network(), m.ports(), m.env(), m.mounts(), m.limits(), m.security());
+            manifest = manifest.withName(in.value("name", ""));
         }
         ManifestRunner.Prepared p = ManifestRunner.prepare(in.engine(), manifest, file.getParent(), in.err());
         SignalForwarding signals = SignalForwarding.install(in.stdio().inTty());
@@ -200,9 +199,10 @@ public final class RunCommand implements Command {
     }
 
     /** An isolated container starts from a clean environment, not the caller's. */
-    static List<String> isolatedEnvironment(Map<String, String> env, String hostname) {
+    static List<String> isolatedEnvironment(Map<String, String> env, Optional<String> hostname) {
         List<String> result = new ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "HOME=/root", "HOSTNAME=" + hostname));
+                "HOME=/root"));
+        hostname.ifPresent(h -> result.add("HOSTNAME=" + h));
         if (env.containsKey("TERM")) result.add("TERM=" + env.get("TERM"));
         return result;
     }

@@ -14,7 +14,7 @@ import java.util.Map;
  * v2 one directory holds every controller; on v1 (hybrid hosts) there is one per controller. New groups
  * nest below strata's own group of each hierarchy, so limits set on strata's caller still apply.
  */
-public final class Cgroup {
+public final class Cgroup implements ContainerGroup {
     private static final Path ROOT = Path.of("/sys/fs/cgroup");
     /** How long {@link #remove} waits for the group's last processes to end. */
     private static final java.time.Duration REMOVE_TIMEOUT = java.time.Duration.ofSeconds(2);
@@ -185,6 +185,7 @@ public final class Cgroup {
     }
 
     /** Moves {@code pid} (and so everything it starts) into the group(s). */
+    @Override
     public void add(long pid) throws IOException {
         for (Path d : directories) write(d.resolve("cgroup.procs"), Long.toString(pid));
     }
@@ -211,6 +212,7 @@ public final class Cgroup {
     }
 
     /** Removes the (empty) group(s). */
+    @Override
     public void remove() {
         long deadline = System.nanoTime() + REMOVE_TIMEOUT.toNanos();
         for (Path d : directories) {

@@ -88,6 +88,16 @@ public final class ContainerPlans {
      */
     private static int[] mountImage(List<SetupOp> plan, List<Path> layers, FilesystemDriver fs, IdMaps ids, Path scratch,
                                     Optional<Upper> keep) {
+        return mountImage(plan, layers, fs, ids, scratch, keep, List.of());
+    }
+
+    /**
+     * ... and each of {@code images} at scratch/image-N/root by the same driver (its upper and work beside
+     * it on the tmpfs), for {@link #bindImages} to bind: all the driver's steps in one range, so a driver
+     * that cannot mount them is tried no further, as for the image itself.
+     */
+    private static int[] mountImage(List<SetupOp> plan, List<Path> layers, FilesystemDriver fs, IdMaps ids, Path scratch,
+                                    Optional<Upper> keep, List<ImageBind> images) {
         Path root = scratch.resolve("root");
         plan.add(new SetupOp.Mount("tmpfs", scratch, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=0755"));
         plan.add(new SetupOp.MakeDirectories(root, 0755));
@@ -97,26 +107,56 @@ public final class ContainerPlans {
             plan.add(new SetupOp.MakeDirectories(upper, 0755));
             plan.add(new SetupOp.MakeDirectories(work, 0755));
         }
+        for (int i = 0; i < images.size(); i++) {
+            for (String d : List.of("root", "upper", "work")) plan.add(new SetupOp.MakeDirectories(imageScratch(scratch, i).resolve(d), 0755));
+        }
         int from = plan.size();
         plan.addAll(fs.mount(new MountRequest(layers, upper, work, root, ids.rootless())));
+        for (int i = 0; i < images.size(); i++) {
+            Path at = imageScratch(scratch, i);
+            plan.addAll(fs.mount(new MountRequest(images.get(i).layers(), at.resolve("upper"), at.resolve("work"), at.resolve("root"),
+                    ids.rootless())));
+        }
         return new int[] {from, plan.size()};
+    }
+
+    private static Path imageScratch(Path scratch, int i) {
+        return scratch.resolve("image-" + i);
+    }
+
+    /** Binds the images {@link #mountImage} mounted, read-only, at their targets (relative to the root in use). */
+    private static void bindImages(List<SetupOp> plan, Path scratch, List<ImageBind> images) {
+        for (int i = 0; i < images.size(); i++) {
+            Path target = images.get(i).target();
+            plan.add(new SetupOp.Bind(imageScratch(scratch, i).resolve("root"), target.getRoot().relativize(target), true, false));
+        }
     }
 
     /**
      * What an isolated container looks like beyond its image.
      *
-     * @param name  a name for `strata ps`, `port`, `stop` (else the generated id)
-     * @param ports port forwards for the network driver
+     * @param hostname its hostname; empty: its name, else its id (given when it is registered), so no two
+     *                 containers share a default hostname (podman's default is the container's id)
+     * @param name     a name for `strata ps`, `port`, `stop` (else the generated id)
+     * @param ports    port forwards for the network driver
+     * @param images   store images bound read-only into it (a manifest's SDK layers)
      */
-    public record Isolation(String hostname, boolean readOnly, Optional<String> name, List<String> ports, Security security,
-                            runtime.core.cgroups.Limits limits, boolean userNamespaceAsRoot) {
+    public record Isolation(Optional<String> hostname, boolean readOnly, Optional<String> name, List<String> ports,
+                            Security security, runtime.core.cgroups.Limits limits, boolean userNamespaceAsRoot,
+                            List<ImageBind> images) {
         public Isolation {
             ports = List.copyOf(ports);
+            images = List.copyOf(images);
+        }
+
+        public Isolation(Optional<String> hostname, boolean readOnly, Optional<String> name, List<String> ports, Security security,
+                         runtime.core.cgroups.Limits limits) {
+            this(hostname, readOnly, name, ports, security, limits, false, List.of());
         }
 
         public Isolation(String hostname, boolean readOnly, Optional<String> name, List<String> ports, Security security,
                          runtime.core.cgroups.Limits limits) {
-            this(hostname, readOnly, name, ports, security, limits, false);
+            this(Optional.of(hostname), readOnly, name, ports, security, limits);
         }
 
         public Isolation(String hostname, boolean readOnly) {
@@ -129,7 +169,30 @@ public final class ContainerPlans {
          * as packages' maintainer scripts. The host side writes the id maps at the plan's sync step.
          */
         public Isolation withUserNamespaceAsRoot() {
-            return new Isolation(hostname, readOnly, name, ports, security, limits, true);
+            return new Isolation(hostname, readOnly, name, ports, security, limits, true, images);
+        }
+
+        /** This container with {@code hostname} (Engine: its name or id, once it is registered, when none was given). */
+        public Isolation withHostname(String hostname) {
+            return new Isolation(Optional.of(hostname), readOnly, name, ports, security, limits, userNamespaceAsRoot, images);
+        }
+
+        /** This container with {@code images} bound into it too. */
+        public Isolation withImages(List<ImageBind> images) {
+            return new Isolation(hostname, readOnly, name, ports, security, limits, userNamespaceAsRoot, images);
+        }
+    }
+
+    /**
+     * A store image's files bound read-only at {@code target} (absolute, in the container): its layers
+     * (top-most first) are mounted by the container's filesystem driver beside the image itself, with a
+     * throwaway upper directory on the container's scratch tmpfs, then bound read-only, so an SDK image
+     * of several layers needs no flattening and shares the store's files.
+     */
+    public record ImageBind(String image, List<Path> layers, Path target) {
+        public ImageBind {
+            layers = List.copyOf(layers);
+            if (!target.isAbsolute()) throw new IllegalArgumentException("an image's target must be absolute: " + target);
         }
     }
 
@@ -164,6 +227,9 @@ public final class ContainerPlans {
             "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
             "/sys/fs/selinux", "/sys/dev/block", "/sys/devices/virtual/powercap");
 
+    /** Writable tmpfs directories of a read-only root besides /tmp and /dev/shm (podman's --read-only-tmpfs). */
+    static final List<String> READ_ONLY_ROOT_TMPFS = List.of("run", "var/tmp");
+
     /** Device nodes an isolated container gets from the host (bind-mounted: rootless cannot mknod them). */
     static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
@@ -186,7 +252,7 @@ public final class ContainerPlans {
             // everything after happens in a new user namespace, whose id maps the host writes at the sync.
             plan.add(new SetupOp.Unshare(Namespaces.MOUNT));
             plan.add(PRIVATE_PROPAGATION);
-            fsRange = mountImage(plan, layers, fs, ids, scratch, keep);
+            fsRange = mountImage(plan, layers, fs, ids, scratch, keep, isolation.images());
             plan.add(new SetupOp.Unshare(Namespaces.USER | flags));
             plan.add(new SetupOp.SyncWithParent());
             plan.add(new SetupOp.EnterPidNamespace());
@@ -199,7 +265,7 @@ public final class ContainerPlans {
             // The image is mounted before the pid namespace exists, so a FUSE driver's daemon (an exec'd host
             // program, dumpable, holding descriptors of the store's layers) lives outside it: the container's
             // /proc never shows it, whatever capabilities the container is given.
-            fsRange = mountImage(plan, layers, fs, ids, scratch, keep);
+            fsRange = mountImage(plan, layers, fs, ids, scratch, keep, isolation.images());
             plan.add(new SetupOp.EnterPidNamespace());
         }
         plan.add(new SetupOp.UseRoot(root));
@@ -234,9 +300,19 @@ public final class ContainerPlans {
         plan.add(new SetupOp.Mount("tmpfs", Path.of("tmp"), "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV, "mode=1777"));
         plan.add(new SetupOp.Bind(Path.of("/etc/resolv.conf"), Path.of("etc/resolv.conf"), true, true));
         plan.addAll(extraBinds);
+        bindImages(plan, scratch, isolation.images());
+        if (isolation.readOnly()) {
+            // What a read-only root leaves writable, as podman's --read-only (read-only-tmpfs) does: /tmp and
+            // /dev/shm above, /run and /var/tmp here, each a tmpfs that vanishes with the container.
+            for (String dir : READ_ONLY_ROOT_TMPFS) {
+                plan.add(new SetupOp.MakeDirectories(Path.of(dir), dir.equals("run") ? 0755 : 01777));
+                plan.add(new SetupOp.Mount("tmpfs", Path.of(dir), "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV,
+                        dir.equals("run") ? "mode=0755" : "mode=1777"));
+            }
+        }
         // A working directory the image lacks is made, as runc and crun do (podman's WORKDIR need not exist).
         if (workdir.isAbsolute() && workdir.getNameCount() > 0) plan.add(new SetupOp.MakeDirectories(workdir.getRoot().relativize(workdir), 0755));
-        plan.add(new SetupOp.SetHostname(isolation.hostname()));
+        plan.add(new SetupOp.SetHostname(isolation.hostname().orElseThrow()));
         plan.addAll(network.setupOps());
         if (network.wantsStartedCallback() && !ownUserNamespace) plan.add(new SetupOp.SyncWithParent());
         if (isolation.readOnly()) {

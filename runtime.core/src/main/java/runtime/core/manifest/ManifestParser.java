@@ -153,13 +153,19 @@ public final class ManifestParser {
             }
         }
         List<Manifest.Mount> mounts = new ArrayList<>();
-        mounts(mounts, "mount", false);
-        mounts(mounts, "layer", true);
-        return new Manifest(image, build, strings("command"), name, string("hostname"), workdir, bool("read_only"), network,
-                ports, env, mounts, limits(), security());
+        List<Manifest.ImageLayer> images = new ArrayList<>();
+        mounts(mounts, images, "mount", false);
+        mounts(mounts, images, "layer", true);
+        // A manifest describes a service: read-only unless it says otherwise (squish's default).
+        return new Manifest(image, build, strings("command"), name, string("hostname"), workdir, bool("read_only", true), network,
+                ports, env, mounts, images, limits(), security());
     }
 
-    private void mounts(List<Manifest.Mount> into, String key, boolean alwaysReadOnly) {
+    /**
+     * The [[mount]] or [[layer]] entries; a layer may name a store image ({@code image = "python-sdk"})
+     * instead of a host {@code source}, which the store resolves when the container starts.
+     */
+    private void mounts(List<Manifest.Mount> into, List<Manifest.ImageLayer> images, String key, boolean alwaysReadOnly) {
         if (!toml.contains(key)) return;
         if (!toml.isArray(key)) {
             problem(key, "must be an array of tables: [[" + key + "]]");
@@ -173,19 +179,33 @@ public final class ManifestParser {
                 problem(key, "entry " + i + " must be a table");
                 continue;
             }
+            for (String field : t.keySet()) {
+                if (!Set.of("source", "target", "read_only", "image").contains(field) || (!alwaysReadOnly && field.equals("image"))) {
+                    problemAt(t, at, "unknown field " + field + " (" + (alwaysReadOnly ? "source or image" : "source") + ", target, read_only)");
+                }
+            }
             String source = stringIn(t, at, "source");
+            String image = alwaysReadOnly ? stringIn(t, at, "image") : null;
             String target = stringIn(t, at, "target");
-            if (source == null && !t.contains("source")) problemAt(t, at, "source is required");
+            if (alwaysReadOnly && t.contains("source") && t.contains("image")) problemAt(t, at, "give source (a host path) or image (a store image), not both");
+            else if (alwaysReadOnly && !t.contains("source") && !t.contains("image")) problemAt(t, at, "source (a host path) or image (a store image) is required");
+            else if (!alwaysReadOnly && !t.contains("source")) problemAt(t, at, "source is required");
             // A target of another type was reported by stringIn and is null here: not "required", not "relative".
             if (target == null) {
                 if (!t.contains("target")) problemAt(t, at, "target is required");
             } else if (!target.startsWith("/")) {
                 problemAt(t, at, "target must be an absolute path");
             }
+            Object readOnly = t.get("read_only");
+            if (image != null && target != null) {
+                if (image.isEmpty()) problemAt(t, at, "image must name a store image (strata images lists them)");
+                else if (Boolean.FALSE.equals(readOnly)) problemAt(t, at, "a layer is always read-only (an image's files are the store's)");
+                else images.add(new Manifest.ImageLayer(at, image, target));
+                continue;
+            }
             if (source == null || target == null) continue;
             Path src = directory.resolve(source).normalize();
             if (!Files.exists(src)) problemAt(t, at, "source " + src + " does not exist");
-            Object readOnly = t.get("read_only");
             if (readOnly != null && !(readOnly instanceof Boolean)) problemAt(t, at, "read_only must be true or false");
             // Not silently read-only after all: a writable layer is a [[mount]].
             if (alwaysReadOnly && Boolean.FALSE.equals(readOnly)) {
@@ -304,11 +324,11 @@ public final class ManifestParser {
         return Optional.of(toml.getString(key));
     }
 
-    private boolean bool(String key) {
-        if (!toml.contains(key)) return false;
+    private boolean bool(String key, boolean otherwise) {
+        if (!toml.contains(key)) return otherwise;
         if (!toml.isBoolean(key)) {
             problem(key, "must be true or false");
-            return false;
+            return otherwise;
         }
         return toml.getBoolean(key);
     }

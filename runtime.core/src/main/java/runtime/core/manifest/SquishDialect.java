@@ -16,12 +16,16 @@ import org.tomlj.TomlArray;
 import org.tomlj.TomlParseResult;
 import org.tomlj.TomlTable;
 
+import runtime.core.store.ImageStore;
+
 /**
  * squish's squishfile, read as a dialect of strata's manifest (README "squishfiles"):
  *
  * <pre>
  * [layers]
  * alpine = "3.14"                                   # the read-only rootfs: alpine-release:3.14
+ * python = "3.9"                                    # an SDK: the store image python:3.9, read-only at /sdk/python
+ * node = { version = "20", target = "/opt/node" }   # ... or at its target
  * app = "./http-server"                             # a path: mounted read-only at /app/NAME
  * conf = { path = "./site.conf", target = "/etc/site.conf" }
  * scratch = { path = "./scratch", target = "/app/scratch", rw = true }
@@ -75,6 +79,7 @@ final class SquishDialect {
         }
         String alpine = DEFAULT_ALPINE;
         List<Manifest.Mount> mounts = new ArrayList<>();
+        List<Manifest.ImageLayer> sdks = new ArrayList<>();
         if (!toml.isTable("layers")) {
             problem.accept("layers", "a squishfile needs a [layers] table (e.g. alpine = \"3.14\")");
         } else {
@@ -85,6 +90,8 @@ final class SquishDialect {
                 if (name.equals("alpine")) {
                     if (value instanceof String v && v.matches("\\d+\\.\\d+")) alpine = v;
                     else problem.accept(key, "must be an Alpine release branch such as \"3.14\"");
+                } else if (isVersioned(value)) {
+                    sdk(key, name, value).ifPresent(sdks::add);
                 } else {
                     layer(key, name, value).ifPresent(mounts::add);
                 }
@@ -133,9 +140,41 @@ final class SquishDialect {
             }
         }
         return new Manifest(Optional.of("alpine-release:" + alpine), List.of(), command, Optional.empty(), Optional.empty(),
-                Optional.empty(), true, "slirp4netns", ports, env, mounts,
+                Optional.empty(), true, "slirp4netns", ports, env, mounts, sdks,
                 new Manifest.Limits(OptionalLong.empty(), OptionalLong.empty(), OptionalDouble.empty()),
                 new Manifest.Security("default", List.of(), List.of()));
+    }
+
+    /** squish's versioned layer: a string that is no relative path, or a table with a version and no path. */
+    private static boolean isVersioned(Object value) {
+        if (value instanceof String s) return !s.startsWith("./") && !s.startsWith("../");
+        return value instanceof TomlTable t && t.contains(List.of("version")) && !t.contains(List.of("path"));
+    }
+
+    /**
+     * A versioned SDK layer ({@code python = "3.9"}, {@code { version = "3.9", target = ... }}): the store
+     * image NAME:VERSION (squish's daemon was to fetch SDKs by name and version; strata takes the store's,
+     * made by build, import or pull and named with strata map), read-only at its target or /sdk/NAME,
+     * where squish mounts an SDK.
+     */
+    private Optional<Manifest.ImageLayer> sdk(String key, String name, Object value) {
+        Object version = value instanceof TomlTable t ? t.get(List.of("version")) : value;
+        String target = "/sdk/" + name;
+        if (value instanceof TomlTable t) {
+            for (String k : t.keySet()) {
+                if (!Set.of("version", "target", "rw").contains(k)) problem.accept(key + "." + k, "unknown (version, target)");
+            }
+            Object tg = t.get(List.of("target"));
+            if (tg instanceof String s && s.startsWith("/")) target = s;
+            else if (tg != null) problem.accept(key + ".target", "must be an absolute path in the container");
+            if (Boolean.TRUE.equals(t.get(List.of("rw")))) problem.accept(key + ".rw", "an SDK layer is always read-only (the store's image)");
+        }
+        if (!(version instanceof String v) || !ImageStore.isMapName(name + ":" + v)) {
+            problem.accept(key, "must be a version (letters, digits and . _ - +), a path (\"./" + name
+                    + "\") or { path = ..., target = ... }");
+            return Optional.empty();
+        }
+        return Optional.of(new Manifest.ImageLayer(key, name + ":" + v, target));
     }
 
     /**
@@ -148,11 +187,6 @@ final class SquishDialect {
         String target = null;
         boolean rw = false;
         if (value instanceof String s) {
-            if (!s.startsWith("./") && !s.startsWith("../")) {
-                problem.accept(key, "'" + s + "' is a versioned SDK layer, which strata cannot fetch yet: give a path (\"./" + name
-                        + "\") or { path = ..., target = ... }");
-                return Optional.empty();
-            }
             path = s;
         } else if (value instanceof TomlTable t) {
             for (String k : t.keySet()) {

@@ -177,7 +177,7 @@ class ManifestParserTest {
                 () -> ManifestParser.parse("""
                         [layers]
                         alpine = 3
-                        python = "3.9"
+                        python = "3 9"
                         gone = "./missing"
                         [run]
                         args = [1]
@@ -188,7 +188,7 @@ class ManifestParserTest {
                         """, "s.toml", dir));
         assertEquals(List.of(
                 "s.toml:2:1: layers.alpine: must be an Alpine release branch such as \"3.14\"",
-                "s.toml:3:1: layers.python: '3.9' is a versioned SDK layer, which strata cannot fetch yet: give a path (\"./python\") or { path = ..., target = ... }",
+                "s.toml:3:1: layers.python: must be a version (letters, digits and . _ - +), a path (\"./python\") or { path = ..., target = ... }",
                 "s.toml:4:1: layers.gone: path " + dir.resolve("missing") + " does not exist",
                 "s.toml:5:1: run: command is required: the program to run, e.g. command = \"/app/server\"",
                 "s.toml:6:1: run.args: entry 0 must be a string",
@@ -211,5 +211,64 @@ class ManifestParserTest {
         assertEquals(List.of("l.toml:3:1: layer[0]: a layer is always read-only (read_only = false: make it a [[mount]])"), e.problems());
         Manifest ok = ManifestParser.parse("image = \"x\"\n[[layer]]\nsource = \"sdk\"\ntarget = \"/sdk\"\n", "l.toml", dir);
         assertEquals(List.of(new Manifest.Mount(dir.resolve("sdk").toString(), "/sdk", true)), ok.mounts());
+    }
+
+    /** Issue 22: squish's versioned layers are SDKs from the store: NAME:VERSION, read-only at /sdk/NAME or the target. */
+    @Test
+    void aSquishfilesVersionedLayersAreStoreImages() throws Exception {
+        Files.writeString(dir.resolve("server"), "#!/bin/sh\n");
+        Manifest m = ManifestParser.parse("""
+                [layers]
+                alpine = "3.14"
+                python = "3.9"
+                node = { version = "20.1", target = "/opt/node" }
+                app = "./server"
+                [run]
+                command = "/app/server"
+                """, "sdk.toml", dir);
+        assertEquals(List.of(new Manifest.ImageLayer("layers.python", "python:3.9", "/sdk/python"),
+                new Manifest.ImageLayer("layers.node", "node:20.1", "/opt/node")), m.imageLayers());
+        assertEquals(List.of(new Manifest.Mount(dir.resolve("server").toString(), "/app/server", true)), m.mounts());
+        assertEquals(List.of("sdk.toml:2:26: layers.node.rw: an SDK layer is always read-only (the store's image)"),
+                assertThrows(ManifestParser.InvalidManifestException.class, () -> ManifestParser.parse("""
+                        [layers]
+                        node = { version = "20", rw = true }
+                        [run]
+                        command = "/x"
+                        """, "sdk.toml", dir)).problems());
+    }
+
+    /** Issue 22: a [[layer]] names a store image instead of a host path; source and image exclude each other. */
+    @Test
+    void aLayerMayNameAStoreImage() throws Exception {
+        Files.createDirectories(dir.resolve("sdk"));
+        Manifest m = ManifestParser.parse("image = \"x\"\n[[layer]]\nimage = \"python-sdk:3.12\"\ntarget = \"/sdk/python\"\n", "l.toml", dir);
+        assertEquals(List.of(new Manifest.ImageLayer("layer[0]", "python-sdk:3.12", "/sdk/python")), m.imageLayers());
+        assertEquals(List.of(), m.mounts());
+        List<String> p = assertThrows(ManifestParser.InvalidManifestException.class, () -> ManifestParser.parse("""
+                image = "x"
+                [[layer]]
+                image = "a"
+                source = "sdk"
+                target = "/a"
+                [[layer]]
+                target = "/b"
+                [[mount]]
+                image = "c"
+                source = "sdk"
+                target = "/c"
+                """, "l.toml", dir)).problems();
+        assertEquals(List.of("l.toml:3:1: layer[0]: give source (a host path) or image (a store image), not both",
+                "l.toml:7:1: layer[1]: source (a host path) or image (a store image) is required",
+                "l.toml:9:1: mount[0]: unknown field image (source, target, read_only)"), p);
+    }
+
+    /** Issue 22: a manifest is a service: its root is read-only unless read_only = false (squish's default). */
+    @Test
+    void aManifestsRootIsReadOnlyUnlessItOptsOut() {
+        assertTrue(ManifestParser.parse("image = \"x\"\n", "r.toml", dir).readOnly());
+        assertEquals(false, ManifestParser.parse("image = \"x\"\nread_only = false\n", "r.toml", dir).readOnly());
+        assertEquals(List.of("r.toml:2:1: read_only: must be true or false"), assertThrows(ManifestParser.InvalidManifestException.class,
+                () -> ManifestParser.parse("image = \"x\"\nread_only = \"no\"\n", "r.toml", dir)).problems());
     }
 }
