@@ -113,12 +113,14 @@ public interface DaemonApi {
             });
         }
 
-        /** The daemon's failures as the HTTP API words them; an interrupted wait (its front went) stays one. */
+        /** The daemon's failures as the HTTP API words them; an interrupted wait (its front went) ends the command. */
         private static <T> T call(Callable<T> action) throws Exception {
             try {
                 return action.call();
             } catch (InterruptedException e) {
-                throw e;
+                // The invocation was ended (its front went away mid-wait): end it, in words, still interrupted.
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the daemon", e);
             } catch (Exception e) {
                 throw new IllegalArgumentException(DaemonServer.errorText(e), e);
             }
