@@ -18,7 +18,8 @@ import runtime.core.manifest.Manifest;
  * this JVM hosts (the per-user server's: a Java call, no socket, no HTTP, no JSON text), {@link #over} by
  * another process's daemon on its socket ({@code strata serve}, or a server retired after a rebuild).
  * Both fail alike: one {@link IllegalArgumentException} with the line the HTTP API would have sent as its
- * {"error"}, so a command says the same with and without the server.
+ * {"error"}, so a command says the same with and without the server; a wait its invocation's end
+ * interrupts ends with an {@link IllegalStateException} that says so.
  */
 public interface DaemonApi {
     /** The one JSON mapper of the daemon's API, its server's and its clients' (a mapper is costly to make). */
