@@ -51,8 +51,11 @@ public final class StartCommand implements Command {
     @Override
     public int run(Invocation in) throws Exception {
         Path file = in.path(in.argument(0, "MANIFEST"));
+        Timings command = new Timings();
         Manifest manifest = ManifestParser.read(file); // fail here, with the file's lines, not in the daemon
+        command.mark("parse");
         Optional<DaemonApi> daemon = Daemon.client(in, true);
+        command.mark("find the daemon");
         if (daemon.isPresent()) {
             Timings timings = new Timings();
             JsonNode started = daemon.get().start(manifest, file, timings);
@@ -60,7 +63,7 @@ public final class StartCommand implements Command {
             if (in.debug()) {
                 in.err().println("strata: started " + started.path("id").asText() + " (pid " + started.path("pid").asLong() + ") in "
                         + Timings.millis(Math.round(started.path("startMillis").asDouble() * 1e6)) + " ms"
-                        + (timings.totalNanos() > 0 ? ": " + timings : "") + " (the daemon's own time)");
+                        + (timings.totalNanos() > 0 ? ": " + timings : "") + " (the daemon's own time); before it: " + command);
             }
             return 0;
         }

@@ -18,7 +18,8 @@ import runtime.core.manifest.Manifest;
  * this JVM hosts (the per-user server's: a Java call, no socket, no HTTP, no JSON text), {@link #over} by
  * another process's daemon on its socket ({@code strata serve}, or a server retired after a rebuild).
  * Both fail alike: one {@link IllegalArgumentException} with the line the HTTP API would have sent as its
- * {"error"}, so a command says the same with and without the server.
+ * {"error"}, so a command says the same with and without the server; a wait its invocation's end
+ * interrupts ends with an {@link IllegalStateException} that says so.
  */
 public interface DaemonApi {
     /** The one JSON mapper of the daemon's API, its server's and its clients' (a mapper is costly to make). */
@@ -113,12 +114,14 @@ public interface DaemonApi {
             });
         }
 
-        /** The daemon's failures as the HTTP API words them; an interrupted wait (its front went) stays one. */
+        /** The daemon's failures as the HTTP API words them; an interrupted wait (its front went) ends the command. */
         private static <T> T call(Callable<T> action) throws Exception {
             try {
                 return action.call();
             } catch (InterruptedException e) {
-                throw e;
+                // The invocation was ended (its front went away mid-wait): end it, in words, still interrupted.
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the daemon", e);
             } catch (Exception e) {
                 throw new IllegalArgumentException(DaemonServer.errorText(e), e);
             }

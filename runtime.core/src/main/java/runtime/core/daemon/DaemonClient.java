@@ -75,6 +75,9 @@ public final class DaemonClient {
                 out.flush();
             }
             return status;
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            // The invocation was ended (its front went away, a signal with no container to take it): say so in words.
+            throw new IllegalStateException("interrupted while waiting for the daemon", e);
         }
     }
 
