@@ -450,8 +450,8 @@ class ServerIT {
             assertEquals(125, unknown.exitCode());
             assertEquals("strata: no container 'no-such-container'\n", unknown.err());
             Result badTimeout = strata.strata(mode, data, wd, Map.of(), null, "stop", "--timeout", "soon", "sleeper0");
-            assertEquals(125, badTimeout.exitCode());
-            assertEquals("strata: timeout: 'soon' is not a whole number of seconds, 0-3600\n", badTimeout.err());
+            assertEquals(2, badTimeout.exitCode(), "a bad value is a usage error, before the container is looked up");
+            assertEquals("strata stop: --timeout: 'soon' is not a whole number of seconds, 0-3600\n", badTimeout.err());
         } finally {
             for (String name : started) strata.strata(mode, data, wd, Map.of(), null, "delete", "--force", name);
         }

@@ -15,6 +15,7 @@ import runtime.cli.Command;
 import runtime.cli.Invocation;
 import runtime.core.containers.ContainerRecord;
 import runtime.core.daemon.DaemonApi;
+import runtime.core.daemon.DaemonServer;
 
 /**
  * stop, kill, logs, wait, inspect and delete of a container: through the daemon when one runs, else
@@ -118,7 +119,7 @@ public final class ContainerCommand implements Command {
     public int run(Invocation in) throws Exception {
         String ref = in.argument(0, "CONTAINER");
         // Values first: a bad one is a usage error whatever the container.
-        timeout = in.parsed("timeout", ContainerCommand::seconds).orElse(10L);
+        timeout = in.parsed("timeout", DaemonServer::timeoutSeconds).orElse(10L);
         signal = in.parsed("signal", Signals::parse).orElse(Posix.SIGTERM);
         Optional<DaemonApi> daemon = Daemon.client(in);
         if (daemon.isPresent()) return viaDaemon(in, daemon.get(), ref);
@@ -127,16 +128,6 @@ public final class ContainerCommand implements Command {
 
     private long timeout;
     private int signal;
-
-    static long seconds(String text) {
-        try {
-            long n = Long.parseLong(text.strip());
-            if (n >= 0) return n;
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw new IllegalArgumentException("bad --timeout '" + text + "': want a number of seconds (0 or more)");
-    }
 
     private int viaDaemon(Invocation in, DaemonApi d, String ref) throws Exception {
         switch (name) {

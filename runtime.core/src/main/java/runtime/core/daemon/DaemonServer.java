@@ -305,14 +305,27 @@ public final class DaemonServer {
     /** A whole-number query parameter in [min, max]; absent is {@code otherwise}. */
     private static long number(String name, String value, long otherwise, long min, long max, String what) {
         if (value == null) return otherwise;
+        try {
+            return bounded(value, min, max, what);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage());
+        }
+    }
+
+    private static long bounded(String value, long min, long max, String what) {
         long n;
         try {
             n = Long.parseLong(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": '" + value + "' is not " + what);
+            throw new IllegalArgumentException("'" + value + "' is not " + what);
         }
-        if (n < min || n > max) throw new IllegalArgumentException(name + ": " + n + " is not " + what);
+        if (n < min || n > max) throw new IllegalArgumentException(n + " is not " + what);
         return n;
+    }
+
+    /** A stop's timeout as every client checks it (the CLI's --timeout too), without the parameter's name. */
+    public static long timeoutSeconds(String value) {
+        return bounded(value, 0, 3600, "a whole number of seconds, 0-3600");
     }
 
     /** The string field {@code name} of a JSON body; present but of another type is an error naming it. */
@@ -382,7 +395,7 @@ public final class DaemonServer {
 
     /** The {@code timeout} of a stop, in seconds (absent: 10). */
     static long timeout(String value) {
-        return number("timeout", value, 10, 0, 3600, "a whole number of seconds, 0-3600");
+        return value == null ? 10 : number("timeout", value, 10, 0, 3600, "a whole number of seconds, 0-3600");
     }
 
     /** The {@code signal} of a kill (absent: 15, SIGTERM). */
