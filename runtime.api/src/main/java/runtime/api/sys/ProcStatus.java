@@ -17,12 +17,8 @@ final class ProcStatus {
      * filesystem), or -1 when /proc is not there to ask.
      */
     static int id(String name, int index) {
-        String status;
-        try {
-            status = Files.readString(Path.of("/proc/self/status"));
-        } catch (IOException | SecurityException e) {
-            return -1;
-        }
+        String status = text();
+        if (status == null) return -1;
         int at = status.indexOf("\n" + name);
         if (at < 0) return -1;
         int end = status.indexOf('\n', at + 1);
@@ -34,5 +30,25 @@ final class ProcStatus {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /**
+     * The file, read on first use and kept: no strata JVM changes its ids (the helper does, after its exec),
+     * and the warm server asked for them several times per invocation (an open and ~1.4 KB of procfs text each
+     * time). Lazily, in a field and not a class initializer, so no start-up cache can carry a training run's.
+     */
+    private static volatile String text;
+
+    private static String text() {
+        String t = text;
+        if (t == null) {
+            try {
+                t = Files.readString(Path.of("/proc/self/status"));
+            } catch (IOException | SecurityException e) {
+                return null;
+            }
+            text = t;
+        }
+        return t;
     }
 }

@@ -35,7 +35,12 @@ public final class HelperBinary {
     /** The sealed copies made so far: helper path to its copy and the file's identity when copied. */
     private static final java.util.concurrent.ConcurrentHashMap<Path, SealedCopy> SEALED = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private record SealedCopy(Object key, java.nio.file.attribute.FileTime modified, long size, int fd) {}
+    private record SealedCopy(Object key, java.nio.file.attribute.FileTime modified, long size, int fd) {
+        /** Whether this copy was made of the file as it is now. */
+        boolean of(java.nio.file.attribute.BasicFileAttributes now) {
+            return key.equals(now.fileKey()) && modified.equals(now.lastModifiedTime()) && size == now.size();
+        }
+    }
 
     /**
      * A descriptor of a sealed in-memory copy of {@code helper} (docs/security.md, "sealed self"), made once
@@ -47,12 +52,10 @@ public final class HelperBinary {
         try {
             var attrs = Files.readAttributes(helper, java.nio.file.attribute.BasicFileAttributes.class);
             SealedCopy known = SEALED.get(helper);
-            if (known != null && known.key().equals(attrs.fileKey()) && known.modified().equals(attrs.lastModifiedTime())
-                    && known.size() == attrs.size()) return known.fd();
+            if (known != null && known.of(attrs)) return known.fd();
             synchronized (SEALED) {
                 known = SEALED.get(helper);
-                if (known != null && known.key().equals(attrs.fileKey()) && known.modified().equals(attrs.lastModifiedTime())
-                        && known.size() == attrs.size()) return known.fd();
+                if (known != null && known.of(attrs)) return known.fd();
                 // The old copy stays open: a launch that took its number may still be spawning from it.
                 int fd = runtime.api.sys.Posix.sealedMemfd("strata-helper", Files.readAllBytes(helper));
                 SEALED.put(helper, new SealedCopy(attrs.fileKey(), attrs.lastModifiedTime(), attrs.size(), fd));
