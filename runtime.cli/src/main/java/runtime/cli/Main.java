@@ -302,6 +302,8 @@ public final class Main {
         if (t instanceof java.nio.file.AccessDeniedException e) return e.getMessage() + ": permission denied";
         if (t instanceof java.nio.file.FileSystemException e && e.getReason() != null) return e.getFile() + ": " + e.getReason();
         if (t instanceof OutOfMemoryError) return "out of memory";
+        // strata's own I/O failures carry a sentence ("cannot write /tmp: Is a directory"): no class name for them.
+        if (t.getClass() == java.io.IOException.class && t.getMessage() != null) return t.getMessage().lines().findFirst().orElse("");
         String m = t.getMessage();
         return (m == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + m).lines().findFirst().orElse("");
     }
