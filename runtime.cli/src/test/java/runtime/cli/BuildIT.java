@@ -278,6 +278,15 @@ class BuildIT {
         Files.setLastModifiedTime(hashed, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
         assertNotEquals(c1, strata(s, "check", withEntry, hashed.toString()).line());
         assertEquals("strata: /nonexistent: no such file or directory", strata(s, "check", s.base, "/nonexistent").err().strip());
+        // runb keeps a run's changes in CHANGESDIR/data, which add-layer then makes a layer (plash's build did so).
+        Path changes = s.wd.resolve("changes");
+        Result runb = strata(s, "runb", s.base, changes.toString(), "sh", "-c", "echo kept > /kept");
+        assertEquals(0, runb.exitCode(), runb.err());
+        assertEquals("kept", strata(s, "runb", s.base, changes.toString(), "cat", "/kept").line(), "a second runb sees the first's changes");
+        Result stacked = strata(s, "add-layer", s.base, changes.resolve("data").toString());
+        assertEquals(0, stacked.exitCode(), stacked.err());
+        assertEquals("kept", strata(s, "run", stacked.line(), "cat", "/kept").line());
+        assertEquals(2, strata(s, "runb", s.base, changes.toString()).exitCode(), "no CMD is wrong usage");
         assertTrue(strata(s, "help-macros").out().contains("--defpm NAME LINE..."));
         Path fresh = s.wd.resolve("new-store");
         assertEquals(0, strata.strata(mode, fresh, s.wd, Map.of(), null, "init").exitCode());
