@@ -228,6 +228,9 @@ class BuildIT {
         assertEquals(first.line(), strata(s, "cache", "import-tar", tar).line());
         assertEquals(layers, Installation.layerCount(s.data), "the cached command did not run again");
         assertEquals(1, strata(s, "map").out().lines().filter(l -> l.startsWith("cache:")).count(), strata(s, "map").out());
+        Path elsewhere = strata.newWorkDirectory(mode);
+        assertEquals(0, strata.strata(s.mode, s.data, elsewhere, Map.of(), null, "cache", "import-tar", tar).exitCode());
+        assertEquals(2, strata(s, "map").out().lines().filter(l -> l.startsWith("cache:")).count(), "another directory is another line");
         // recall hands the id one command printed to the next; do caches builds on top.
         Result noRecall = strata(s, "recall", "run", "true");
         assertEquals("strata: nothing to recall yet: start with strata recall pull ... (or import-tar)", noRecall.err().strip());
