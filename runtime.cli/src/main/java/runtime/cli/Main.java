@@ -107,6 +107,7 @@ public final class Main {
         COMMANDS.put("add-layer", runtime.cli.commands.AddLayerCommand::new);
         COMMANDS.put("import-docker", runtime.cli.commands.ImportDockerCommand::new);
         COMMANDS.put("check", runtime.cli.commands.CheckCommand::new);
+        COMMANDS.put("runb", runtime.cli.commands.RunbCommand::new);
         COMMANDS.put("this", runtime.cli.commands.RememberCommand::thisImage);
         COMMANDS.put("recall", runtime.cli.commands.RememberCommand::recall);
         COMMANDS.put("do", runtime.cli.commands.RememberCommand::doCommand);

@@ -210,6 +210,130 @@ class BuildIT {
         assertEquals("es", strata(s, "run", evalString.line(), "cat", "/etc/es").line());
     }
 
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void plashsRememberingCommands(Mode mode) throws Exception {
+        Store s = store(mode);
+        Result none = strata(s, "this");
+        assertEquals(125, none.exitCode());
+        assertEquals("strata: no image built yet in this store: strata build sets it", none.err().strip());
+        String built = build(s, "--run", "echo t > /etc/t");
+        assertEquals(built, strata(s, "this").line(), "this is the image the last build made");
+        assertEquals("t", strata(s, "this", "run", "cat", "/etc/t").line());
+        // cache: the first run imports, the same command line later only prints the kept id.
+        String tar = strata.rootfsTar.toString();
+        Result first = strata(s, "cache", "import-tar", tar);
+        assertEquals(0, first.exitCode(), first.err());
+        long layers = Installation.layerCount(s.data);
+        assertEquals(first.line(), strata(s, "cache", "import-tar", tar).line());
+        assertEquals(layers, Installation.layerCount(s.data), "the cached command did not run again");
+        assertEquals(1, strata(s, "map").out().lines().filter(l -> l.startsWith("cache:")).count(), strata(s, "map").out());
+        Path elsewhere = strata.newWorkDirectory(mode);
+        assertEquals(0, strata.strata(s.mode, s.data, elsewhere, Map.of(), null, "cache", "import-tar", tar).exitCode());
+        assertEquals(2, strata(s, "map").out().lines().filter(l -> l.startsWith("cache:")).count(), "another directory is another line");
+        // recall hands the id one command printed to the next; do caches builds on top.
+        Result noRecall = strata(s, "recall", "run", "true");
+        assertEquals("strata: nothing to recall yet: start with strata recall pull ... (or import-tar)", noRecall.err().strip());
+        assertEquals(first.line(), strata(s, "recall", "import-tar", tar).line());
+        Result recalledBuild = strata(s, "recall", "build", "--run", "echo r > /etc/r");
+        assertEquals(0, recalledBuild.exitCode(), recalledBuild.err());
+        assertEquals("r", strata(s, "recall", "run", "cat", "/etc/r").line());
+        Result done = strata(s, "do", "build", "--run", "echo d > /etc/d");
+        assertEquals(0, done.exitCode(), done.err());
+        assertEquals("r\nd", strata(s, "do", "run", "cat", "/etc/r", "/etc/d").line(), "each do build is on the image recalled");
+        assertEquals(done.line(), strata(s, "this").line(), "the build do ran is the last build");
+        assertEquals(2, strata(s, "recall").exitCode(), "no command is wrong usage");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void plashsEvalAddLayerCheckAndMkdtemp(Mode mode) throws Exception {
+        Store s = store(mode);
+        Files.writeString(s.wd.resolve("macros"), "--run mytest\n");
+        assertEquals("mytest", strata(s, "eval", "--eval-file", "macros").line(), "plash's eval prints the script");
+        Path hashed = Files.writeString(s.wd.resolve("hashed"), "content\n");
+        String h1 = strata(s, "eval", "--hash-path", hashed.toString()).line();
+        Files.setPosixFilePermissions(hashed, PosixFilePermissions.fromString("rwxrwx---"));
+        assertNotEquals(h1, strata(s, "eval", "--hash-path", hashed.toString()).line(), "a mode change changes the key");
+        Result tmp = strata(s, "mkdtemp");
+        assertEquals(0, tmp.exitCode(), tmp.err());
+        Path dir = Path.of(tmp.line());
+        assertTrue(dir.startsWith(s.data.resolve("tmp")) && Files.isDirectory(dir), tmp.line());
+        Files.writeString(dir.resolve("added"), "on top\n");
+        Files.setPosixFilePermissions(dir.resolve("added"), PosixFilePermissions.fromString("rw-r--r--"));
+        Result added = strata(s, "add-layer", s.base, dir.toString());
+        assertEquals(0, added.exitCode(), added.err());
+        assertEquals(s.base, strata(s, "parent", added.line()).line());
+        assertEquals("on top", strata(s, "run", added.line(), "cat", "/added").line());
+        assertEquals(added.line(), strata(s, "stack", s.base, dir.toString()).line(), "the same tree is the same layer");
+        Result base = strata(s, "add-layer", "0", dir.toString());
+        assertEquals(0, base.exitCode(), base.err());
+        assertEquals(1, strata(s, "parent", base.line()).exitCode(), "0 makes a base layer");
+        Result missing = strata(s, "add-layer", s.base, "/nonexistent-dir");
+        assertEquals("strata: dir:/nonexistent-dir: no such directory", missing.err().strip());
+        assertEquals(2, strata(s, "add-layer", s.base).exitCode());
+        // check: the same id while PATH is unchanged, a new one after it changed; the image's config is kept.
+        String withEntry = build(s, "--entrypoint", "cat", "/etc/passwd");
+        String c1 = strata(s, "check", withEntry, hashed.toString()).line();
+        assertEquals(c1, strata(s, "check", withEntry, hashed.toString()).line());
+        assertEquals(withEntry, strata(s, "parent", c1).line());
+        assertTrue(strata(s, "run", c1).out().startsWith("root:"), "the checked layer keeps the entrypoint");
+        Files.setLastModifiedTime(hashed, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+        assertNotEquals(c1, strata(s, "check", withEntry, hashed.toString()).line());
+        assertEquals("strata: /nonexistent: no such file or directory", strata(s, "check", s.base, "/nonexistent").err().strip());
+        // runb keeps a run's changes in CHANGESDIR/data, which add-layer then makes a layer (plash's build did so).
+        Path changes = s.wd.resolve("changes");
+        Result runb = strata(s, "runb", s.base, changes.toString(), "sh", "-c", "echo kept > /kept");
+        assertEquals(0, runb.exitCode(), runb.err());
+        assertEquals("kept", strata(s, "runb", s.base, changes.toString(), "cat", "/kept").line(), "a second runb sees the first's changes");
+        Result stacked = strata(s, "add-layer", s.base, changes.resolve("data").toString());
+        assertEquals(0, stacked.exitCode(), stacked.err());
+        assertEquals("kept", strata(s, "run", stacked.line(), "cat", "/kept").line());
+        assertEquals(2, strata(s, "runb", s.base, changes.toString()).exitCode(), "no CMD is wrong usage");
+        assertTrue(strata(s, "help-macros").out().contains("--defpm NAME LINE..."));
+        Path fresh = s.wd.resolve("new-store");
+        assertEquals(0, strata.strata(mode, fresh, s.wd, Map.of(), null, "init").exitCode());
+        assertTrue(Files.isDirectory(fresh.resolve("layers")) && Files.isDirectory(fresh.resolve("map")));
+        assertEquals(0, strata.strata(mode, fresh, s.wd, Map.of(), null, "init").exitCode(), "init twice is fine");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void plashBuildfilesAndFromForms(Mode mode) throws Exception {
+        Store s = store(mode);
+        assertEquals(0, strata(s, "map", "fav", s.base).exitCode());
+        // plash's shebang is `#!/usr/bin/env plash`: strata given a path runs it as strata exec.
+        Path file = s.wd.resolve("plashfile");
+        Files.writeString(file, String.join("\n", "#!/usr/bin/env strata", "--from map fav", "--# a comment", "--defpm pm", "echo {} > /etc/pm",
+                "--pm one", "--write-file /etc/lines", "line1", "--\\ --dashed", "--\\", "", "--entrypoint-script", "cat /etc/lines /etc/pm"));
+        Result ran = strata(s, "./plashfile");
+        assertEquals(0, ran.exitCode(), ran.err());
+        assertEquals(List.of("line1", "--dashed", "", "one"), ran.out().lines().toList());
+        Result missing = strata(s, "../no-such-buildfile");
+        assertEquals(125, missing.exitCode());
+        assertTrue(missing.err().contains("does not exist"), missing.err());
+        Result fromId = strata(s, "build", "--from", "id", s.base, "echo bare > /etc/bare", "--polute");
+        assertEquals(0, fromId.exitCode(), fromId.err());
+        assertEquals("bare", strata(s, "run", fromId.line(), "cat", "/etc/bare").line(), "a word beyond --from's is a shell line");
+        assertEquals(1, steps(strata(s, "build", "--from", "id", s.base, "echo bare > /etc/bare", "--polute")), "--polute rebuilds");
+        Result noMap = strata(s, "build", "--from-map", "nosuchname");
+        assertEquals(125, noMap.exitCode());
+        assertEquals("strata: no image 'nosuchname' (strata images lists them)", noMap.err().strip());
+        Result prefixed = strata.strata(s.mode, s.data, s.wd, Map.of("APP_ONE", "1", "APP_TWO", "2"), null, "build", "--from", s.base,
+                "--env-prefix", "APP_");
+        assertEquals(0, prefixed.exitCode(), prefixed.err());
+        assertEquals("1 2", strata(s, "run", prefixed.line(), "sh", "-c", "echo $APP_ONE $APP_TWO").line());
+        // -A: the name alpine when the store has it (offline), else one pull from the LXC image server.
+        assertEquals(0, strata(s, "map", "alpine", s.base).exitCode());
+        Result shortcut = strata(s, "build", "-A", "--run", "echo a > /etc/a");
+        assertEquals(0, shortcut.exitCode(), shortcut.err());
+        assertEquals(s.base, strata(s, "parent", shortcut.line()).line());
+        Result unreachable = strata.strata(s.mode, s.data, s.wd, Map.of("STRATA_LXC_SERVER", "http://127.0.0.1:9"), null, "build", "-D");
+        assertEquals(125, unreachable.exitCode());
+        assertTrue(unreachable.err().contains("pulling lxc:debian:bookworm"), unreachable.err());
+        assertEquals(1, unreachable.err().lines().filter(l -> !l.contains("pulling")).count(), unreachable.err());
+    }
+
     /** Every path below a layer's root, relative, sorted. */
     private static List<String> layerFiles(Store s, String id) throws Exception {
         Path root = s.data.resolve("layers").resolve(id).resolve("root");

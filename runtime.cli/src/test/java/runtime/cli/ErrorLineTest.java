@@ -23,6 +23,11 @@ class ErrorLineTest {
     }
 
     @Test
+    void plainIOExceptionsShowTheirSentenceWithoutAClassName() {
+        assertEquals("cannot write /tmp: Is a directory", Main.message(new java.io.IOException("cannot write /tmp: Is a directory")));
+    }
+
+    @Test
     void shortMessagesAreUnchanged() {
         assertEquals("no such image 'x'", Main.message(new IllegalArgumentException("no such image 'x'")));
     }

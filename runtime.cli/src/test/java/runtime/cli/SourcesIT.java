@@ -156,6 +156,36 @@ class SourcesIT {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
+    void importDockerTakesAnImageOfTheUsersPodmanStore(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/podman")), "needs podman");
+        Path data = strata.newStore(mode);
+        String name = "localhost/strata-import-docker-" + mode.name().toLowerCase(java.util.Locale.ROOT) + "-" + ProcessHandle.current().pid() + ":1";
+        // podman's own store, of the user strata runs as (plash's import-docker takes the local docker's).
+        Result imported = Installation.run(strata.as(mode, data, Map.of(), List.of("podman", "import", strata.rootfsTar.toString(), name)),
+                strata.home, null, 300);
+        assertEquals(0, imported.exitCode(), imported.err());
+        try {
+            Result id = strata.strata(mode, data, strata.home, Map.of(), null, "import-docker", name);
+            assertEquals(0, id.exitCode(), id.err());
+            assertTrue(id.line().matches("[0-9a-f]{64}"), id.out());
+            assertEquals("hi", strata.strata(mode, data, strata.home, Map.of(), null, "run", id.line(), "echo", "hi").line());
+            Result built = strata.strata(mode, data, strata.home, Map.of(), null, "build", "--from", "docker", name, "--run", "echo d > /etc/d");
+            assertEquals(0, built.exitCode(), built.err());
+            assertEquals(id.line(), strata.strata(mode, data, strata.home, Map.of(), null, "parent", built.line()).line(),
+                    "--from docker NAME (and --from-docker) is the same import");
+            Result missing = strata.strata(mode, data, strata.home, Map.of(), null, "import-docker", "localhost/no-such-image-here:1");
+            assertEquals(125, missing.exitCode());
+            assertEquals(1, missing.err().lines().count(), missing.err());
+            assertTrue(missing.err().startsWith("strata: containers-storage:localhost/no-such-image-here:1: podman could not save it: "),
+                    missing.err());
+        } finally {
+            Installation.run(strata.as(mode, data, Map.of(), List.of("podman", "rmi", "-f", name)), strata.home, null, 120);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
     void lxcIndexUserRemembersTheBuildItPulled(Mode mode) throws Exception {
         strata.assumeMode(mode);
         Path data = strata.newStore(mode);

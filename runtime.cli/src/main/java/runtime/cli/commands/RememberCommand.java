@@ -91,7 +91,7 @@ public final class RememberCommand implements Command {
             case DO -> "As recall, with build, pull and import-* also cached (see strata cache): strata do pull lxc:alpine:3.20, "
                     + "then strata do build --run 'apk add git', then strata do run git --version." + kept;
             case CACHE -> "Runs strata COMMAND ARG..., which prints an image id, and keeps that id under the command line; the same "
-                    + "command line later prints the kept id without running (as long as the image exists)." + kept;
+                    + "command line in the same directory later prints the kept id without running (as long as the image exists)." + kept;
         };
     }
 
@@ -159,7 +159,8 @@ public final class RememberCommand implements Command {
     }
 
     private static int cached(Invocation in, ImageStore store, List<String> args) {
-        String key = "cache:" + sha256(String.join("\0", args)).substring(0, 32);
+        // The working directory is part of the line: `cache import-tar ./rootfs.tar` means another file elsewhere.
+        String key = "cache:" + sha256(in.cwd() + "\0" + String.join("\0", args)).substring(0, 32);
         Optional<String> kept = store.mapped(key).filter(id -> store.layer(id).isPresent());
         if (kept.isPresent()) {
             in.out().println(kept.get());

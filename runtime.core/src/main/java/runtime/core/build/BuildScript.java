@@ -187,7 +187,7 @@ public final class BuildScript {
         if (args.size() < macro.minArgs() || args.size() > macro.maxArgs()) {
             String want = macro.minArgs() == macro.maxArgs() ? (macro.minArgs() == 0 ? "no" : Integer.toString(macro.minArgs()))
                     : "at least " + macro.minArgs();
-            throw new IllegalArgumentException(as + " takes " + want + " argument" + (macro.maxArgs() == 1 ? "" : "s")
+            throw new IllegalArgumentException(as + " takes " + want + " argument" + (macro.minArgs() == 1 ? "" : "s")
                     + (macro.usage().isEmpty() ? "" : " (" + macro.usage() + ")") + ", got " + args.size());
         }
         macro.action().apply(this, List.copyOf(args));

@@ -152,7 +152,7 @@ public final class Macros {
         add(List.of("--invalidate-layer", "--polute"), 0, 0, "", "always rebuild this step (--polute is plash's older name)", false,
                 (s, a) -> s.step().addKey("invalidate " + UUID.randomUUID()));
         add(List.of("--env-prefix"), 1, Integer.MAX_VALUE, "PREFIX...",
-                "copy every host variable whose name starts with PREFIX into the image's environment", false, (s, a) -> {
+                "copy every variable of the building host whose name starts with PREFIX into the image's environment", false, (s, a) -> {
                     for (String prefix : a) {
                         if (prefix.isEmpty()) throw new IllegalArgumentException("--env-prefix wants a non-empty PREFIX");
                         new java.util.TreeMap<>(s.hostEnvironment()).forEach((name, value) -> {

@@ -202,7 +202,7 @@ class BuildScriptTest {
                 assertThrows(IllegalArgumentException.class, () -> eval("--nope")).getMessage());
         assertEquals("expected a macro, got 'stray'",
                 assertThrows(IllegalArgumentException.class, () -> eval("stray")).getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> eval("--from")).getMessage().startsWith("--from takes at least 1 argument"));
+        assertEquals("--from takes at least 1 argument ([KIND] IMAGE), got 0", assertThrows(IllegalArgumentException.class, () -> eval("--from")).getMessage());
         assertEquals("invalid image name 'a b': use letters, digits and . _ - : @ + /, starting with a letter or digit",
                 assertThrows(RuntimeException.class, () -> eval("--from-map", "a b")).getMessage());
         assertEquals("--defpm: 'Bad Name' is not a macro name (letters, digits, -)",
