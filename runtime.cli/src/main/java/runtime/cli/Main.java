@@ -86,6 +86,9 @@ public final class Main {
         COMMANDS.put("parent", ParentCommand::new);
         COMMANDS.put("nodepath", NodepathCommand::new);
         COMMANDS.put("rm", RmCommand::new);
+        COMMANDS.put("rmi", runtime.cli.commands.RmiCommand::new);
+        COMMANDS.put("tag", runtime.cli.commands.TagCommand::new);
+        COMMANDS.put("history", runtime.cli.commands.HistoryCommand::new);
         COMMANDS.put("gc", GcCommand::new);
         COMMANDS.put("shrink", GcCommand::shrink);
         COMMANDS.put("purge", PurgeCommand::new);
@@ -292,7 +295,7 @@ public final class Main {
      * One bounded line for any failure: ours carry a message meant for people; a JDK or library exception's
      * message is kept without its class name (a user cannot act on one: STRATA_TRACE=1 prints the trace).
      */
-    static String message(Throwable t) {
+    public static String message(Throwable t) {
         return bounded(withoutClassNames(describe(t)));
     }
 
