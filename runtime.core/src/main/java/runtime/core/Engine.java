@@ -215,6 +215,19 @@ public final class Engine implements AutoCloseable {
      * one's mount usually works, so the common case costs one start; when a driver's own mount step
      * fails, the next driver is tried, and the error lists why each failed.
      */
+    /**
+     * The signal that stops a container of image {@code imageId}: its StopSignal, else SIGTERM (also when
+     * the image is gone from the store meanwhile).
+     */
+    public int stopSignal(String imageId) {
+        Optional<Layer> layer = store.layer(imageId);
+        try {
+            return layer.isEmpty() ? runtime.api.sys.Posix.SIGTERM : ImageConfig.read(layer.get().directory()).stopSignalNumber();
+        } catch (IOException e) {
+            return runtime.api.sys.Posix.SIGTERM;
+        }
+    }
+
     public Container run(Layer image, List<String> argv, RunOptions options, Timings timings)
             throws LaunchException, IOException {
         ImageConfig config = ImageConfig.read(image.directory());

@@ -127,7 +127,7 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
             int eq = kv.indexOf('=');
             if (eq > 0) env.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        ImageConfig image = new ImageConfig(env, config.workdir(), config.entrypoint(), config.cmd(), config.user());
+        ImageConfig image = new ImageConfig(env, config.workdir(), config.entrypoint(), config.cmd(), config.user(), config.stopSignal());
         String instruction = "config sha256:" + ImageStoreKeys.sha256(String.valueOf(image));
         Path staging = store.newStaging();
         try {

@@ -140,10 +140,10 @@ final class ImageAssembler {
         return "oci-layer " + diffId;
     }
 
-    /** The image config's Env, WorkingDir, Entrypoint, Cmd and User. */
+    /** The image config's Env, WorkingDir, Entrypoint, Cmd, User and StopSignal. */
     static RunConfig runConfig(JsonNode c) {
         return new RunConfig(strings(c.path("Env")), text(c.path("WorkingDir")), strings(c.path("Entrypoint")),
-                strings(c.path("Cmd")), text(c.path("User")));
+                strings(c.path("Cmd")), text(c.path("User")), text(c.path("StopSignal")));
     }
 
     private static List<String> strings(JsonNode array) {
