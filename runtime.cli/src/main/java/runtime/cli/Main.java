@@ -89,6 +89,8 @@ public final class Main {
         COMMANDS.put("rmi", runtime.cli.commands.RmiCommand::new);
         COMMANDS.put("tag", runtime.cli.commands.TagCommand::new);
         COMMANDS.put("history", runtime.cli.commands.HistoryCommand::new);
+        COMMANDS.put("login", runtime.cli.commands.LoginCommand::login);
+        COMMANDS.put("logout", runtime.cli.commands.LoginCommand::logout);
         COMMANDS.put("gc", GcCommand::new);
         COMMANDS.put("shrink", GcCommand::shrink);
         COMMANDS.put("purge", PurgeCommand::new);

@@ -306,8 +306,8 @@ class OciIT {
             String target = secured.host() + "/auth/img:1";
             Result anonymousPush = strata.strata(mode, data, "push", base, target);
             assertEquals(125, anonymousPush.exitCode());
-            assertEquals("strata: " + secured.host() + ": access denied by the token server (no credentials: set STRATA_REGISTRY_USER"
-                    + " and STRATA_REGISTRY_PASSWORD, or docker login)\n", anonymousPush.err());
+            assertEquals("strata: " + secured.host() + ": access denied by the token server (no credentials: strata login " + secured.host()
+                    + ", or set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD)\n", anonymousPush.err());
             ok(strata.strata(mode, data, strata.home, credentials, null, "push", base, target));
             assertTrue(tokens.requests.stream().anyMatch(r -> r.contains("scope=repository%3Aauth%2Fimg%3Apull%2Cpush")), tokens.requests.toString());
 
@@ -317,6 +317,46 @@ class OciIT {
             assertEquals("strata: " + secured.host() + ": access denied by the token server (check the credentials)\n", wrong.err());
             String id = ok(strata.strata(mode, fresh, strata.home, credentials, null, "pull", "oci:" + target)).line();
             assertEquals("ok", ok(strata.strata(mode, fresh, "run", id, "echo", "ok")).line());
+        } finally {
+            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+        }
+    }
+
+    /** podman's login/logout (issue 20): checked with the registry, kept in auth.json (0600), read by push and pull, forgotten. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void loginKeepsCredentialsInPodmansAuthJsonAndLogoutForgetsThem(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path dir = java.nio.file.Files.createTempDirectory("strata-login-");
+        try (TokenServer tokens = new TokenServer(dir); Registry secured = Registry.start(tokens.registryConfig())) {
+            Path data = strata.newStore(mode);
+            String base = strata.importBusybox(mode, data);
+            Path wd = strata.newWorkDirectory(mode);
+            Path authFile = wd.resolve("auth.json");
+            Map<String, String> env = Map.of("REGISTRY_AUTH_FILE", authFile.toString());
+            Result wrong = strata.strata(mode, data, wd, env, "guess\n", "login", "-u", TokenServer.USER, "--password-stdin", secured.host());
+            assertEquals(125, wrong.exitCode());
+            assertEquals("strata: " + secured.host() + ": access denied by the token server (check the credentials)\n", wrong.err());
+            assertFalse(java.nio.file.Files.exists(authFile), "refused credentials are not kept");
+            Result login = strata.strata(mode, data, wd, env, TokenServer.PASSWORD + "\n", "login", "-u", TokenServer.USER, "--password-stdin",
+                    secured.host());
+            assertEquals("Login Succeeded!\n", login.out(), login.err());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(authFile)));
+            assertTrue(java.nio.file.Files.readString(authFile).contains("\"" + secured.host() + "\""), java.nio.file.Files.readString(authFile));
+            String target = secured.host() + "/login/img:1";
+            ok(strata.strata(mode, data, wd, env, null, "push", base, target));
+            Path fresh = strata.newStore(mode);
+            String id = ok(strata.strata(mode, fresh, wd, env, null, "pull", "oci:" + target)).line();
+            assertEquals(base.length(), id.length());
+            Result logout = strata.strata(mode, data, wd, env, null, "logout", secured.host());
+            assertEquals("Removed login credentials for " + secured.host() + "\n", logout.out(), logout.err());
+            Path fresher = strata.newStore(mode);
+            Result anonymous = strata.strata(mode, fresher, wd, env, null, "pull", "oci:" + target);
+            assertEquals(125, anonymous.exitCode());
+            assertTrue(anonymous.err().contains("no credentials: strata login " + secured.host()), anonymous.err());
+            Result again = strata.strata(mode, data, wd, env, null, "logout", secured.host());
+            assertEquals(125, again.exitCode());
+            assertEquals("strata: not logged into " + secured.host() + " (in " + authFile + ")\n", again.err());
         } finally {
             new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
         }
