@@ -362,6 +362,37 @@ class OciIT {
         }
     }
 
+    /** Short names through registries.conf as podman resolves them: an alias first, else the search registries in order. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void shortNamesResolveThroughRegistriesConf(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String base = strata.importBusybox(mode, data);
+        ok(strata.strata(mode, data, "push", base, registry.host() + "/app:1"));
+        ok(strata.strata(mode, data, "push", base, registry.host() + "/lib/web:2"));
+        Path wd = strata.newWorkDirectory(mode);
+        Path conf = java.nio.file.Files.writeString(wd.resolve("registries.conf"), """
+                unqualified-search-registries = ["127.0.0.1:1", "%s"]
+                [aliases]
+                "web" = "%s/lib/web"
+                """.formatted(registry.host(), registry.host()));
+        Map<String, String> env = Map.of("CONTAINERS_REGISTRIES_CONF", conf.toString());
+        Path fresh = strata.newStore(mode);
+        Result searched = strata.strata(mode, fresh, wd, env, null, "run", "app:1", "echo", "searched");
+        assertEquals("searched", searched.line(), searched.err());
+        Result aliased = strata.strata(mode, fresh, wd, env, null, "run", "web:2", "echo", "aliased");
+        assertEquals("aliased", aliased.line(), aliased.err());
+        String names = ok(strata.strata(mode, fresh, "images", "--format", "{{.Names}}")).out();
+        assertTrue(names.contains(registry.host() + "/app:1") && names.contains(registry.host() + "/lib/web:2"), names);
+        Result local = strata.strata(mode, fresh, wd, env, null, "run", "--pull", "never", "app:1", "echo", "local");
+        assertEquals("local", local.line(), "the pulled image by its qualified name: " + local.err());
+        Result missing = strata.strata(mode, fresh, wd, env, null, "pull", "web:9");
+        assertEquals(125, missing.exitCode());
+        assertEquals("strata: web:9 is " + registry.host() + "/lib/web:9 (the alias in registries.conf): manifest 9 of " + registry.host()
+                + "/lib/web: not found\n", missing.err());
+    }
+
     @Test
     void badReferencesAndUnreachableRegistriesAreOneLine() throws Exception {
         Mode mode = anyMode();
@@ -373,8 +404,13 @@ class OciIT {
         assertEquals("strata: manifest tag of " + registry.host() + "/no/such: not found\n", missing.err());
         Result refused = strata.strata(mode, data, "pull", "oci:127.0.0.1:1/x:1");
         assertEquals("strata: cannot reach registry 127.0.0.1:1 (http): connection refused\n", refused.err());
-        Result noScheme = strata.strata(mode, data, "pull", "nothing-here");
-        assertEquals(2, noScheme.exitCode());
+        Path noRegistries = java.nio.file.Files.writeString(strata.newWorkDirectory(mode).resolve("registries.conf"), "# nothing\n");
+        Result noScheme = strata.strata(mode, data, strata.home, Map.of("CONTAINERS_REGISTRIES_CONF", noRegistries.toString()), null,
+                "pull", "nothing-here");
+        assertEquals(125, noScheme.exitCode());
+        assertEquals("strata: 'nothing-here' is a short name; registries.conf has no alias for it and no unqualified-search-registries ("
+                + noRegistries + ")\n", noScheme.err());
+        assertEquals(2, strata.strata(mode, data, "pull", "Not A Reference").exitCode());
         Result sources = ok(strata.strata(mode, data, "sources"));
         assertTrue(sources.out().contains("oci "), sources.out());
         assertTrue(sources.out().contains("oci-layout "), sources.out());
