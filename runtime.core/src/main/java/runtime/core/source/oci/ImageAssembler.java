@@ -71,7 +71,7 @@ final class ImageAssembler {
         if (!missing.isEmpty()) {
             Path scratch = context.scratch();
             long total = missing.stream().mapToLong(i -> Math.max(0, layers.get(i).size())).sum();
-            try (SourceContext.Progress progress = context.progress(label, total);
+            try (SourceContext.Progress progress = context.progress(label + " (" + missing.size() + " of " + layers.size() + " layers)", total);
                  ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL, missing.size()), r -> {
                      Thread t = new Thread(r, "oci-fetch");
                      t.setDaemon(true);
