@@ -84,7 +84,8 @@ public final class ShortNames {
                 throw new OciException(f + ": cannot read it (" + RegistryClient.oneLine(e) + ")");
             }
             if (toml.hasErrors()) {
-                throw new OciException(f + ":" + toml.errors().getFirst().position() + ": " + toml.errors().getFirst().getMessage());
+                var error = toml.errors().getFirst();
+                throw new OciException(f + ":" + error.position().line() + ":" + error.position().column() + ": " + error.getMessage().replaceFirst(" \\(line \\d+, column \\d+\\)$", ""));
             }
             read.add(f);
             TomlArray registries = toml.getArray("unqualified-search-registries");
