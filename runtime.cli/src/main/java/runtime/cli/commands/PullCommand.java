@@ -28,6 +28,12 @@ public final class PullCommand implements Command {
     }
 
     @Override
+    public org.apache.commons.cli.Options options() {
+        return new org.apache.commons.cli.Options().addOption(org.apache.commons.cli.Option.builder("q").longOpt("quiet")
+                .desc("no progress display on a terminal (there is none on a pipe)").build());
+    }
+
+    @Override
     public String arguments() {
         return "SCHEME:REFERENCE|SHORT-NAME";
     }
