@@ -393,6 +393,36 @@ class OciIT {
                 + "/lib/web: not found\n", missing.err());
     }
 
+    /** A pull on a terminal shows its progress and ends with a summary line; on a pipe, and with -q, only the id. */
+    @Test
+    void pullProgressOnATerminalOnly() throws Exception {
+        Mode mode = anyMode();
+        Path data = strata.newStore(mode);
+        String base = strata.importBusybox(mode, data);
+        ok(strata.strata(mode, data, "push", base, registry.host() + "/progress/app:1"));
+        Path script = strata.newWorkDirectory(mode).resolve("pty-run.py");
+        try (java.io.InputStream in = OciIT.class.getResourceAsStream("pty-run.py")) {
+            java.nio.file.Files.copy(in, script);
+        }
+        List<String> shown = new java.util.ArrayList<>();
+        for (List<String> flags : List.of(List.<String>of(), List.of("-q"))) {
+            List<String> cmd = new java.util.ArrayList<>(List.of("python3", script.toString(), "\u0001never-shown", "", "--"));
+            List<String> pull = new java.util.ArrayList<>(List.of("pull"));
+            pull.addAll(flags);
+            pull.add("oci:" + registry.host() + "/progress/app:1");
+            cmd.addAll(strata.command(mode, strata.newStore(mode), Map.of(), pull));
+            Result r = Installation.run(cmd, strata.home, null, 120);
+            assertEquals(0, r.exitCode(), r.out() + r.err());
+            shown.add(r.out());
+        }
+        assertTrue(shown.get(0).matches("(?s).*progress/app:1 \\(1 of 1 layers\\)  [0-9.]+ MiB / [0-9.]+ MiB +[0-9]+%.*"), shown.get(0));
+        assertTrue(shown.get(0).matches("(?s).*progress/app:1 \\(1 of 1 layers\\): [0-9.]+ MiB in [0-9.]+ s \\([0-9.]+ MiB/s\\)\r?\n.*"), shown.get(0));
+        assertFalse(shown.get(1).contains("MiB"), "-q: no progress: " + shown.get(1));
+        Result piped = ok(strata.strata(mode, strata.newStore(mode), "pull", "oci:" + registry.host() + "/progress/app:1"));
+        assertEquals("", piped.err(), "nothing but the id on a pipe");
+        assertTrue(piped.out().matches("[0-9a-f]{64}\n"), piped.out());
+    }
+
     @Test
     void badReferencesAndUnreachableRegistriesAreOneLine() throws Exception {
         Mode mode = anyMode();
