@@ -305,9 +305,11 @@ public final class Main {
     private static final java.util.regex.Pattern CLASS_PREFIX =
             java.util.regex.Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error)\\b:? ?");
 
+    private static final String INTERNAL = "an internal error of strata's (STRATA_TRACE=1 prints where; please report it)";
+
     static String withoutClassNames(String message) {
         String m = CLASS_PREFIX.matcher(message).replaceAll("").strip();
-        return m.isEmpty() ? "an internal error of strata's (STRATA_TRACE=1 prints where; please report it)" : m;
+        return m.isEmpty() ? INTERNAL : m;
     }
 
     private static String describe(Throwable t) {
@@ -324,7 +326,7 @@ public final class Main {
                 || t instanceof ArithmeticException || t instanceof UnsupportedOperationException;
         String m = t.getMessage();
         if (!bug && (m == null || m.isBlank()) && t.getCause() != null && t.getCause() != t) return describe(t.getCause());
-        if (bug || m == null || m.isBlank()) return "an internal error of strata's (STRATA_TRACE=1 prints where; please report it)";
+        if (bug || m == null || m.isBlank()) return INTERNAL;
         return m.lines().findFirst().orElse("");
     }
 

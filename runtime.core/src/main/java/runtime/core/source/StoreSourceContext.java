@@ -108,8 +108,7 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
 
     private static String oneLine(IOException e) {
         if (e instanceof java.io.EOFException) return "the archive is truncated";
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+        return runtime.core.Errors.oneLine(e);
     }
 
     private static void copyConfig(Layer parent, Path staging) {

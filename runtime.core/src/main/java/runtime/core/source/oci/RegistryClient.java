@@ -342,8 +342,7 @@ public final class RegistryClient {
     }
 
     static String oneLine(Throwable e) {
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? "no reason given" : m.lines().findFirst().orElse(m);
+        return runtime.core.Errors.oneLine(e);
     }
 
     private static void backoff(int attempt) throws InterruptedIOException {
