@@ -108,8 +108,9 @@ public final class Invocation {
     /** The caller as runtime.core takes it. */
     public runtime.core.Caller caller() {
         Context.Stdio io = context.stdio();
+        // A command's -q/--quiet silences progress displays too (pull -q on a terminal).
         return new runtime.core.Caller(context.env(), context.cwd(), context.umask(), io.inFd(), io.outFd(), io.errFd(), io.inTty(),
-                io.err(), io.errTty());
+                io.err(), io.errTty() && !line.hasOption("quiet"));
     }
 
     public synchronized Engine engine() {

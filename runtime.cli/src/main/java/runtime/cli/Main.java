@@ -86,6 +86,11 @@ public final class Main {
         COMMANDS.put("parent", ParentCommand::new);
         COMMANDS.put("nodepath", NodepathCommand::new);
         COMMANDS.put("rm", RmCommand::new);
+        COMMANDS.put("rmi", runtime.cli.commands.RmiCommand::new);
+        COMMANDS.put("tag", runtime.cli.commands.TagCommand::new);
+        COMMANDS.put("history", runtime.cli.commands.HistoryCommand::new);
+        COMMANDS.put("login", runtime.cli.commands.LoginCommand::login);
+        COMMANDS.put("logout", runtime.cli.commands.LoginCommand::logout);
         COMMANDS.put("gc", GcCommand::new);
         COMMANDS.put("shrink", GcCommand::shrink);
         COMMANDS.put("purge", PurgeCommand::new);
@@ -312,7 +317,7 @@ public final class Main {
      * One bounded line for any failure: ours carry a message meant for people; a JDK or library exception's
      * message is kept without its class name (a user cannot act on one: STRATA_TRACE=1 prints the trace).
      */
-    static String message(Throwable t) {
+    public static String message(Throwable t) {
         return bounded(withoutClassNames(describe(t)));
     }
 
@@ -320,9 +325,11 @@ public final class Main {
     private static final java.util.regex.Pattern CLASS_PREFIX =
             java.util.regex.Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error)\\b:? ?");
 
+    private static final String INTERNAL = "an internal error of strata's (STRATA_TRACE=1 prints where; please report it)";
+
     static String withoutClassNames(String message) {
         String m = CLASS_PREFIX.matcher(message).replaceAll("").strip();
-        return m.isEmpty() ? "an internal error of strata's (STRATA_TRACE=1 prints where; please report it)" : m;
+        return m.isEmpty() ? INTERNAL : m;
     }
 
     private static String describe(Throwable t) {
@@ -339,7 +346,7 @@ public final class Main {
                 || t instanceof ArithmeticException || t instanceof UnsupportedOperationException;
         String m = t.getMessage();
         if (!bug && (m == null || m.isBlank()) && t.getCause() != null && t.getCause() != t) return describe(t.getCause());
-        if (bug || m == null || m.isBlank()) return "an internal error of strata's (STRATA_TRACE=1 prints where; please report it)";
+        if (bug || m == null || m.isBlank()) return INTERNAL;
         return m.lines().findFirst().orElse("");
     }
 

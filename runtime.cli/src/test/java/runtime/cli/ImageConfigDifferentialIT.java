@@ -135,6 +135,42 @@ class ImageConfigDifferentialIT {
         assertTrue(unknown.err().contains("'nosuch'"), unknown.err());
     }
 
+    /** Traps USR1 (the image's STOPSIGNAL) and TERM apart, so which one stop sent shows in the output and the exit code. */
+    private static final String TRAPPER = "[\"/bin/sh\",\"-c\",\"trap 'echo got-usr1; exit 3' USR1; trap 'echo got-term; exit 4' TERM; "
+            + "echo ready; while true; do sleep 0.1; done\"]";
+
+    /** stop sends the image's StopSignal first, as podman's stop does (issue 20): the same output and exit code as podman's. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void stopSendsTheImagesStopSignalAsPodmanDoes(Mode mode) throws Exception {
+        Podman p = podman(mode);
+        String runc = Files.isExecutable(Path.of("/usr/sbin/runc")) ? "/usr/sbin/runc" : "/usr/bin/runc";
+        ok(p.run(List.of("run", "-d", "--name", "stopper", "--net", "none", "--entrypoint", TRAPPER, IMAGE), runc));
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!p.run(List.of("logs", "stopper"), runc).out().contains("ready") && System.nanoTime() < deadline) Thread.sleep(100);
+        ok(p.run(List.of("stop", "-t", "30", "stopper"), runc));
+        String podmanCode = ok(p.run(List.of("wait", "stopper"), runc)).line();
+        String podmanOut = ok(p.run(List.of("logs", "stopper"), runc)).out();
+        ok(p.run(List.of("rm", "stopper"), runc));
+
+        Path exports = p.newDirectory("stop-exports");
+        ok(p.run(List.of("save", "--format", "docker-archive", "-o", exports.resolve("probe.tar").toString(), IMAGE), null));
+        Path data = strata.newStore(mode);
+        String id = ok(strata.strata(mode, data, "pull", "docker-archive:" + exports.resolve("probe.tar"))).line();
+        Path wd = strata.newWorkDirectory(mode);
+        Process run = strata.start(mode, data, wd, Map.of(), "run", "-I", "--name", "stopper", "--entrypoint", TRAPPER, id);
+        try {
+            while (!Files.readString(wd.resolve("out")).contains("ready") && run.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
+            ok(strata.strata(mode, data, wd, Map.of(), null, "stop", "--timeout", "30", "stopper"));
+            assertTrue(run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "strata run ended after stop");
+        } finally {
+            run.destroyForcibly();
+        }
+        assertEquals(podmanOut, Files.readString(wd.resolve("out")), "what the container printed: " + Files.readString(wd.resolve("err")));
+        assertEquals(podmanCode, Integer.toString(run.exitValue()), "the container's exit code");
+        assertTrue(podmanOut.contains("got-usr1"), "podman sent the image's STOPSIGNAL: " + podmanOut);
+    }
+
     private static Result ok(Result r) {
         assertEquals(0, r.exitCode(), () -> "out: " + r.out() + "\nerr: " + r.err());
         return r;

@@ -58,8 +58,8 @@ class IsolateIT {
                 "pwd; touch /etc/x 2>/dev/null && echo writable || echo read-only; touch /tmp/ok && echo tmp-writable");
         assertEquals(List.of("/etc", "read-only", "tmp-writable"), r.out().lines().toList(), r.err());
         Result misuse = strata.strata(mode, data, "run", "--read-only", id, "true");
-        assertEquals(125, misuse.exitCode());
-        assertEquals("strata: --hostname, --read-only, --name, --publish, --seccomp, --cap-* and limits go with --isolate\n", misuse.err());
+        assertEquals(2, misuse.exitCode(), "wrong usage");
+        assertEquals("strata run: --hostname, --read-only, --name, --publish, --seccomp, --cap-* and limits go with --isolate\n", misuse.err());
     }
 
     @ParameterizedTest

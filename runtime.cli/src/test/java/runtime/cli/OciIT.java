@@ -306,8 +306,8 @@ class OciIT {
             String target = secured.host() + "/auth/img:1";
             Result anonymousPush = strata.strata(mode, data, "push", base, target);
             assertEquals(125, anonymousPush.exitCode());
-            assertEquals("strata: " + secured.host() + ": access denied by the token server (no credentials: set STRATA_REGISTRY_USER"
-                    + " and STRATA_REGISTRY_PASSWORD, or docker login)\n", anonymousPush.err());
+            assertEquals("strata: " + secured.host() + ": access denied by the token server (no credentials: strata login " + secured.host()
+                    + ", or set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD)\n", anonymousPush.err());
             ok(strata.strata(mode, data, strata.home, credentials, null, "push", base, target));
             assertTrue(tokens.requests.stream().anyMatch(r -> r.contains("scope=repository%3Aauth%2Fimg%3Apull%2Cpush")), tokens.requests.toString());
 
@@ -322,6 +322,107 @@ class OciIT {
         }
     }
 
+    /** podman's login/logout (issue 20): checked with the registry, kept in auth.json (0600), read by push and pull, forgotten. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void loginKeepsCredentialsInPodmansAuthJsonAndLogoutForgetsThem(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path dir = java.nio.file.Files.createTempDirectory("strata-login-");
+        try (TokenServer tokens = new TokenServer(dir); Registry secured = Registry.start(tokens.registryConfig())) {
+            Path data = strata.newStore(mode);
+            String base = strata.importBusybox(mode, data);
+            Path wd = strata.newWorkDirectory(mode);
+            Path authFile = wd.resolve("auth.json");
+            Map<String, String> env = Map.of("REGISTRY_AUTH_FILE", authFile.toString());
+            Result wrong = strata.strata(mode, data, wd, env, "guess\n", "login", "-u", TokenServer.USER, "--password-stdin", secured.host());
+            assertEquals(125, wrong.exitCode());
+            assertEquals("strata: " + secured.host() + ": access denied by the token server (check the credentials)\n", wrong.err());
+            assertFalse(java.nio.file.Files.exists(authFile), "refused credentials are not kept");
+            Result login = strata.strata(mode, data, wd, env, TokenServer.PASSWORD + "\n", "login", "-u", TokenServer.USER, "--password-stdin",
+                    secured.host());
+            assertEquals("Login Succeeded!\n", login.out(), login.err());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(authFile)));
+            assertTrue(java.nio.file.Files.readString(authFile).contains("\"" + secured.host() + "\""), java.nio.file.Files.readString(authFile));
+            String target = secured.host() + "/login/img:1";
+            ok(strata.strata(mode, data, wd, env, null, "push", base, target));
+            Path fresh = strata.newStore(mode);
+            String id = ok(strata.strata(mode, fresh, wd, env, null, "pull", "oci:" + target)).line();
+            assertEquals(base.length(), id.length());
+            Result logout = strata.strata(mode, data, wd, env, null, "logout", secured.host());
+            assertEquals("Removed login credentials for " + secured.host() + "\n", logout.out(), logout.err());
+            Path fresher = strata.newStore(mode);
+            Result anonymous = strata.strata(mode, fresher, wd, env, null, "pull", "oci:" + target);
+            assertEquals(125, anonymous.exitCode());
+            assertTrue(anonymous.err().contains("no credentials: strata login " + secured.host()), anonymous.err());
+            Result again = strata.strata(mode, data, wd, env, null, "logout", secured.host());
+            assertEquals(125, again.exitCode());
+            assertEquals("strata: not logged into " + secured.host() + " (in " + authFile + ")\n", again.err());
+        } finally {
+            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+        }
+    }
+
+    /** Short names through registries.conf as podman resolves them: an alias first, else the search registries in order. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void shortNamesResolveThroughRegistriesConf(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String base = strata.importBusybox(mode, data);
+        ok(strata.strata(mode, data, "push", base, registry.host() + "/app:1"));
+        ok(strata.strata(mode, data, "push", base, registry.host() + "/lib/web:2"));
+        Path wd = strata.newWorkDirectory(mode);
+        Path conf = java.nio.file.Files.writeString(wd.resolve("registries.conf"), """
+                unqualified-search-registries = ["127.0.0.1:1", "%s"]
+                [aliases]
+                "web" = "%s/lib/web"
+                """.formatted(registry.host(), registry.host()));
+        Map<String, String> env = Map.of("CONTAINERS_REGISTRIES_CONF", conf.toString());
+        Path fresh = strata.newStore(mode);
+        Result searched = strata.strata(mode, fresh, wd, env, null, "run", "app:1", "echo", "searched");
+        assertEquals("searched", searched.line(), searched.err());
+        Result aliased = strata.strata(mode, fresh, wd, env, null, "run", "web:2", "echo", "aliased");
+        assertEquals("aliased", aliased.line(), aliased.err());
+        String names = ok(strata.strata(mode, fresh, "images", "--format", "{{.Names}}")).out();
+        assertTrue(names.contains(registry.host() + "/app:1") && names.contains(registry.host() + "/lib/web:2"), names);
+        Result local = strata.strata(mode, fresh, wd, env, null, "run", "--pull", "never", "app:1", "echo", "local");
+        assertEquals("local", local.line(), "the pulled image by its qualified name: " + local.err());
+        Result missing = strata.strata(mode, fresh, wd, env, null, "pull", "web:9");
+        assertEquals(125, missing.exitCode());
+        assertEquals("strata: web:9 is " + registry.host() + "/lib/web:9 (the alias in registries.conf): manifest 9 of " + registry.host()
+                + "/lib/web: not found\n", missing.err());
+    }
+
+    /** A pull on a terminal shows its progress and ends with a summary line; on a pipe, and with -q, only the id. */
+    @Test
+    void pullProgressOnATerminalOnly() throws Exception {
+        Mode mode = anyMode();
+        Path data = strata.newStore(mode);
+        String base = strata.importBusybox(mode, data);
+        ok(strata.strata(mode, data, "push", base, registry.host() + "/progress/app:1"));
+        Path script = strata.newWorkDirectory(mode).resolve("pty-run.py");
+        try (java.io.InputStream in = OciIT.class.getResourceAsStream("pty-run.py")) {
+            java.nio.file.Files.copy(in, script);
+        }
+        List<String> shown = new java.util.ArrayList<>();
+        for (List<String> flags : List.of(List.<String>of(), List.of("-q"))) {
+            List<String> cmd = new java.util.ArrayList<>(List.of("python3", script.toString(), "\u0001never-shown", "", "--"));
+            List<String> pull = new java.util.ArrayList<>(List.of("pull"));
+            pull.addAll(flags);
+            pull.add("oci:" + registry.host() + "/progress/app:1");
+            cmd.addAll(strata.command(mode, strata.newStore(mode), Map.of(), pull));
+            Result r = Installation.run(cmd, strata.home, null, 120);
+            assertEquals(0, r.exitCode(), r.out() + r.err());
+            shown.add(r.out());
+        }
+        assertTrue(shown.get(0).matches("(?s).*progress/app:1 \\(1 of 1 layers\\)  [0-9.]+ MiB / [0-9.]+ MiB +[0-9]+%.*"), shown.get(0));
+        assertTrue(shown.get(0).matches("(?s).*progress/app:1 \\(1 of 1 layers\\): [0-9.]+ MiB in [0-9.]+ s \\([0-9.]+ MiB/s\\)\r?\n.*"), shown.get(0));
+        assertFalse(shown.get(1).contains("MiB"), "-q: no progress: " + shown.get(1));
+        Result piped = ok(strata.strata(mode, strata.newStore(mode), "pull", "oci:" + registry.host() + "/progress/app:1"));
+        assertEquals("", piped.err(), "nothing but the id on a pipe");
+        assertTrue(piped.out().matches("[0-9a-f]{64}\n"), piped.out());
+    }
+
     @Test
     void badReferencesAndUnreachableRegistriesAreOneLine() throws Exception {
         Mode mode = anyMode();
@@ -333,8 +434,13 @@ class OciIT {
         assertEquals("strata: manifest tag of " + registry.host() + "/no/such: not found\n", missing.err());
         Result refused = strata.strata(mode, data, "pull", "oci:127.0.0.1:1/x:1");
         assertEquals("strata: cannot reach registry 127.0.0.1:1 (http): connection refused\n", refused.err());
-        Result noScheme = strata.strata(mode, data, "pull", "nothing-here");
-        assertEquals(2, noScheme.exitCode());
+        Path noRegistries = java.nio.file.Files.writeString(strata.newWorkDirectory(mode).resolve("registries.conf"), "# nothing\n");
+        Result noScheme = strata.strata(mode, data, strata.home, Map.of("CONTAINERS_REGISTRIES_CONF", noRegistries.toString()), null,
+                "pull", "nothing-here");
+        assertEquals(125, noScheme.exitCode());
+        assertEquals("strata: 'nothing-here' is a short name; registries.conf has no alias for it and no unqualified-search-registries ("
+                + noRegistries + ")\n", noScheme.err());
+        assertEquals(2, strata.strata(mode, data, "pull", "Not A Reference").exitCode());
         Result sources = ok(strata.strata(mode, data, "sources"));
         assertTrue(sources.out().contains("oci "), sources.out());
         assertTrue(sources.out().contains("oci-layout "), sources.out());

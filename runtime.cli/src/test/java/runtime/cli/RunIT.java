@@ -127,8 +127,8 @@ class RunIT {
         assertEquals(0, r.exitCode(), r.err());
         assertEquals(List.of("bound", "read-only"), r.out().lines().toList());
         Result bad = strata.strata(mode, data, "run", "--bind", "rel:ative:x", id, "true");
-        assertEquals(125, bad.exitCode());
-        assertTrue(bad.err().startsWith("strata: bad --bind"), bad.err());
+        assertEquals(2, bad.exitCode(), "a bad value is wrong usage");
+        assertTrue(bad.err().startsWith("strata run: bad --bind"), bad.err());
     }
 
     @ParameterizedTest

@@ -255,4 +255,43 @@ class StoreCommandsIT {
             assertEquals(List.of(), tmp.toList());
         }
     }
+
+    /** podman's tag, rmi and history (issue 20 item 2): names added and removed one by one, layers listed newest first. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void tagRmiAndHistoryAsPodmanUsersExpect(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        assertEquals(0, strata.strata(mode, data, "tag", id, "app:1", "localhost:5000/app:1").exitCode());
+        Result run = strata.strata(mode, data, "run", "localhost:5000/app:1", "echo", "by-tag");
+        assertEquals("by-tag", run.line(), run.err());
+        Result badTag = strata.strata(mode, data, "tag", id, "ok", "bad name!");
+        assertEquals(2, badTag.exitCode(), badTag.err());
+        assertEquals("", strata.strata(mode, data, "map", "ok").out(), "a refused tag names nothing");
+        Result child = strata.strata(mode, data, "create", "app:1", "touch", "/made");
+        assertEquals(0, child.exitCode(), child.err());
+        String childId = child.line();
+
+        Result history = strata.strata(mode, data, "history", childId);
+        List<String> lines = history.out().lines().toList();
+        assertEquals(3, lines.size(), history.out() + history.err());
+        assertTrue(lines.get(0).startsWith("ID ") && lines.get(0).contains("CREATED BY"), lines.get(0));
+        assertTrue(lines.get(1).startsWith(childId.substring(0, 12)) && lines.get(1).contains("touch /made") && lines.get(1).contains(" UTC "),
+                lines.get(1));
+        assertTrue(lines.get(2).startsWith(id.substring(0, 12)) && lines.get(2).contains("import-tar"), lines.get(2));
+        assertEquals(List.of(childId.substring(0, 12), id.substring(0, 12)), strata.strata(mode, data, "history", "-q", childId).out().lines().toList());
+
+        Result untag = strata.strata(mode, data, "rmi", "app:1");
+        assertEquals("Untagged: app:1\n", untag.out(), untag.err());
+        Result refused = strata.strata(mode, data, "rmi", "localhost:5000/app:1", "nosuch");
+        assertEquals(1, refused.exitCode());
+        assertEquals(List.of("strata rmi: localhost:5000/app:1: 1 layer is built on it (strata images shows them; --force removes them too)",
+                "strata rmi: nosuch: no image 'nosuch' (strata images lists them)"), refused.err().lines().toList());
+        assertEquals(id, strata.strata(mode, data, "id", "localhost:5000/app:1").line(), "a refused rmi keeps the image and its name");
+        Result forced = strata.strata(mode, data, "rmi", "-f", "localhost:5000/app:1");
+        assertEquals(0, forced.exitCode(), forced.err());
+        assertEquals(List.of("Untagged: localhost:5000/app:1", "Deleted: " + childId, "Deleted: " + id), forced.out().lines().toList());
+        assertEquals("", strata.strata(mode, data, "images", "-q").out());
+    }
 }

@@ -215,6 +215,19 @@ public final class Engine implements AutoCloseable {
      * one's mount usually works, so the common case costs one start; when a driver's own mount step
      * fails, the next driver is tried, and the error lists why each failed.
      */
+    /**
+     * The signal that stops a container of image {@code imageId}: its StopSignal, else SIGTERM (also when
+     * the image is gone from the store meanwhile).
+     */
+    public int stopSignal(String imageId) {
+        Optional<Layer> layer = store.layer(imageId);
+        try {
+            return layer.isEmpty() ? runtime.api.sys.Posix.SIGTERM : ImageConfig.read(layer.get().directory()).stopSignalNumber();
+        } catch (IOException e) {
+            return runtime.api.sys.Posix.SIGTERM;
+        }
+    }
+
     public Container run(Layer image, List<String> argv, RunOptions options, Timings timings)
             throws LaunchException, IOException {
         ImageConfig config = ImageConfig.read(image.directory());
@@ -503,9 +516,39 @@ public final class Engine implements AutoCloseable {
             return store.resolve(reference);
         } catch (runtime.core.store.StoreException notInStore) {
             String fallback = env.get("STRATA_DEFAULT_SOURCE");
-            if (fallback == null || fallback.isEmpty()) throw notInStore;
-            return pull(sources().scheme(fallback), reference);
+            if (fallback != null && !fallback.isEmpty()) return pull(sources().scheme(fallback), reference);
+            if (!runtime.core.source.oci.ShortNames.isShortName(reference)) throw notInStore;
+            return resolveShortName(reference, policy, notInStore);
         }
+    }
+
+    /**
+     * A short name (alpine:3.20) as podman resolves it (registries.conf: an alias, else each search registry
+     * in turn, the first that has it); the pulled image is named by its qualified reference, so the next
+     * resolve finds it there without asking the registry (unless {@code policy} says always).
+     */
+    public Layer resolveShortName(String reference, PullPolicy policy, RuntimeException notFound) throws IOException {
+        runtime.core.source.oci.ShortNames.Config conf = runtime.core.source.oci.ShortNames.read(env);
+        List<runtime.core.source.oci.ShortNames.Candidate> candidates = conf.candidates(reference);
+        if (candidates.isEmpty()) {
+            // Nothing configured: the store's own "no image" says it best (run nosuch is no registry matter).
+            if (notFound instanceof runtime.core.store.StoreException e) throw e;
+            throw new runtime.core.store.StoreException(notFound.getMessage() + "; registries.conf has no alias for it and no "
+                    + "unqualified-search-registries (" + (conf.files().isEmpty() ? "no file" : conf.files().getFirst()) + ")");
+        }
+        List<String> failures = new ArrayList<>();
+        for (runtime.core.source.oci.ShortNames.Candidate c : candidates) {
+            try {
+                return resolveImage("oci:" + c.reference(), policy);
+            } catch (RuntimeException e) {
+                if (candidates.size() == 1) {
+                    throw new runtime.core.store.StoreException(reference + " is " + c.reference() + " (" + c.why() + "): " + e.getMessage(), e);
+                }
+                failures.add(c.reference() + ": " + e.getMessage());
+            }
+        }
+        throw new runtime.core.store.StoreException("no image '" + reference + "' in the store nor the search registries: "
+                + String.join("; ", failures));
     }
 
     private Layer pull(runtime.api.source.ImageSource source, String reference) throws IOException {

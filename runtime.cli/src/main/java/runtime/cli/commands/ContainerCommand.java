@@ -36,7 +36,7 @@ public final class ContainerCommand implements Command {
     }
 
     public static ContainerCommand stop() {
-        return new ContainerCommand("stop", "stop a container: SIGTERM, then SIGKILL after --timeout seconds (default 10)",
+        return new ContainerCommand("stop", "stop a container: its image's StopSignal (else SIGTERM), then SIGKILL after --timeout seconds (default 10)",
                 () -> new Options().addOption(Option.builder().longOpt("timeout").hasArg().argName("SECONDS")
                         .desc("seconds between SIGTERM and SIGKILL (default 10)").build()),
                 new Item("strata stop --timeout 2 web", "ask web to end, and kill it after 2 seconds"));
@@ -149,7 +149,7 @@ public final class ContainerCommand implements Command {
                 .orElseThrow(() -> new IllegalArgumentException("no running container '" + ref + "' (strata ps lists them)"));
         switch (name) {
             case "stop" -> {
-                Posix.kill(c.pid(), Posix.SIGTERM);
+                Posix.kill(c.pid(), in.engine().stopSignal(c.image())); // the image's StopSignal, as podman
                 long deadline = System.nanoTime() + timeout * 1_000_000_000L;
                 while (alive(c.pid()) && System.nanoTime() < deadline) Thread.sleep(50);
                 if (alive(c.pid())) Posix.kill(c.pid(), Posix.SIGKILL);

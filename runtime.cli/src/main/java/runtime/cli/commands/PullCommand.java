@@ -28,8 +28,14 @@ public final class PullCommand implements Command {
     }
 
     @Override
+    public org.apache.commons.cli.Options options() {
+        return new org.apache.commons.cli.Options().addOption(org.apache.commons.cli.Option.builder("q").longOpt("quiet")
+                .desc("no progress display on a terminal (there is none on a pipe)").build());
+    }
+
+    @Override
     public String arguments() {
-        return "SCHEME:REFERENCE";
+        return "SCHEME:REFERENCE|SHORT-NAME";
     }
 
     @Override
@@ -37,7 +43,13 @@ public final class PullCommand implements Command {
         in.atMost(1);
         String reference = in.argument(0, "SCHEME:REFERENCE");
         if (in.engine().sources().forReference(reference).isEmpty()) {
-            throw new Invocation.UsageException("'" + reference + "' names no image source (strata sources lists them)");
+            if (!runtime.core.source.oci.ShortNames.isShortName(reference)) {
+                throw new Invocation.UsageException("'" + reference + "' names no image source (strata sources lists them)");
+            }
+            // podman pull alpine:3.20: a short name through registries.conf.
+            in.out().println(in.engine().resolveShortName(reference, runtime.core.Engine.PullPolicy.ALWAYS,
+                    new IllegalArgumentException("'" + reference + "' is a short name")).id());
+            return 0;
         }
         // As podman pull: the registry is asked even when the store has an image by this name.
         in.out().println(in.engine().resolveImage(reference, runtime.core.Engine.PullPolicy.ALWAYS).id());

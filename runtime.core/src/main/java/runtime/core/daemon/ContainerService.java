@@ -155,11 +155,14 @@ public final class ContainerService {
         return r;
     }
 
-    /** SIGTERM, then SIGKILL when it has not ended after {@code timeoutSeconds}; returns the exit code. */
+    /**
+     * The image's StopSignal (SIGTERM when it has none), then SIGKILL when it has not ended after
+     * {@code timeoutSeconds}; returns the exit code.
+     */
     public int stop(String reference, long timeoutSeconds) throws Exception {
         ManagedContainer c = find(reference);
         if (!c.exit.isDone()) {
-            c.process.signal(Posix.SIGTERM);
+            c.process.signal(engine.stopSignal(c.record.image()));
             try {
                 return c.exit.get(timeoutSeconds, TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException e) {

@@ -134,7 +134,7 @@ public final class Drivers {
         try {
             return probe.get();
         } catch (RuntimeException | LinkageError e) {
-            return Probe.unusable("probe failed: " + e);
+            return Probe.unusable("probe failed: " + runtime.core.Errors.oneLine(e));
         }
     }
 

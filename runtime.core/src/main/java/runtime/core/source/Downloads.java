@@ -152,9 +152,7 @@ final class Downloads {
     }
 
     static String oneLine(Throwable e) {
-        String m = e.getMessage();
-        if (m == null || m.isBlank()) return e.getClass().getSimpleName();
-        return m.lines().findFirst().orElse(m);
+        return runtime.core.Errors.oneLine(e);
     }
 
     static MessageDigest sha256() {

@@ -108,8 +108,7 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
 
     private static String oneLine(IOException e) {
         if (e instanceof java.io.EOFException) return "the archive is truncated";
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+        return runtime.core.Errors.oneLine(e);
     }
 
     private static void copyConfig(Layer parent, Path staging) {
@@ -127,7 +126,7 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
             int eq = kv.indexOf('=');
             if (eq > 0) env.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        ImageConfig image = new ImageConfig(env, config.workdir(), config.entrypoint(), config.cmd(), config.user());
+        ImageConfig image = new ImageConfig(env, config.workdir(), config.entrypoint(), config.cmd(), config.user(), config.stopSignal());
         String instruction = "config sha256:" + ImageStoreKeys.sha256(String.valueOf(image));
         Path staging = store.newStaging();
         try {
@@ -222,7 +221,11 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
         }
     }
 
-    /** A one-line progress display: label, bytes so far, rate; redrawn at most 10 times a second. */
+    /**
+     * A one-line progress display on a terminal (nothing on a pipe): label, bytes so far of the total,
+     * percent, rate and time left; redrawn at most 10 times a second, and replaced at the end by one
+     * summary line (size, time, mean rate).
+     */
     static final class TerminalProgress implements Progress {
         private final PrintStream out;
         private final boolean enabled;
@@ -245,26 +248,45 @@ public final class StoreSourceContext implements SourceContext, AutoCloseable {
             long now = System.nanoTime();
             if (enabled && now - lastDraw > 100_000_000L) {
                 lastDraw = now;
-                draw(now);
+                out.print("\r\033[K" + line(done, total, now - start));
+                out.flush();
             }
         }
 
-        private void draw(long now) {
-            double seconds = Math.max(1e-3, (now - start) / 1e9);
-            String size = total > 0 ? String.format("%s / %s", mib(done), mib(total)) : mib(done);
-            out.printf("\r\033[K%s  %s  %s/s", label, size, mib((long) (done / seconds)));
-            out.flush();
+        /** What the line shows after {@code elapsedNanos}: label, bytes, percent and time left when the total is known, rate. */
+        String line(long bytes, long of, long elapsedNanos) {
+            double seconds = Math.max(1e-3, elapsedNanos / 1e9);
+            double rate = bytes / seconds;
+            StringBuilder b = new StringBuilder(label).append("  ").append(mib(bytes));
+            if (of > 0) {
+                b.append(" / ").append(mib(of)).append(String.format(java.util.Locale.ROOT, "  %3d%%", Math.min(100, bytes * 100 / of)));
+            }
+            b.append("  ").append(mib((long) rate)).append("/s");
+            if (of > 0 && bytes < of && rate > 0) b.append("  ").append(duration((of - bytes) / rate)).append(" left");
+            return b.toString();
+        }
+
+        /** The line that stays: size, time taken and mean rate. */
+        String summary(long bytes, long elapsedNanos) {
+            double seconds = Math.max(1e-3, elapsedNanos / 1e9);
+            return label + ": " + mib(bytes) + " in " + duration(seconds) + " (" + mib((long) (bytes / seconds)) + "/s)";
+        }
+
+        static String duration(double seconds) {
+            long s = Math.round(seconds);
+            if (seconds < 10) return String.format(java.util.Locale.ROOT, "%.1f s", seconds);
+            return s < 3600 ? (s / 60 > 0 ? s / 60 + " min " : "") + s % 60 + " s" : s / 3600 + " h " + s % 3600 / 60 + " min";
         }
 
         private static String mib(long bytes) {
-            return String.format("%.1f MiB", bytes / 1048576.0);
+            return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
         }
 
         @Override
         public synchronized void close() {
             if (enabled) {
-                draw(System.nanoTime());
-                out.println();
+                out.print("\r\033[K");
+                out.println(summary(done, System.nanoTime() - start));
             }
         }
     }

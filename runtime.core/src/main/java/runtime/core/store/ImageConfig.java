@@ -19,8 +19,25 @@ import java.util.Properties;
  * format: reading it must not cost a JSON library at start-up).
  */
 public record ImageConfig(Map<String, String> env, Optional<String> workdir, List<String> entrypoint, List<String> cmd,
-                          Optional<String> user) {
+                          Optional<String> user, Optional<String> stopSignal) {
     public static final ImageConfig EMPTY = new ImageConfig(Map.of(), Optional.empty(), List.of(), List.of(), Optional.empty());
+
+    /** Without a stop signal: stop sends SIGTERM. */
+    public ImageConfig(Map<String, String> env, Optional<String> workdir, List<String> entrypoint, List<String> cmd, Optional<String> user) {
+        this(env, workdir, entrypoint, cmd, user, Optional.empty());
+    }
+
+    /**
+     * The signal stop sends first (the image's StopSignal, as podman honours it), SIGTERM when it has none
+     * or one no kill knows (an image is not refused for it: podman runs it too).
+     */
+    public int stopSignalNumber() {
+        try {
+            return stopSignal.map(runtime.api.sys.Signals::parse).orElse(runtime.api.sys.Posix.SIGTERM);
+        } catch (IllegalArgumentException e) {
+            return runtime.api.sys.Posix.SIGTERM;
+        }
+    }
     static final String FILE = "config";
 
     public ImageConfig {
@@ -40,11 +57,11 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
         Map<String, String> e = new LinkedHashMap<>(env);
         e.remove(name); // a re-set variable moves to the end, as in a shell
         e.put(name, value);
-        return new ImageConfig(e, workdir, entrypoint, cmd, user);
+        return new ImageConfig(e, workdir, entrypoint, cmd, user, stopSignal);
     }
 
     public ImageConfig withWorkdir(String dir) {
-        return new ImageConfig(env, Optional.of(dir), entrypoint, cmd, user);
+        return new ImageConfig(env, Optional.of(dir), entrypoint, cmd, user, stopSignal);
     }
 
     /**
@@ -52,7 +69,7 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
      * CMD runs CMD). In OCI terms that is Cmd with no Entrypoint, so it is stored as such and exported so.
      */
     public ImageConfig withEntrypoint(List<String> command) {
-        return new ImageConfig(env, workdir, List.of(), command, user);
+        return new ImageConfig(env, workdir, List.of(), command, user, stopSignal);
     }
 
     /** {@code NAME=VALUE} strings, in the order set. */
@@ -63,7 +80,7 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
     }
 
     public boolean isEmpty() {
-        return env.isEmpty() && workdir.isEmpty() && entrypoint.isEmpty() && cmd.isEmpty() && user.isEmpty();
+        return env.isEmpty() && workdir.isEmpty() && entrypoint.isEmpty() && cmd.isEmpty() && user.isEmpty() && stopSignal.isEmpty();
     }
 
     /** Reads a layer directory's config; a layer without one has the empty config. */
@@ -81,7 +98,7 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
             env.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
         return new ImageConfig(env, Optional.ofNullable(p.getProperty("workdir")), list(p, "entrypoint"), list(p, "cmd"),
-                Optional.ofNullable(p.getProperty("user")));
+                Optional.ofNullable(p.getProperty("user")), Optional.ofNullable(p.getProperty("stopsignal")));
     }
 
     private static List<String> list(Properties p, String key) {
@@ -100,6 +117,7 @@ public record ImageConfig(Map<String, String> env, Optional<String> workdir, Lis
         for (int i = 0; i < entrypoint.size(); i++) p.put("entrypoint." + i, entrypoint.get(i));
         for (int i = 0; i < cmd.size(); i++) p.put("cmd." + i, cmd.get(i));
         user.ifPresent(u -> p.put("user", u));
+        stopSignal.ifPresent(s -> p.put("stopsignal", s));
         PropertiesFiles.write(layerDirectory.resolve(FILE), p);
     }
 }

@@ -291,8 +291,7 @@ public final class ImageStore implements AutoCloseable {
     }
 
     private static String oneLine(IOException e) {
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? "no reason given" : m.lines().findFirst().orElse(m);
+        return runtime.core.Errors.oneLine(e);
     }
 
     /** Removes the staging directories of this store object that were neither committed nor discarded. */

@@ -131,8 +131,7 @@ public final class StoreCheck {
         try {
             info = Json.MAPPER.readValue(dir.resolve("layer.json").toFile(), LayerInfo.class);
         } catch (IOException e) {
-            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            return Optional.of("layer.json unreadable (" + m + ")");
+            return Optional.of("layer.json unreadable (" + runtime.core.Errors.oneLine(e) + ")");
         }
         if (!id.equals(info.id())) return Optional.of("layer.json names another id (" + info.id() + ")");
         if (!parent.equals(Optional.ofNullable(info.parent()))) {

@@ -71,7 +71,7 @@ final class ImageAssembler {
         if (!missing.isEmpty()) {
             Path scratch = context.scratch();
             long total = missing.stream().mapToLong(i -> Math.max(0, layers.get(i).size())).sum();
-            try (SourceContext.Progress progress = context.progress(label, total);
+            try (SourceContext.Progress progress = context.progress(label + " (" + missing.size() + " of " + layers.size() + " layers)", total);
                  ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL, missing.size()), r -> {
                      Thread t = new Thread(r, "oci-fetch");
                      t.setDaemon(true);
@@ -140,10 +140,10 @@ final class ImageAssembler {
         return "oci-layer " + diffId;
     }
 
-    /** The image config's Env, WorkingDir, Entrypoint, Cmd and User. */
+    /** The image config's Env, WorkingDir, Entrypoint, Cmd, User and StopSignal. */
     static RunConfig runConfig(JsonNode c) {
         return new RunConfig(strings(c.path("Env")), text(c.path("WorkingDir")), strings(c.path("Entrypoint")),
-                strings(c.path("Cmd")), text(c.path("User")));
+                strings(c.path("Cmd")), text(c.path("User")), text(c.path("StopSignal")));
     }
 
     private static List<String> strings(JsonNode array) {

@@ -103,6 +103,7 @@ public final class ImageExporter {
         if (!cfg.cmd().isEmpty()) strings(run.putArray("Cmd"), cfg.cmd());
         cfg.workdir().ifPresent(w -> run.put("WorkingDir", w));
         cfg.user().ifPresent(u -> run.put("User", u));
+        cfg.stopSignal().ifPresent(s -> run.put("StopSignal", s));
         ObjectNode rootfs = config.putObject("rootfs");
         rootfs.put("type", "layers");
         strings(rootfs.putArray("diff_ids"), diffIds);

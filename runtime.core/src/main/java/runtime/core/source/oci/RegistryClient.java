@@ -137,7 +137,7 @@ public final class RegistryClient {
         for (WwwAuthenticate c : challenges) {
             if (c.scheme().equals("basic")) {
                 String[] up = credentials.orElseThrow(() -> new OciException(reference.apiHost()
-                        + ": authentication required (set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD, or docker login)"));
+                        + ": authentication required (strata login " + reference.apiHost() + ", or set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD)"));
                 authorization = basic(up);
                 return;
             }
@@ -170,7 +170,7 @@ public final class RegistryClient {
         HttpResponse<byte[]> r = raw(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() == 401 || r.statusCode() == 403) {
             throw new OciException(reference.apiHost() + ": access denied by the token server"
-                    + (credentials.isEmpty() ? " (no credentials: set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD, or docker login)" : " (check the credentials)"));
+                    + (credentials.isEmpty() ? " (no credentials: strata login " + reference.apiHost() + ", or set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD)" : " (check the credentials)"));
         }
         if (r.statusCode() != 200) throw new OciException(reference.apiHost() + ": token server answered " + r.statusCode());
         JsonNode json = JSON.readTree(r.body());
@@ -185,34 +185,32 @@ public final class RegistryClient {
 
     /** STRATA_REGISTRY_USER/PASSWORD, else the registry's entry in ~/.docker/config.json {@code auths}. */
     Optional<String[]> credentials() {
+        if (given != null) return Optional.of(given);
         String user = env.get("STRATA_REGISTRY_USER");
         String password = env.get("STRATA_REGISTRY_PASSWORD");
         if (user != null && !user.isEmpty()) return Optional.of(new String[] {user, password == null ? "" : password});
-        String dir = env.get("DOCKER_CONFIG");
-        if (dir == null || dir.isEmpty()) dir = env.getOrDefault("HOME", System.getProperty("user.home")) + "/.docker";
-        Path file = Path.of(dir, "config.json");
-        if (!Files.isRegularFile(file)) return Optional.empty();
-        JsonNode auths;
-        try {
-            auths = JSON.readTree(file.toFile()).path("auths");
-        } catch (IOException e) {
-            throw new OciException(file + ": " + e.getMessage().lines().findFirst().orElse("bad JSON"));
-        }
-        String host = reference.registry();
-        List<String> keys = host.equals(Reference.DOCKER_HUB)
-                ? List.of("https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io", "https://registry-1.docker.io")
-                : List.of(host, "https://" + host, "http://" + host, "https://" + host + "/v1/", "https://" + host + "/v2/");
-        for (String key : keys) {
-            JsonNode e = auths.path(key);
-            if (e.isMissingNode()) continue;
-            if (e.hasNonNull("auth")) {
-                String decoded = new String(Base64.getDecoder().decode(e.get("auth").asText()), StandardCharsets.UTF_8);
-                int colon = decoded.indexOf(':');
-                if (colon > 0) return Optional.of(new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)});
-            }
-            if (e.hasNonNull("username")) return Optional.of(new String[] {e.get("username").asText(), e.path("password").asText("")});
-        }
-        return Optional.empty();
+        return AuthFiles.lookup(env, reference.registry());
+    }
+
+    /** Credentials to try instead of the configured ones (login checks them before recording them). */
+    private String[] given;
+
+    /**
+     * Checks {@code user}:{@code password} with {@code registry} (GET /v2/, answering its Basic or Bearer
+     * challenge) as podman's login does; an OciException says why they do not work.
+     */
+    public static void checkLogin(String registry, String user, String password, Map<String, String> env) throws IOException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+        RegistryClient c = new RegistryClient(Reference.parse(registry + "/login-check"), http, env, false);
+        c.given = new String[] {user, password};
+        URI root = c.base.resolve("/v2/");
+        HttpResponse<Void> r = c.send(() -> {
+            HttpRequest.Builder b = HttpRequest.newBuilder(root).timeout(Duration.ofMinutes(1)).GET();
+            if (c.plainHttp) b.version(HttpClient.Version.HTTP_1_1);
+            return b;
+        }, HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 401 || r.statusCode() == 403) throw new OciException(registry + ": the user name or password is wrong");
+        if (r.statusCode() != 200) throw new OciException(registry + ": answered HTTP " + r.statusCode() + " to /v2/ (is it a registry?)");
     }
 
     static final String ACCEPT = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
@@ -344,8 +342,7 @@ public final class RegistryClient {
     }
 
     static String oneLine(Throwable e) {
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? "no reason given" : m.lines().findFirst().orElse(m);
+        return runtime.core.Errors.oneLine(e);
     }
 
     private static void backoff(int attempt) throws InterruptedIOException {

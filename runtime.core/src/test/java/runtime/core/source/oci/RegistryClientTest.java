@@ -171,17 +171,43 @@ class RegistryClientTest {
         assertEquals(List.of("GET /v2/test/img/manifests/1 []", "GET /v2/test/img/manifests/1 [Basic dXNlcjpzZWNyZXQ=]"), requests);
     }
 
+    /** podman's auth.json ($REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json) comes before docker's config.json. */
+    @Test
+    void credentialsFromPodmansAuthJson(@TempDir Path dir) throws Exception {
+        Path runtime = Files.createDirectories(dir.resolve("run/containers"));
+        Files.writeString(runtime.resolve("auth.json"), "{\"auths\":{\"" + host() + "\":{\"auth\":\""
+                + Base64.getEncoder().encodeToString("user:secret".getBytes()) + "\"}}}");
+        Files.createDirectories(dir.resolve(".docker"));
+        Files.writeString(dir.resolve(".docker/config.json"), "{\"auths\":{\"" + host() + "\":{\"auth\":\""
+                + Base64.getEncoder().encodeToString("user:wrong".getBytes()) + "\"}}}");
+        authMode = "basic";
+        requests.clear();
+        assertArrayEquals(MANIFEST, client(Map.of("HOME", dir.toString(), "XDG_RUNTIME_DIR", dir.resolve("run").toString())).manifest("1").body());
+        assertEquals("GET /v2/test/img/manifests/1 [Basic dXNlcjpzZWNyZXQ=]", requests.getLast());
+        Path elsewhere = Files.writeString(dir.resolve("elsewhere.json"), "{\"auths\":{\"" + host() + "\":{\"auth\":\""
+                + Base64.getEncoder().encodeToString("user:secret".getBytes()) + "\"}}}");
+        Files.delete(runtime.resolve("auth.json"));
+        requests.clear();
+        assertArrayEquals(MANIFEST, client(Map.of("HOME", "/nonexistent", "REGISTRY_AUTH_FILE", elsewhere.toString())).manifest("1").body());
+        assertEquals("GET /v2/test/img/manifests/1 [Basic dXNlcjpzZWNyZXQ=]", requests.getLast());
+        Files.writeString(elsewhere, "{\"auths\": ");
+        OciException broken = assertThrows(OciException.class,
+                () -> client(Map.of("HOME", "/nonexistent", "REGISTRY_AUTH_FILE", elsewhere.toString())).manifest("1"));
+        assertTrue(broken.getMessage().startsWith(elsewhere + ": not valid JSON"), broken.getMessage());
+    }
+
     @Test
     void missingOrWrongCredentialsAreOneLineErrors() {
         OciException anonymous = assertThrows(OciException.class, () -> client(Map.of("HOME", "/nonexistent")).manifest("1"));
-        assertEquals(host() + ": access denied by the token server (no credentials: set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD, or docker login)",
+        assertEquals(host() + ": access denied by the token server (no credentials: strata login " + host() + ", or set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD)",
                 anonymous.getMessage());
         OciException wrong = assertThrows(OciException.class, () -> client(Map.of("STRATA_REGISTRY_USER", "user",
                 "STRATA_REGISTRY_PASSWORD", "nope")).manifest("1"));
         assertEquals(host() + ": access denied by the token server (check the credentials)", wrong.getMessage());
         authMode = "basic";
         OciException basic = assertThrows(OciException.class, () -> client(Map.of("HOME", "/nonexistent")).manifest("1"));
-        assertTrue(basic.getMessage().endsWith(": authentication required (set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD, or docker login)"));
+        assertTrue(basic.getMessage().endsWith(": authentication required (strata login " + host() + ", or set STRATA_REGISTRY_USER and STRATA_REGISTRY_PASSWORD)"),
+                basic.getMessage());
     }
 
     @Test
