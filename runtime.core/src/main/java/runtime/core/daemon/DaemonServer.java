@@ -404,7 +404,6 @@ public final class DaemonServer {
     }
 
     private static String oneLine(Exception e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.lines().findFirst().orElse(m);
+        return runtime.core.Errors.oneLine(e); // never a class name (issue 20)
     }
 }

@@ -96,8 +96,7 @@ public final class Plugins {
     }
 
     private static String oneLine(Exception e) {
-        String m = e.getMessage() == null ? e.toString() : e.getMessage();
-        return m.lines().findFirst().orElse(m);
+        return runtime.core.Errors.oneLine(e); // never a class name (issue 20)
     }
 
 }
