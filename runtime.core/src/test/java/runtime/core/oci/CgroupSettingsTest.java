@@ -35,7 +35,7 @@ class CgroupSettingsTest {
     @Test
     void v1NamesTheControllersOfBlkioHugetlbAndNetwork() throws Exception {
         List<String> writes = lines(CgroupSettings.v1(json("""
-                {"blkio": {"weight": 500, "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}]},
+                {"blockIO": {"weight": 500, "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}]},
                  "hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}],
                  "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 5}]}}""")));
         assertEquals(List.of("blkio/blkio.weight=500", "blkio/blkio.throttle.read_bps_device=8:0 1048576",
