@@ -63,6 +63,9 @@ public final class OciRuntime {
         if (!bundle.isAbsolute()) throw new IllegalArgumentException("the bundle path must be absolute: " + bundle);
         OciSpec spec = OciSpec.read(bundle);
         CommandLookup.check(spec);
+        ConfigChecks.check(spec);
+        // Before anything is made: a bad namespace path or a host sysctl leaves nothing behind.
+        ConfigChecks.checkPaths(spec);
         Path dir = store.reserve(id);
         long pid = -1;
         Launcher.OciProcess process = null;
