@@ -296,6 +296,7 @@ public final class OciRuntime {
      */
     public void events(String id, java.time.Duration interval, Consumer<String> out) throws IOException {
         ContainerState state = store.load(id);
+        if (status(state) == ContainerState.Status.STOPPED) throw new IllegalArgumentException("container with id " + id + " is not running");
         long nextStats = System.nanoTime();
         long kills = oomKills(state);
         while (status(state) != ContainerState.Status.STOPPED) {
