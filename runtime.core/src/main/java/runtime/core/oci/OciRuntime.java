@@ -11,10 +11,16 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
 import runtime.api.sys.ErrnoException;
 import runtime.api.sys.Posix;
 import runtime.api.sys.WaitStatus;
 import runtime.core.cgroups.Cgroup;
+import runtime.core.cgroups.CgroupUsage;
 import runtime.core.cgroups.Limits;
 import runtime.core.launch.LaunchException;
 import runtime.core.launch.Launcher;
@@ -280,13 +286,13 @@ public final class OciRuntime {
     }
 
     /** runc's {@code events --stats} event: {"type":"stats","id":ID,"data":{cpu, memory, pids, ...}}. */
-    public com.fasterxml.jackson.databind.node.ObjectNode stats(String id) throws IOException {
+    public ObjectNode stats(String id) throws IOException {
         ContainerState state = store.load(id);
         if (status(state) == ContainerState.Status.STOPPED) throw new IllegalArgumentException("container with id " + id + " is not running");
-        com.fasterxml.jackson.databind.node.ObjectNode event = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        ObjectNode event = new ObjectMapper().createObjectNode();
         event.put("type", "stats");
         event.put("id", id);
-        event.set("data", runtime.core.cgroups.CgroupUsage.of(group(state, "events")));
+        event.set("data", CgroupUsage.of(group(state, "events")));
         return event;
     }
 
@@ -301,7 +307,7 @@ public final class OciRuntime {
         long kills = oomKills(state);
         while (status(state) != ContainerState.Status.STOPPED) {
             long k = oomKills(state);
-            if (k > kills) out.accept("{\"type\":\"oom\",\"id\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(id) + "}");
+            if (k > kills) out.accept("{\"type\":\"oom\",\"id\":" + TextNode.valueOf(id) + "}");
             kills = k;
             if (System.nanoTime() >= nextStats) {
                 try {
@@ -336,7 +342,7 @@ public final class OciRuntime {
      * later update changes only what it names. v1 memory: when the new limit is above the current
      * memory+swap limit, that one is raised first (the kernel keeps memsw >= limit).
      */
-    public void update(String id, com.fasterxml.jackson.databind.JsonNode resources) throws IOException {
+    public void update(String id, JsonNode resources) throws IOException {
         if (!resources.isObject()) throw new IllegalArgumentException("the resources must be a JSON object (config.json's linux.resources)");
         ContainerState state = store.load(id);
         if (status(state) == ContainerState.Status.STOPPED) throw new IllegalArgumentException("container " + id + " is not running");
@@ -345,11 +351,11 @@ public final class OciRuntime {
         if (!group.unified()) raiseSwapFirst(group, writes);
         for (CgroupSettings.Write w : writes) write(group, w);
         Path saved = store.directory(id).resolve("config.json");
-        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-        var config = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(saved.toFile());
-        var linux = config.path("linux").isObject() ? (com.fasterxml.jackson.databind.node.ObjectNode) config.path("linux") : config.putObject("linux");
-        com.fasterxml.jackson.databind.JsonNode old = linux.path("resources");
-        var merged = old.isObject() ? (com.fasterxml.jackson.databind.node.ObjectNode) old.deepCopy() : mapper.createObjectNode();
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode config = (ObjectNode) mapper.readTree(saved.toFile());
+        ObjectNode linux = config.path("linux").isObject() ? (ObjectNode) config.path("linux") : config.putObject("linux");
+        JsonNode old = linux.path("resources");
+        ObjectNode merged = old.isObject() ? (ObjectNode) old.deepCopy() : mapper.createObjectNode();
         merge(merged, resources);
         linux.set("resources", merged);
         Path tmp = saved.resolveSibling("config.json.tmp");
@@ -371,10 +377,10 @@ public final class OciRuntime {
     }
 
     /** Fields of {@code changes} over {@code into}, objects merged field by field (arrays and values replace). */
-    private static void merge(com.fasterxml.jackson.databind.node.ObjectNode into, com.fasterxml.jackson.databind.JsonNode changes) {
+    private static void merge(ObjectNode into, JsonNode changes) {
         changes.properties().forEach(e -> {
             if (e.getValue().isObject() && into.path(e.getKey()).isObject()) {
-                merge((com.fasterxml.jackson.databind.node.ObjectNode) into.get(e.getKey()), e.getValue());
+                merge((ObjectNode) into.get(e.getKey()), e.getValue());
             } else {
                 into.set(e.getKey(), e.getValue());
             }
