@@ -146,11 +146,7 @@ class OciRuntimeDifferentialIT {
     void lifecycleStatesMatch(Mode mode) throws Exception {
         strata.assumeMode(mode);
         Path work = strata.newWorkDirectory(mode);
-        Path bundle = bundle(mode, work, spec -> {
-            ObjectNode process = (ObjectNode) spec.path("process");
-            process.put("terminal", false);
-            process.putArray("args").add("sleep").add("100");
-        });
+        Path bundle = commandBundle(mode, work, "sleep", "100");
         List<String> runc = lifecycle(mode, runc(mode, work), bundle);
         List<String> ours = lifecycle(mode, strataOci(mode, work), bundle);
         assertEquals(List.of("created", "running", "stopped", "gone"), runc, "runc's states here");
@@ -252,11 +248,7 @@ class OciRuntimeDifferentialIT {
     void concurrentCreatesRecordTheContainersPidOne(Mode mode) throws Exception {
         strata.assumeMode(mode);
         Path work = strata.newWorkDirectory(mode);
-        Path bundle = bundle(mode, work, spec -> {
-            ObjectNode process = (ObjectNode) spec.path("process");
-            process.put("terminal", false);
-            process.putArray("args").add("sleep").add("1000");
-        });
+        Path bundle = commandBundle(mode, work, "sleep", "1000");
         Path pids = bundle.resolve("pids");
         as(mode, "mkdir", pids.toString());
         List<String> oci = strataOci(mode, work);
@@ -298,6 +290,274 @@ class OciRuntimeDifferentialIT {
             assertTrue(gone(e.getValue()), e.getKey() + ": delete --force killed its process " + e.getValue());
         }
         assertEquals("[]", ok(run(mode, concat(oci, "list", "--format", "json"))).line());
+    }
+
+    /**
+     * pause and resume (the freezer) and ps against runc: a created container pauses and resumes to
+     * created, a running one to running; while paused its process is frozen and exec is refused; ps
+     * lists the first process and an exec'd one (json and table); delete --force of a paused container
+     * kills it.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void pauseResumeAndPsAsRunc(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = commandBundle(mode, work, "sleep", "1000");
+        List<String> runc = freezeCycle(mode, runc(mode, work), bundle, "freeze-runc");
+        List<String> ours = freezeCycle(mode, strataOci(mode, work), bundle, "freeze-strata");
+        assertEquals(List.of("paused", "created", "paused", "frozen", "exec refused", "running", "ps json 2", "ps table 2", "paused", "killed", "gone"),
+                runc, "runc's answers here");
+        assertEquals(runc, ours);
+    }
+
+    private List<String> freezeCycle(Mode mode, List<String> runtime, Path bundle, String id) throws Exception {
+        List<String> seen = new ArrayList<>();
+        assertEquals(0, create(mode, concat(runtime, "create", "--bundle", bundle.toString(), id), bundle.resolve(id + ".log")),
+                () -> readQuietly(bundle.resolve(id + ".log")));
+        try {
+            ok(run(mode, concat(runtime, "pause", id)));
+            seen.add(status(mode, runtime, id));
+            ok(run(mode, concat(runtime, "resume", id)));
+            seen.add(status(mode, runtime, id));
+            ok(run(mode, concat(runtime, "start", id)));
+            ok(run(mode, concat(runtime, "pause", id)));
+            seen.add(status(mode, runtime, id));
+            long pid = new ObjectMapper().readTree(ok(run(mode, concat(runtime, "state", id))).out()).path("pid").asLong();
+            seen.add(frozen(pid) ? "frozen" : "not frozen");
+            seen.add(run(mode, concat(runtime, "exec", id, "true")).exitCode() == 0 ? "exec ran" : "exec refused");
+            ok(run(mode, concat(runtime, "resume", id)));
+            seen.add(status(mode, runtime, id));
+            assertEquals(0, create(mode, concat(runtime, "exec", "--detach", id, "sleep", "500"), bundle.resolve(id + "-exec.log")),
+                    () -> readQuietly(bundle.resolve(id + "-exec.log")));
+            JsonNode pids = new ObjectMapper().readTree(ok(run(mode, concat(runtime, "ps", "--format", "json", id))).out());
+            assertTrue(pids.toString().contains(Long.toString(pid)), "ps lists the first process " + pid + ": " + pids);
+            seen.add("ps json " + pids.size());
+            List<String> table = ok(run(mode, concat(runtime, "ps", id))).out().lines().toList();
+            assertTrue(table.getFirst().contains("PID"), table::toString);
+            seen.add("ps table " + (table.size() - 1));
+            ok(run(mode, concat(runtime, "pause", id)));
+            seen.add(status(mode, runtime, id));
+            ok(run(mode, concat(runtime, "delete", "--force", id)));
+            for (int i = 0; i < 500 && !gone(pid); i++) Thread.sleep(10);
+            seen.add(gone(pid) ? "killed" : "alive");
+            seen.add(run(mode, concat(runtime, "state", id)).exitCode() != 0 ? "gone" : "still there");
+        } finally {
+            run(mode, concat(runtime, "resume", id));
+            run(mode, concat(runtime, "delete", "--force", id));
+        }
+        return seen;
+    }
+
+    /** The process sits in the freezer: the kernel shows a frozen task as in uninterruptible sleep. */
+    private static boolean frozen(long pid) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("D")) return true;
+            Thread.sleep(10);
+        }
+        return false;
+    }
+
+    /**
+     * update against runc, as options and as --resources on stdin: the values the host's cgroup files
+     * hold afterwards are the same (the second raises memory above the first's memory+swap limit, which
+     * only works written in the right order).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void updateWritesTheLimitsAsRunc(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeTrue(!Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")), "reads cgroup v1 files (this host's hierarchies)");
+        assumeTrue(Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")), "needs swap accounting");
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = commandBundle(mode, work, "sleep", "1000");
+        List<String> runc = updated(mode, runc(mode, work), bundle, "update-runc");
+        List<String> ours = updated(mode, strataOci(mode, work), bundle, "update-strata");
+        assertEquals(List.of(Long.toString(64L << 20), Long.toString(96L << 20), Long.toString(32L << 20), "33", "512", "50000", "20000",
+                Long.toString(256L << 20), Long.toString(512L << 20), Long.toString(32L << 20), "44", "512", "50000", "20000"), runc, "runc's values");
+        assertEquals(runc, ours);
+    }
+
+    private List<String> updated(Mode mode, List<String> runtime, Path bundle, String id) throws Exception {
+        assertEquals(0, create(mode, concat(runtime, "run", "--detach", "--bundle", bundle.toString(), id), bundle.resolve(id + ".log")),
+                () -> readQuietly(bundle.resolve(id + ".log")));
+        try {
+            long pid = new ObjectMapper().readTree(ok(run(mode, concat(runtime, "state", id))).out()).path("pid").asLong();
+            List<String> values = new ArrayList<>();
+            ok(run(mode, concat(runtime, "update", "--memory", "64m", "--memory-swap", "96m", "--memory-reservation", "32m", "--pids-limit", "33",
+                    "--cpu-share", "512", "--cpu-period", "50000", "--cpu-quota", "20000", id)));
+            values.addAll(limits(pid));
+            ok(run(mode, concat(runtime, "update", "--resources", "-", id),
+                    "{\"memory\": {\"limit\": " + (256L << 20) + ", \"swap\": " + (512L << 20) + "}, \"pids\": {\"limit\": 44}}"));
+            values.addAll(limits(pid));
+            return values;
+        } finally {
+            run(mode, concat(runtime, "delete", "--force", id));
+        }
+    }
+
+    /** The container's limits as the host's v1 cgroup files of its process hold them. */
+    private static List<String> limits(long pid) throws Exception {
+        java.util.Map<String, Path> groups = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
+            String[] f = line.split(":", 3);
+            for (String c : f[1].split(",")) if (!c.isEmpty()) groups.put(c, Path.of("/sys/fs/cgroup", c, f[2]));
+        }
+        List<String> out = new ArrayList<>();
+        for (String file : List.of("memory/memory.limit_in_bytes", "memory/memory.memsw.limit_in_bytes", "memory/memory.soft_limit_in_bytes",
+                "pids/pids.max", "cpu/cpu.shares", "cpu/cpu.cfs_period_us", "cpu/cpu.cfs_quota_us")) {
+            String controller = file.substring(0, file.indexOf('/'));
+            out.add(Files.readString(groups.get(controller).resolve(file.substring(file.indexOf('/') + 1))).strip());
+        }
+        return out;
+    }
+
+    /**
+     * events --stats has runc's shape: the fields of cpu.usage, memory.usage and pids that strata gives
+     * are runc's names, with counts from the group (one process, memory in use); the stream (strata's)
+     * gives stats at the interval and ends when the container stops.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void eventsHaveRuncsShape(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        Path bundle = commandBundle(mode, work, "sleep", "1000");
+        JsonNode runc = stats(mode, runc(mode, work), bundle, "events-runc");
+        List<String> oci = strataOci(mode, work);
+        JsonNode ours = stats(mode, oci, bundle, "events-strata");
+        for (JsonNode e : List.of(runc, ours)) {
+            assertEquals("stats", e.path("type").asText(), e::toString);
+            assertEquals(1, e.path("data").path("pids").path("current").asLong(), e::toString);
+            assertTrue(e.path("data").path("memory").path("usage").path("usage").asLong() > 0, e::toString);
+            assertTrue(e.path("data").path("cpu").path("usage").path("total").asLong() > 0, e::toString);
+        }
+        for (String path : List.of("/data", "/data/cpu/usage", "/data/memory/usage", "/data/memory/swap", "/data/pids")) {
+            List<String> names = new ArrayList<>();
+            ours.at(path).fieldNames().forEachRemaining(names::add);
+            List<String> runcNames = new ArrayList<>();
+            runc.at(path).fieldNames().forEachRemaining(runcNames::add);
+            assertTrue(runcNames.containsAll(names), path + ": " + names + " are runc's names " + runcNames);
+        }
+        assertEquals(0, create(mode, concat(oci, "run", "--detach", "--bundle", bundle.toString(), "events-stream"), bundle.resolve("stream.log")));
+        Process stream = new ProcessBuilder(command(mode, concat(oci, "events", "--interval", "200ms", "events-stream"))).redirectErrorStream(true).start();
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(stream.getInputStream(), StandardCharsets.UTF_8))) {
+            for (int i = 0; i < 2; i++) assertEquals("stats", new ObjectMapper().readTree(lines.readLine()).path("type").asText());
+            ok(run(mode, concat(oci, "kill", "events-stream", "KILL")));
+            assertTrue(stream.waitFor(20, TimeUnit.SECONDS), "the stream ends when the container stops");
+            assertEquals(0, stream.exitValue());
+        } finally {
+            stream.destroyForcibly();
+            run(mode, concat(oci, "delete", "--force", "events-stream"));
+        }
+    }
+
+    private JsonNode stats(Mode mode, List<String> runtime, Path bundle, String id) throws Exception {
+        assertEquals(0, create(mode, concat(runtime, "run", "--detach", "--bundle", bundle.toString(), id), bundle.resolve(id + ".log")),
+                () -> readQuietly(bundle.resolve(id + ".log")));
+        try {
+            return new ObjectMapper().readTree(ok(run(mode, concat(runtime, "events", "--stats", id))).out());
+        } finally {
+            run(mode, concat(runtime, "delete", "--force", id));
+        }
+    }
+
+    /**
+     * The devices cgroup, by the attack: root in the container with CAP_MKNOD makes a node for one of the
+     * host's block devices and opens it. Denied by default (runc's spec and every client start with "deny
+     * all"), as under runc; allowed by a rule, the same open works (so what stops it is the cgroup, not
+     * the filesystem). The device is the first the host's root can open (a VM's disk may refuse even that).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = "ROOT")
+    void aDeviceNodeMadeInTheContainerCannotBeOpenedUnlessAllowed(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeTrue(Files.isDirectory(Path.of("/sys/fs/cgroup/devices")), "needs the v1 devices controller");
+        String disk = null;
+        try (var blocks = Files.list(Path.of("/sys/block"))) {
+            for (Path b : blocks.sorted().toList()) {
+                try (var in = Files.newInputStream(Path.of("/dev", b.getFileName().toString()))) {
+                    disk = Files.readString(b.resolve("dev")).strip();
+                    break;
+                } catch (java.io.IOException e) {
+                    // not openable here even by the host's root: no proof either way
+                }
+            }
+        }
+        assumeTrue(disk != null, "needs a block device the host's root can open");
+        String[] mm = disk.split(":");
+        Path work = strata.newWorkDirectory(mode);
+        for (boolean allowed : List.of(false, true)) {
+            Path bundle = bundle(mode, work.resolve(allowed ? "allowed" : "denied"), spec -> {
+                ObjectNode process = (ObjectNode) spec.path("process");
+                process.put("terminal", false);
+                process.putArray("args").add("sh").add("-c").add("mknod /disk b " + mm[0] + " " + mm[1] + " && (exec 3< /disk) && echo opened; rm -f /disk");
+                ObjectNode caps = (ObjectNode) process.path("capabilities");
+                for (String set : List.of("bounding", "effective", "permitted")) ((ArrayNode) caps.path(set)).add("CAP_MKNOD");
+                ((ObjectNode) spec.path("root")).put("readonly", false);
+                if (allowed) {
+                    ArrayNode devices = (ArrayNode) ((ObjectNode) spec.path("linux")).with("resources").withArray("devices");
+                    devices.addObject().put("allow", true).put("type", "b").put("major", Integer.parseInt(mm[0])).put("minor", Integer.parseInt(mm[1]))
+                            .put("access", "r");
+                }
+            });
+            Result expected = run(mode, concat(runc(mode, work), "run", "--bundle", bundle.toString(), "disk-runc"));
+            Result actual = run(mode, concat(strataOci(mode, work), "run", "--bundle", bundle.toString(), "disk-strata"));
+            assertEquals(allowed ? "opened" : "", expected.out().strip(), "runc: " + expected.err());
+            assertEquals(expected.out(), actual.out(), actual.err());
+            if (!allowed) assertTrue(actual.err().contains("Operation not permitted"), actual.err());
+            assertEquals(expected.err(), actual.err());
+        }
+    }
+
+    /**
+     * Namespace shapes runc refuses, refused by strata too with one line and nothing left: no mount
+     * namespace, one listed twice, a path to join that is no namespace, id maps without a user namespace.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void namespaceShapesRuncRefusesAreRefused(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        Path work = strata.newWorkDirectory(mode);
+        java.util.Map<String, Consumer<ArrayNode>> shapes = new java.util.LinkedHashMap<>();
+        shapes.put("no-mount", ns -> removeNamespace(ns, "mount"));
+        shapes.put("twice", ns -> ns.addObject().put("type", "uts"));
+        // runc's spec lists an ipc namespace: these join one by path instead.
+        shapes.put("bad-path", ns -> ipcAt(ns, "/nonexistent/ns/ipc"));
+        shapes.put("not-a-namespace", ns -> ipcAt(ns, "/etc/hostname"));
+        shapes.put("proc-link-of-another-type", ns -> ipcAt(ns, "/proc/self/ns/uts"));
+        if (mode == Mode.ROOTLESS) shapes.put("maps-without-userns", ns -> removeNamespace(ns, "user"));
+        for (var shape : shapes.entrySet()) {
+            Path bundle = bundle(mode, work.resolve(shape.getKey()), spec -> {
+                ObjectNode process = (ObjectNode) spec.path("process");
+                process.put("terminal", false);
+                process.putArray("args").add("true");
+                shape.getValue().accept((ArrayNode) spec.path("linux").path("namespaces"));
+            });
+            Result runc = run(mode, concat(runc(mode, work), "run", "--bundle", bundle.toString(), "ns-" + shape.getKey()));
+            Result ours = run(mode, concat(strataOci(mode, work), "run", "--bundle", bundle.toString(), "ns-" + shape.getKey()));
+            assertNotEquals(0, runc.exitCode(), shape.getKey() + ": runc refuses it");
+            assertNotEquals(0, ours.exitCode(), shape.getKey() + ": " + ours.out());
+            assertEquals(1, ours.err().lines().count(), shape.getKey() + ": " + ours.err());
+            // A path that is no namespace is found so by the helper's open or setns (in the caller's mount namespace), which names it.
+            String says = switch (shape.getKey()) {
+                case "bad-path" -> "/nonexistent/ns/ipc";
+                case "not-a-namespace" -> "/etc/hostname";
+                default -> "config.json: ";
+            };
+            assertTrue(ours.err().contains(says), ours.err());
+            assertEquals("[]", ok(run(mode, concat(strataOci(mode, work), "list", "--format", "json"))).line(), "nothing left of it");
+        }
+    }
+
+    private static void removeNamespace(ArrayNode namespaces, String type) {
+        for (int i = namespaces.size() - 1; i >= 0; i--) if (namespaces.get(i).path("type").asText().equals(type)) namespaces.remove(i);
+    }
+
+    private static void ipcAt(ArrayNode namespaces, String path) {
+        removeNamespace(namespaces, "ipc");
+        namespaces.addObject().put("type", "ipc").put("path", path);
     }
 
     /** The process is no more, or only a zombie its new parent has not reaped yet. */
@@ -412,6 +672,16 @@ class OciRuntimeDifferentialIT {
         }
         out.sort(null);
         return out;
+    }
+
+    /** A bundle whose process runs {@code args}, without a terminal; otherwise runc's default config. */
+    private Path commandBundle(Mode mode, Path work, String... args) throws Exception {
+        return bundle(mode, work, spec -> {
+            ObjectNode process = (ObjectNode) spec.path("process");
+            process.put("terminal", false);
+            ArrayNode argv = process.putArray("args");
+            for (String a : args) argv.add(a);
+        });
     }
 
     /** A bundle in {@code work}: the busybox root filesystem and runc's default config (rootless one rootless), edited. */

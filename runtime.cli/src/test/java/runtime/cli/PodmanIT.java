@@ -299,6 +299,36 @@ class PodmanIT {
         }
     }
 
+    record PauseAndUpdate(String paused, String unpaused, String memory, String cpuQuota) {}
+
+    /**
+     * podman pause and unpause (strata-oci's pause and resume: the freezer) and podman update (its
+     * update --resources), as root: rootless on cgroup v1 podman has no cgroup to freeze or change.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("runtimesAndModes")
+    void pauseUnpauseAndUpdate(Runtime runtime, Mode mode) throws Exception {
+        assumeTrue(mode == Mode.ROOT, "rootless podman on cgroup v1 cannot pause or update (no cgroup of its own)");
+        Podman podman = podman(runtime, mode);
+        PauseAndUpdate seen = observe("pause-update", podman, runtime, (p, rt) -> {
+            String container = name("pause", rt, p);
+            try {
+                ok(podman(p, rt, "run", "-d", "--name", container, "--memory", "64m", Podman.IMAGE, "sleep", "1000"));
+                ok(podman(p, rt, "pause", container));
+                String paused = status(p, rt, container).split(" ")[0];
+                ok(podman(p, rt, "unpause", container));
+                String unpaused = status(p, rt, container).split(" ")[0];
+                ok(podman(p, rt, "update", "--memory", "128m", "--cpu-period", "100000", "--cpu-quota", "20000", container));
+                List<String> limits = ok(podman(p, rt, "exec", container, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                        "/sys/fs/cgroup/cpu/cpu.cfs_quota_us")).out().lines().toList();
+                return new PauseAndUpdate(paused, unpaused, limits.get(0), limits.get(1));
+            } finally {
+                remove(p, rt, container);
+            }
+        });
+        assertEquals(new PauseAndUpdate("Paused", "Up", "134217728", "20000"), seen);
+    }
+
     record ExecAndKill(String upStatus, int execExit, String execOut, String execErr, String piped, int killedExit, String exitedStatus) {}
 
     @ParameterizedTest(name = "{0} {1}")

@@ -97,6 +97,92 @@ public final class Cgroup implements ContainerGroup {
     }
 
     /**
+     * The existing group at {@code path} (an OCI cgroupsPath {@link #at} made): the directories of it that
+     * are there, none made. Empty when there is none in any hierarchy (the container was never given one).
+     */
+    public static java.util.Optional<Cgroup> existing(String path) throws IOException {
+        boolean v2 = Files.exists(ROOT.resolve("cgroup.controllers"));
+        Path relative = rel(Path.of(path).normalize());
+        List<Path> dirs = new ArrayList<>();
+        if (v2) {
+            if (Files.isDirectory(ROOT.resolve(relative))) dirs.add(ROOT.resolve(relative));
+        } else {
+            for (String controller : ownGroups().keySet()) {
+                if (controller.isEmpty() || controller.startsWith("name=")) continue;
+                Path hierarchy = ROOT.resolve(controller);
+                if (!Files.isDirectory(hierarchy)) continue;
+                Path d = hierarchy.toRealPath().resolve(relative);
+                if (Files.isDirectory(d) && !dirs.contains(d)) dirs.add(d);
+            }
+        }
+        return dirs.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(new Cgroup(dirs, Limits.NONE, v2));
+    }
+
+    /**
+     * Whether the group at {@code path} is frozen (or freezing): v1's freezer.state, v2's cgroup.freeze.
+     * A file read, no more: every {@code state} asks it.
+     */
+    public static boolean frozen(String path) {
+        Path relative = rel(Path.of(path).normalize());
+        try {
+            if (Files.exists(ROOT.resolve("cgroup.controllers"))) return Files.readString(ROOT.resolve(relative).resolve("cgroup.freeze")).strip().equals("1");
+            return !Files.readString(ROOT.resolve("freezer").resolve(relative).resolve("freezer.state")).strip().equals("THAWED");
+        } catch (IOException e) {
+            return false; // no freezer group: never paused
+        }
+    }
+
+    /**
+     * Freezes ({@code true}) or thaws every process of the group and waits until the kernel says it is
+     * done (v1 passes through FREEZING; v2 reports "frozen 1" in cgroup.events).
+     */
+    public void freeze(boolean freeze) throws IOException {
+        Path file;
+        String value;
+        if (v2) {
+            file = directories.getFirst().resolve("cgroup.freeze");
+            value = freeze ? "1" : "0";
+        } else {
+            Path d = directory("freezer").orElseThrow(() -> new IllegalStateException("this host has no freezer cgroup controller"));
+            file = d.resolve("freezer.state");
+            value = freeze ? "FROZEN" : "THAWED";
+        }
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (true) {
+            write(file, value);
+            boolean done = v2 ? Files.readString(file.resolveSibling("cgroup.events")).contains("frozen " + (freeze ? "1" : "0"))
+                    : Files.readString(file).strip().equals(value);
+            if (done) return;
+            // A task that is forking or in an uninterruptible sleep holds v1 in FREEZING: writing again retries it.
+            if (System.nanoTime() > deadline) throw new IOException((freeze ? "freeze " : "thaw ") + file.getParent() + ": still not done after 10 s");
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+    }
+
+    /** The pids of every process in the group and its subgroups (one hierarchy holds them all), sorted. */
+    public List<Long> pids() throws IOException {
+        Path d = directory("pids").or(() -> directory("freezer")).orElse(directories.getFirst());
+        List<Long> pids = new ArrayList<>();
+        try (var walk = Files.walk(d)) {
+            for (Path procs : walk.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
+                for (String line : Files.readAllLines(procs)) if (!line.isBlank()) pids.add(Long.parseLong(line.strip()));
+            }
+        }
+        pids.sort(null);
+        return pids;
+    }
+
+    /** Whether the one v2 tree (not v1 hierarchies) holds this group. */
+    public boolean unified() {
+        return v2;
+    }
+
+    /**
      * The group at {@code path} (an OCI cgroupsPath, relative to each hierarchy's root, e.g.
      * {@code /libpod_parent/libpod-ID}), made if missing, with {@code limits} written. On v1 every
      * hierarchy strata's own process is in gets the path, so tools that look for the container in any

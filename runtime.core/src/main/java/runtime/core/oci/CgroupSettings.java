@@ -50,11 +50,11 @@ final class CgroupSettings {
         number(w, cpu, "realtimePeriod", "cpu", "cpu.rt_period_us");
         number(w, cpu, "realtimeRuntime", "cpu", "cpu.rt_runtime_us");
         pids(w, r, "pids.max");
-        JsonNode blkio = r.path("blkio");
+        JsonNode blkio = r.path("blockIO");
         number(w, blkio, "weight", "blkio", "blkio.weight");
         number(w, blkio, "leafWeight", "blkio", "blkio.leaf_weight");
         for (JsonNode d : blkio.path("weightDevice")) {
-            if (d.path("weight").isNumber()) w.add(new Write("blkio", "blkio.weight_device", device(d) + " " + d.path("weight").asLong(), "blkio.weightDevice"));
+            if (d.path("weight").isNumber()) w.add(new Write("blkio", "blkio.weight_device", device(d) + " " + d.path("weight").asLong(), "blockIO.weightDevice"));
         }
         throttle(w, blkio, "throttleReadBpsDevice", "blkio.throttle.read_bps_device");
         throttle(w, blkio, "throttleWriteBpsDevice", "blkio.throttle.write_bps_device");
@@ -71,6 +71,45 @@ final class CgroupSettings {
         for (JsonNode p : network.path("priorities")) {
             w.add(new Write("net_prio", "net_prio.ifpriomap", p.path("name").asText() + " " + p.path("priority").asLong(), "network.priorities"));
         }
+        return w;
+    }
+
+    /** The devices every container may use whatever its rules say, as runc appends them: mknod of any, and the default nodes. */
+    private static final List<String> ALWAYS_ALLOWED = List.of("c *:* m", "b *:* m", "c 1:3 rwm", "c 1:8 rwm", "c 1:7 rwm", "c 5:0 rwm",
+            "c 1:5 rwm", "c 1:9 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm");
+
+    /**
+     * The v1 devices controller's writes: deny everything first unless the first rule is itself about
+     * every device (runc's spec, podman and containerd all start with "deny all"; strata denies by
+     * default where a config says nothing), then linux.resources.devices in order (the kernel applies
+     * each to the list as runc's emulator does), then linux.devices and the default nodes allowed.
+     */
+    static List<Write> devicesV1(JsonNode r, List<OciSpec.Device> devices) {
+        List<Write> w = new ArrayList<>();
+        JsonNode rules = r.path("devices");
+        JsonNode first = rules.path(0);
+        boolean firstIsAll = first.isObject() && first.path("type").asText("a").equals("a");
+        if (!firstIsAll) w.add(new Write("devices", "devices.deny", "a", "devices"));
+        for (int i = 0; i < rules.size(); i++) {
+            JsonNode rule = rules.get(i);
+            String field = "devices[" + i + "]";
+            String type = rule.path("type").asText("a");
+            if (!List.of("a", "c", "b").contains(type)) throw new IllegalArgumentException("config.json: linux.resources." + field + ".type '" + type + "' is not a, c or b");
+            String access = rule.path("access").asText("");
+            if (access.isEmpty() || !access.matches("[rwm]+")) {
+                throw new IllegalArgumentException("config.json: linux.resources." + field + ".access '" + access + "' wants letters of rwm");
+            }
+            String file = rule.path("allow").asBoolean(false) ? "devices.allow" : "devices.deny";
+            String major = rule.path("major").isNumber() && rule.path("major").asLong() >= 0 ? rule.path("major").asText() : "*";
+            String minor = rule.path("minor").isNumber() && rule.path("minor").asLong() >= 0 ? rule.path("minor").asText() : "*";
+            w.add(new Write("devices", file, type.equals("a") && major.equals("*") && minor.equals("*") ? "a" : type + " " + major + ":" + minor + " " + access,
+                    field));
+        }
+        for (OciSpec.Device d : devices) {
+            String type = d.type().equals("u") ? "c" : d.type();
+            if (!type.equals("p")) w.add(new Write("devices", "devices.allow", type + " " + d.major() + ":" + d.minor() + " rwm", "linux.devices " + d.path()));
+        }
+        for (String rule : ALWAYS_ALLOWED) w.add(new Write("devices", "devices.allow", rule, "devices"));
         return w;
     }
 
@@ -102,9 +141,9 @@ final class CgroupSettings {
             w.add(new Write("cpu", "cpu.max", (quota < 0 ? "max" : Long.toString(quota)) + " " + cpu.path("period").asLong(100000), "cpu.quota"));
         }
         pids(w, r, "pids.max");
-        JsonNode blkio = r.path("blkio");
+        JsonNode blkio = r.path("blockIO");
         if (blkio.path("weight").isNumber()) {
-            w.add(new Write("io", "io.weight", Long.toString(1 + (blkio.path("weight").asLong() - 10) * 9999 / 990), "blkio.weight"));
+            w.add(new Write("io", "io.weight", Long.toString(1 + (blkio.path("weight").asLong() - 10) * 9999 / 990), "blockIO.weight"));
         }
         ioMax(w, blkio, "throttleReadBpsDevice", "rbps");
         ioMax(w, blkio, "throttleWriteBpsDevice", "wbps");
@@ -147,10 +186,10 @@ final class CgroupSettings {
     }
 
     private static void throttle(List<Write> w, JsonNode blkio, String name, String file) {
-        for (JsonNode d : blkio.path(name)) w.add(new Write("blkio", file, device(d) + " " + d.path("rate").asLong(), "blkio." + name));
+        for (JsonNode d : blkio.path(name)) w.add(new Write("blkio", file, device(d) + " " + d.path("rate").asLong(), "blockIO." + name));
     }
 
     private static void ioMax(List<Write> w, JsonNode blkio, String name, String key) {
-        for (JsonNode d : blkio.path(name)) w.add(new Write("io", "io.max", device(d) + " " + key + "=" + d.path("rate").asLong(), "blkio." + name));
+        for (JsonNode d : blkio.path(name)) w.add(new Write("io", "io.max", device(d) + " " + key + "=" + d.path("rate").asLong(), "blockIO." + name));
     }
 }

@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import runtime.core.cgroups.Cgroup;
+
 /**
  * What strata remembers about an OCI container between commands, in {@code ROOT/ID/state.json}: the
  * first process's host pid and its start time (so a reused pid is not mistaken for it), the bundle,
@@ -21,16 +23,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record ContainerState(String id, long pid, long startTime, Path bundle, Path rootfs, Instant created,
                              Optional<String> cgroupsPath, Map<String, String> annotations, String ociVersion) {
 
-    public enum Status { CREATED, RUNNING, STOPPED;
+    public enum Status { CREATED, RUNNING, PAUSED, STOPPED;
 
         public String text() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
-    /** created until {@code start} removes the fifo; stopped once the process is gone (or a zombie). */
+    /**
+     * created until {@code start} removes the fifo; paused while its group is frozen (created or running
+     * before, and again after resume); stopped once the process is gone (or a zombie).
+     */
     public Status status(Path directory) {
         if (!ProcessInfo.alive(pid, startTime)) return Status.STOPPED;
+        if (cgroupsPath.isPresent() && Cgroup.frozen(cgroupsPath.get())) return Status.PAUSED;
         return Files.exists(directory.resolve(StateStore.START_FIFO)) ? Status.CREATED : Status.RUNNING;
     }
 

@@ -46,9 +46,7 @@ public final class OciPlans {
 
     public static List<SetupOp> create(OciSpec spec, CreateRequest request) {
         OciSpec.Linux linux = spec.linux();
-        for (OciSpec.Namespace ns : linux.namespaces()) {
-            if (!NAMESPACES.containsKey(ns.type())) throw new IllegalArgumentException("config.json: unsupported namespace " + ns.type());
-        }
+        ConfigChecks.check(spec);
         if (spec.process().terminal() && request.consoleSocket().isEmpty()) {
             throw new IllegalArgumentException("process.terminal is set: --console-socket is required");
         }
@@ -57,7 +55,6 @@ public final class OciPlans {
         // reach the private state directory (runc passes its fifo in for the same reason).
         plan.add(new SetupOp.OpenStartFifo(request.startFifo()));
         enterNamespaces(plan, linux, request.detach());
-        if (linux.namespace("mount").isEmpty()) throw new IllegalArgumentException("config.json: a mount namespace is required");
         plan.add(ContainerPlans.PRIVATE_PROPAGATION);
         Path root = spec.rootPath();
         if (!Files.isDirectory(root)) throw new IllegalArgumentException("root.path " + root + " is not a directory");

@@ -11,10 +11,16 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
 import runtime.api.sys.ErrnoException;
 import runtime.api.sys.Posix;
 import runtime.api.sys.WaitStatus;
 import runtime.core.cgroups.Cgroup;
+import runtime.core.cgroups.CgroupUsage;
 import runtime.core.cgroups.Limits;
 import runtime.core.launch.LaunchException;
 import runtime.core.launch.Launcher;
@@ -63,6 +69,9 @@ public final class OciRuntime {
         if (!bundle.isAbsolute()) throw new IllegalArgumentException("the bundle path must be absolute: " + bundle);
         OciSpec spec = OciSpec.read(bundle);
         CommandLookup.check(spec);
+        ConfigChecks.check(spec);
+        // Before anything is made: a bad namespace path or a host sysctl leaves nothing behind.
+        ConfigChecks.checkPaths(spec);
         Path dir = store.reserve(id);
         long pid = -1;
         Launcher.OciProcess process = null;
@@ -214,6 +223,8 @@ public final class OciRuntime {
             if (!force) throw new IllegalArgumentException("cannot delete container " + id + " that is not stopped: " + status.text());
             for (long pid : processes(state)) kill(pid, Posix.SIGKILL);
             kill(state.pid(), Posix.SIGKILL);
+            // A frozen task dies of SIGKILL only once thawed (runc thaws after signalling too).
+            if (status == ContainerState.Status.PAUSED) group(state, "delete").freeze(false);
             for (int i = 0; i < 5000 && ProcessInfo.alive(state.pid(), state.startTime()); i++) sleepMillis(1);
         }
         OciSpec spec = null;
@@ -239,6 +250,150 @@ public final class OciRuntime {
         }
     }
 
+    /** Freezes every process of a created or running container (its cgroup's freezer), as runc's pause. */
+    public void pause(String id) throws IOException {
+        ContainerState state = store.load(id);
+        ContainerState.Status status = status(state);
+        if (status != ContainerState.Status.RUNNING && status != ContainerState.Status.CREATED) {
+            throw new IllegalArgumentException("cannot pause container " + id + ": it is " + status.text() + " (only a created or running one)");
+        }
+        group(state, "pause").freeze(true);
+    }
+
+    /** Thaws a paused container: it is created or running again, as it was. */
+    public void resume(String id) throws IOException {
+        ContainerState state = store.load(id);
+        ContainerState.Status status = status(state);
+        if (status != ContainerState.Status.PAUSED) {
+            throw new IllegalArgumentException("cannot resume container " + id + ": it is " + status.text() + ", not paused");
+        }
+        group(state, "resume").freeze(false);
+    }
+
+    /**
+     * The host pids of the container's processes, sorted: those in its cgroup (runc's answer; exec'd ones
+     * joined it), else those of its pid namespace, else its first process alone.
+     */
+    public List<Long> ps(String id) throws IOException {
+        ContainerState state = store.load(id);
+        if (status(state) == ContainerState.Status.STOPPED) throw new IllegalArgumentException("container " + id + " is not running");
+        Optional<Cgroup> group = state.cgroupsPath().isPresent() ? Cgroup.existing(state.cgroupsPath().get()) : Optional.empty();
+        if (group.isPresent()) return group.get().pids();
+        List<Long> pids = new ArrayList<>(processes(state));
+        if (!pids.contains(state.pid())) pids.add(state.pid());
+        pids.sort(null);
+        return pids;
+    }
+
+    /** runc's {@code events --stats} event: {"type":"stats","id":ID,"data":{cpu, memory, pids, ...}}. */
+    public ObjectNode stats(String id) throws IOException {
+        ContainerState state = store.load(id);
+        if (status(state) == ContainerState.Status.STOPPED) throw new IllegalArgumentException("container with id " + id + " is not running");
+        ObjectNode event = new ObjectMapper().createObjectNode();
+        event.put("type", "stats");
+        event.put("id", id);
+        event.set("data", CgroupUsage.of(group(state, "events")));
+        return event;
+    }
+
+    /**
+     * runc's {@code events} stream: a stats event every {@code interval}, an "oom" event as soon as the
+     * kernel's OOM killer counter of the group rises; ends when the container stops.
+     */
+    public void events(String id, java.time.Duration interval, Consumer<String> out) throws IOException {
+        ContainerState state = store.load(id);
+        if (status(state) == ContainerState.Status.STOPPED) throw new IllegalArgumentException("container with id " + id + " is not running");
+        long nextStats = System.nanoTime();
+        long kills = oomKills(state);
+        while (status(state) != ContainerState.Status.STOPPED) {
+            long k = oomKills(state);
+            if (k > kills) out.accept("{\"type\":\"oom\",\"id\":" + TextNode.valueOf(id) + "}");
+            kills = k;
+            if (System.nanoTime() >= nextStats) {
+                try {
+                    out.accept(stats(id).toString());
+                } catch (IllegalArgumentException stopped) {
+                    return;
+                }
+                nextStats = System.nanoTime() + interval.toNanos();
+            }
+            sleepMillis(Math.min(100, Math.max(1, interval.toMillis())));
+        }
+    }
+
+    /** The group's OOM kills so far (v1 memory.oom_control, v2 memory.events), 0 where unknown. */
+    private static long oomKills(ContainerState state) throws IOException {
+        if (state.cgroupsPath().isEmpty()) return 0;
+        Optional<Path> memory = Cgroup.existing(state.cgroupsPath().get()).flatMap(g -> g.directory("memory"));
+        if (memory.isEmpty()) return 0;
+        for (String file : List.of("memory.oom_control", "memory.events")) {
+            Path f = memory.get().resolve(file);
+            if (!Files.exists(f)) continue;
+            for (String line : Files.readAllLines(f)) {
+                if (line.startsWith("oom_kill ")) return Long.parseLong(line.substring(9).strip());
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Writes new {@code resources} (config.json's linux.resources shape, the fields to change) into a
+     * running container's group, as runc's update does, and keeps them in its saved config.json, so a
+     * later update changes only what it names. v1 memory: when the new limit is above the current
+     * memory+swap limit, that one is raised first (the kernel keeps memsw >= limit).
+     */
+    public void update(String id, JsonNode resources) throws IOException {
+        if (!resources.isObject()) throw new IllegalArgumentException("the resources must be a JSON object (config.json's linux.resources)");
+        ContainerState state = store.load(id);
+        if (status(state) == ContainerState.Status.STOPPED) throw new IllegalArgumentException("container " + id + " is not running");
+        Cgroup group = group(state, "update");
+        List<CgroupSettings.Write> writes = new ArrayList<>(group.unified() ? CgroupSettings.v2(resources) : CgroupSettings.v1(resources));
+        if (!group.unified()) raiseSwapFirst(group, writes);
+        for (CgroupSettings.Write w : writes) write(group, w);
+        Path saved = store.directory(id).resolve("config.json");
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode config = (ObjectNode) mapper.readTree(saved.toFile());
+        ObjectNode linux = config.path("linux").isObject() ? (ObjectNode) config.path("linux") : config.putObject("linux");
+        JsonNode old = linux.path("resources");
+        ObjectNode merged = old.isObject() ? (ObjectNode) old.deepCopy() : mapper.createObjectNode();
+        merge(merged, resources);
+        linux.set("resources", merged);
+        Path tmp = saved.resolveSibling("config.json.tmp");
+        Files.writeString(tmp, config.toPrettyString());
+        Files.move(tmp, saved, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void raiseSwapFirst(Cgroup group, List<CgroupSettings.Write> writes) throws IOException {
+        Optional<CgroupSettings.Write> limit = writes.stream().filter(w -> w.file().equals("memory.limit_in_bytes")).findFirst();
+        Optional<CgroupSettings.Write> swap = writes.stream().filter(w -> w.file().equals("memory.memsw.limit_in_bytes")).findFirst();
+        Optional<Path> memory = group.directory("memory");
+        if (limit.isEmpty() || swap.isEmpty() || memory.isEmpty() || !Files.exists(memory.get().resolve("memory.memsw.limit_in_bytes"))) return;
+        long current = Long.parseLong(Files.readString(memory.get().resolve("memory.memsw.limit_in_bytes")).strip());
+        long wanted = Long.parseLong(limit.get().value());
+        if (wanted == -1 || wanted > current) {
+            writes.remove(swap.get());
+            writes.add(writes.indexOf(limit.get()), swap.get());
+        }
+    }
+
+    /** Fields of {@code changes} over {@code into}, objects merged field by field (arrays and values replace). */
+    private static void merge(ObjectNode into, JsonNode changes) {
+        changes.properties().forEach(e -> {
+            if (e.getValue().isObject() && into.path(e.getKey()).isObject()) {
+                merge((ObjectNode) into.get(e.getKey()), e.getValue());
+            } else {
+                into.set(e.getKey(), e.getValue());
+            }
+        });
+    }
+
+    /** The container's own group, which {@code what} needs; one line saying why when it has none. */
+    private static Cgroup group(ContainerState state, String what) throws IOException {
+        Optional<Cgroup> group = state.cgroupsPath().isPresent() ? Cgroup.existing(state.cgroupsPath().get()) : Optional.empty();
+        return group.orElseThrow(() -> new IllegalArgumentException(what + ": container " + state.id()
+                + " has no cgroup of its own (a rootless container on a host without a delegated cgroup v2 tree); run it as root"));
+    }
+
     public record ExecOptions(OciSpec.Process process, Optional<Path> pidFile, Optional<Path> consoleSocket, boolean detach,
                               int preservedFds) {}
 
@@ -248,8 +403,9 @@ public final class OciRuntime {
      */
     public int exec(String id, ExecOptions options) throws IOException, LaunchException {
         ContainerState state = store.load(id);
-        if (state.status(store.directory(id)) != ContainerState.Status.RUNNING) {
-            throw new IllegalArgumentException("cannot exec in a container that is not running");
+        ContainerState.Status current = state.status(store.directory(id));
+        if (current != ContainerState.Status.RUNNING) {
+            throw new IllegalArgumentException("cannot exec in container " + id + ": it is " + current.text() + " (only a running one)");
         }
         OciSpec spec = savedSpec(id);
         var plan = OciPlans.exec(spec, options.process(), state.pid(), options.consoleSocket(), options.detach(), options.preservedFds());
@@ -312,7 +468,16 @@ public final class OciRuntime {
      */
     private Cgroup makeCgroup(OciSpec spec, Optional<String> path) throws IOException {
         boolean v2 = Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
-        List<CgroupSettings.Write> writes = v2 ? CgroupSettings.v2(spec.linux().resources()) : CgroupSettings.v1(spec.linux().resources());
+        List<CgroupSettings.Write> writes = new ArrayList<>(v2 ? CgroupSettings.v2(spec.linux().resources()) : CgroupSettings.v1(spec.linux().resources()));
+        // Real root's containers get the devices controller's list (deny by default) as runc's do: without
+        // it, root in the container with CAP_MKNOD could make and open the host's disks or /dev/mem. A
+        // user namespace's root cannot open a node it made (the kernel refuses), so rootless needs none.
+        // cgroup v2 has no devices files (a BPF program would be needed): not enforced there yet.
+        if (!v2 && UserNamespaces.hostRoot() && Files.isDirectory(Path.of("/sys/fs/cgroup/devices"))) {
+            writes.addAll(CgroupSettings.devicesV1(spec.linux().resources(), spec.linux().devices()));
+        } else if (v2 && spec.linux().resources().path("devices").size() > 0) {
+            debug.accept("linux.resources.devices: not enforced on cgroup v2 (no BPF device program)");
+        }
         // No group asked for and nothing to write: the container stays in its caller's group (conmon's, the
         // shell's), as crun without a cgroup manager and `strata run` do. A cgroup v1 host pays an RCU grace
         // period for the first write to cgroup.procs, 10-20 ms of a 25 ms create here (runc pays it too).

@@ -35,7 +35,7 @@ class CgroupSettingsTest {
     @Test
     void v1NamesTheControllersOfBlkioHugetlbAndNetwork() throws Exception {
         List<String> writes = lines(CgroupSettings.v1(json("""
-                {"blkio": {"weight": 500, "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}]},
+                {"blockIO": {"weight": 500, "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}]},
                  "hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}],
                  "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 5}]}}""")));
         assertEquals(List.of("blkio/blkio.weight=500", "blkio/blkio.throttle.read_bps_device=8:0 1048576",
@@ -58,5 +58,23 @@ class CgroupSettingsTest {
         assertTrue(e.getMessage().contains("swappiness"), e.getMessage());
         var v2 = assertThrows(IllegalArgumentException.class, () -> CgroupSettings.v2(json("{\"network\": {\"classID\": 1}}")));
         assertTrue(v2.getMessage().startsWith("config.json: linux.resources.network"), v2.getMessage());
+    }
+
+    /** Deny by default, the rules in order, linux.devices and runc's always-allowed nodes last; an explicit first "all" rule is kept as the start. */
+    @Test
+    void devicesDenyByDefaultThenTheRulesInOrder() throws Exception {
+        List<String> writes = lines(CgroupSettings.devicesV1(json("""
+                {"devices": [{"allow": true, "type": "c", "major": 4, "access": "rw"}, {"allow": false, "type": "b", "major": 8, "minor": 0, "access": "r"}]}"""),
+                List.of(new OciSpec.Device("/dev/fuse", "c", 10, 229, java.util.OptionalInt.empty(), java.util.OptionalLong.empty(),
+                        java.util.OptionalLong.empty()))));
+        assertEquals(List.of("devices/devices.deny=a", "devices/devices.allow=c 4:* rw", "devices/devices.deny=b 8:0 r",
+                "devices/devices.allow=c 10:229 rwm", "devices/devices.allow=c *:* m"), writes.subList(0, 5));
+        assertEquals("devices/devices.allow=c 10:200 rwm", writes.getLast());
+        List<String> podman = lines(CgroupSettings.devicesV1(json("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}"), List.of()));
+        assertEquals("devices/devices.deny=a", podman.getFirst());
+        assertEquals(1, podman.stream().filter(w -> w.equals("devices/devices.deny=a")).count(), "the config's own deny-all is the start");
+        var e = assertThrows(IllegalArgumentException.class, () -> CgroupSettings.devicesV1(json("{\"devices\": [{\"allow\": true, \"type\": \"c\"}]}"),
+                List.of()));
+        assertTrue(e.getMessage().contains("devices[0].access"), e.getMessage());
     }
 }

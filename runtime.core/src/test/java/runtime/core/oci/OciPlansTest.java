@@ -107,4 +107,37 @@ class OciPlansTest {
         for (int i = 0; i < plan.size(); i++) if (type.isInstance(plan.get(i))) return i;
         return -1;
     }
+
+    /** The namespace shapes runc refuses are refused with one line naming the field (ConfigChecks). */
+    @Test
+    void namespaceShapesRuncRefusesAreRefused() throws Exception {
+        String noMount = BASE.replace("{\"type\": \"mount\"}, ", "");
+        assertRefused(noMount, "no mount namespace");
+        assertRefused(BASE.replace("{\"type\": \"uts\"}", "{\"type\": \"uts\"}, {\"type\": \"uts\"}"), "uts namespace twice");
+        assertRefused(BASE.replace("{\"type\": \"uts\"}", "{\"type\": \"time\"}"), "unsupported namespace time");
+        assertRefused(BASE.replace("\"maskedPaths\"", "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}], \"maskedPaths\""),
+                "no user namespace");
+        assertRefused(BASE.replace("\"net.ipv4.ip_forward\": \"1\"", "\"kernel.shmmax\": \"1\""), "needs an ipc namespace");
+        assertRefused(BASE.replace("\"net.ipv4.ip_forward\": \"1\"", "\"kernel.hostname\": \"x\""), "conflicts with the config's hostname");
+        assertRefused(BASE.replace("\"net.ipv4.ip_forward\": \"1\"", "\"vm.swappiness\": \"1\""), "would change the host's");
+        assertRefused(BASE.replace("{\"type\": \"network\", \"path\": \"/run/netns/x\"}", "{\"type\": \"ipc\"}"), "needs a network namespace");
+        // What the files say: a /proc link to a namespace of another type, a relative path.
+        assertRefused(() -> ConfigChecks.checkPaths(spec(BASE.replace("/run/netns/x", "/proc/self/ns/uts"))), "is a uts namespace, not net");
+        assertRefused(() -> ConfigChecks.checkPaths(spec(BASE.replace("/run/netns/x", "run/netns/x"))), "is not absolute");
+        assertRefused(() -> ConfigChecks.checkPaths(spec(BASE.replace("/run/netns/x", "/proc/self/ns/net"))), "the host's own");
+    }
+
+    private interface Check {
+        void run() throws Exception;
+    }
+
+    private void assertRefused(String json, String says) throws Exception {
+        OciSpec spec = spec(json);
+        assertRefused(() -> OciPlans.create(spec, new OciPlans.CreateRequest(bundle.resolve("fifo"), Optional.empty(), 0, true, Optional.empty())), says);
+    }
+
+    private static void assertRefused(Check check, String says) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, check::run);
+        assertTrue(e.getMessage().contains(says) && !e.getMessage().contains("\n"), e.getMessage());
+    }
 }

@@ -13,7 +13,7 @@ import runtime.core.oci.StateStore;
 /**
  * {@code strata oci [global options] COMMAND ...}: strata as an OCI runtime, with runc's command line
  * (what podman, conmon and containerd call): create, start, state, kill, delete, list, exec, run,
- * features, spec. The {@code strata-oci} launcher is this command under a name podman's
+ * pause, resume, ps, update, events, features, spec. The {@code strata-oci} launcher is this command under a name podman's
  * {@code --runtime} can point to.
  */
 public final class OciCommand implements Command {
@@ -21,7 +21,9 @@ public final class OciCommand implements Command {
             Map.entry("create", OciCreate::new), Map.entry("start", OciStart::new), Map.entry("state", OciState::new),
             Map.entry("kill", OciKill::new), Map.entry("delete", OciDelete::new), Map.entry("list", OciList::new),
             Map.entry("exec", OciExec::new), Map.entry("run", OciRun::new),
-            Map.entry("features", OciFeatures::new), Map.entry("spec", OciSpecCommand::new));
+            Map.entry("features", OciFeatures::new), Map.entry("spec", OciSpecCommand::new),
+            Map.entry("pause", () -> new OciFreeze(true)), Map.entry("resume", () -> new OciFreeze(false)), Map.entry("ps", OciPs::new),
+            Map.entry("update", OciUpdate::new), Map.entry("events", OciEvents::new));
 
     private static final List<OciArguments.Flag> GLOBAL = List.of(OciArguments.Flag.value("root"), OciArguments.Flag.value("log"),
             OciArguments.Flag.value("log-format"), OciArguments.Flag.bool("systemd-cgroup"), OciArguments.Flag.bool("debug"),
@@ -46,7 +48,7 @@ public final class OciCommand implements Command {
 
     @Override
     public String arguments() {
-        return "[--root DIR] [--log FILE] [--log-format text|json] COMMAND [OPTIONS] ID (create, start, state, kill, delete, list, exec, run, features, spec)";
+        return "[--root DIR] [--log FILE] [--log-format text|json] COMMAND [OPTIONS] ID (create, start, state, kill, delete, list, exec, run, pause, resume, ps, update, events, features, spec)";
     }
 
     @Override
@@ -78,7 +80,7 @@ public final class OciCommand implements Command {
         String name = global.positional().getFirst();
         Supplier<OciSubcommand> factory = SUBCOMMANDS.get(name);
         if (factory == null) {
-            log.error("unsupported command " + name + " (create, start, state, kill, delete, list, exec, run, features, spec)");
+            log.error("unsupported command " + name + " (create, start, state, kill, delete, list, exec, run, pause, resume, ps, update, events, features, spec)");
             return 1;
         }
         log.debug("strata oci " + String.join(" ", all));
@@ -88,7 +90,7 @@ public final class OciCommand implements Command {
             OciArguments args = OciArguments.parse(global.positional().subList(1, global.positional().size()), subcommand.flags(),
                     subcommand.stopAtFirstPositional());
             StateStore store = new StateStore(global.value("root").map(invocation::path).orElse(StateStore.defaultRoot(invocation.env())));
-            return subcommand.run(args, new OciContext(store, log, invocation.out(), invocation.caller()));
+            return subcommand.run(args, new OciContext(store, log, invocation.out(), invocation.stdio().in(), invocation.caller()));
         } catch (LaunchException e) {
             log.error(e.getMessage());
             return 1;

@@ -16,11 +16,14 @@ final class OciContext {
     final OciLog log;
     final PrintStream out;
     final Map<String, String> env;
+    /** The caller's standard input ({@code update --resources -}). */
+    final java.io.InputStream in;
     private final Caller caller;
     private OciRuntime runtime;
 
-    OciContext(StateStore store, OciLog log, PrintStream out, Caller caller) {
+    OciContext(StateStore store, OciLog log, PrintStream out, java.io.InputStream in, Caller caller) {
         this.store = store;
+        this.in = in;
         this.log = log;
         this.out = out;
         this.env = caller.env();

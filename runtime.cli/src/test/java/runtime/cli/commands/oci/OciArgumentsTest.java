@@ -47,4 +47,20 @@ class OciArgumentsTest {
         assertThrows(IllegalArgumentException.class, () -> Signals.parse("NOPE"));
         assertThrows(IllegalArgumentException.class, () -> Signals.parse("0"));
     }
+
+    /** update's memory options read as runc reads them (Docker's binary units), events' interval as a Go duration. */
+    @Test
+    void updateSizesAndEventsIntervals() {
+        assertEquals(512L << 20, OciUpdate.bytes("--memory", "512m"));
+        assertEquals(1536L << 20, OciUpdate.bytes("--memory", "1.5G"));
+        assertEquals(64L << 10, OciUpdate.bytes("--memory", "64KiB"));
+        assertEquals(1000, OciUpdate.bytes("--memory", "1000"));
+        var bad = assertThrows(IllegalArgumentException.class, () -> OciUpdate.bytes("--memory", "lots"));
+        assertTrue(bad.getMessage().startsWith("invalid value for --memory"), bad.getMessage());
+        assertEquals(java.time.Duration.ofMillis(1500), OciEvents.interval("1.5s"));
+        assertEquals(java.time.Duration.ofSeconds(90), OciEvents.interval("1m30s"));
+        assertEquals(java.time.Duration.ofMillis(200), OciEvents.interval("200ms"));
+        assertThrows(IllegalArgumentException.class, () -> OciEvents.interval("5"));
+        assertThrows(IllegalArgumentException.class, () -> OciEvents.interval("0s"));
+    }
 }
