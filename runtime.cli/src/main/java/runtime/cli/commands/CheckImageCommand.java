@@ -113,7 +113,7 @@ public final class CheckImageCommand implements Command {
     private static long size(String text) {
         if (text.strip().equals("0")) return 0;
         try {
-            return runtime.core.cgroups.Limits.parseBytes(text);
+            return runtime.core.cgroups.Limits.parseSize(text); // any size: a memory limit's least is not this one's
         } catch (IllegalArgumentException e) {
             throw new Invocation.UsageException("--max-wasted: bad size '" + text + "': want bytes, or a number with k, m or g");
         }

@@ -15,8 +15,20 @@ public record Limits(OptionalLong memoryBytes, OptionalLong pids, OptionalDouble
     /** podman's smallest memory limit: below it a container cannot even start its first process. */
     public static final long MIN_MEMORY = 6L << 20;
 
-    /** {@code 512m}, {@code 2g}, {@code 65536k} or plain bytes; at least {@link #MIN_MEMORY}. */
+    /** A memory limit: {@link #parseSize} of at least {@link #MIN_MEMORY} (podman's least). */
     public static long parseBytes(String text) {
+        long v;
+        try {
+            v = parseSize(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad memory size '" + text + "': want a number with k, m or g");
+        }
+        if (v < MIN_MEMORY) throw new IllegalArgumentException("bad memory size '" + text + "': the least is 6m (as podman's)");
+        return v;
+    }
+
+    /** {@code 512m}, {@code 2g}, {@code 65536k} or plain bytes, more than 0 and without overflow. */
+    public static long parseSize(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
         long unit = 1;
         char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
@@ -30,10 +42,9 @@ public record Limits(OptionalLong memoryBytes, OptionalLong pids, OptionalDouble
         try {
             long v = Math.multiplyExact(Long.parseLong(digits), unit);
             if (v <= 0) throw new NumberFormatException();
-            if (v < MIN_MEMORY) throw new IllegalArgumentException("bad memory size '" + text + "': the least is 6m (as podman's)");
             return v;
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("bad memory size '" + text + "': want a number with k, m or g");
+            throw new IllegalArgumentException("bad size '" + text + "': want a number with k, m or g");
         }
     }
 
