@@ -133,7 +133,7 @@ class IsolateIT {
         assertEquals(List.of("Permission denied", "other-calls-work"), custom.out().lines().toList(), custom.err());
         Files.writeString(profile, "{ not json");
         Result bad = strata.strata(mode, data, wd, Map.of(), null, "run", "-I", "--seccomp", profile.toString(), id, "true");
-        assertEquals(125, bad.exitCode());
+        assertEquals(2, bad.exitCode(), "a bad --seccomp profile is a bad value, refused before any work");
         assertEquals(1, bad.err().lines().count(), bad.err());
         assertTrue(bad.err().contains("not valid JSON"), bad.err());
     }
