@@ -457,6 +457,52 @@ class ServerIT {
         }
     }
 
+    /** podman's stop, kill and rm take several containers; strata's ignored all but the first without a word. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void stopKillAndDeleteTakeSeveralContainersAndReportEach(Mode mode) throws Exception {
+        strata.assumeMode(mode);
+        assumeFalse(Installation.direct, "the containers are the daemon's, which the server hosts");
+        Path data = strata.newStore(mode);
+        String id = strata.importBusybox(mode, data);
+        awaitServer(mode, data);
+        Path wd = strata.newWorkDirectory(mode);
+        List<String> names = List.of("first", "second");
+        try {
+            for (String name : names) {
+                Path manifest = Files.writeString(wd.resolve(name + ".toml"), """
+                        image = "%s"
+                        name = "%s"
+                        command = ["sleep", "600"]
+                        """.formatted(id, name));
+                Result r = strata.strata(mode, data, wd, Map.of(), null, "start", manifest.toString());
+                assertEquals(0, r.exitCode(), r.err());
+            }
+            Result kill = strata.strata(mode, data, wd, Map.of(), null, "kill", "--signal", "CONT", "first", "second");
+            assertEquals(0, kill.exitCode(), kill.err());
+            assertEquals(names, kill.out().lines().toList(), "each container named once signalled");
+            Result stop = strata.strata(mode, data, wd, Map.of(), null, "stop", "--timeout", "1", "first", "no-such-container", "second");
+            assertEquals(125, stop.exitCode(), "one of three failed: " + stop.err());
+            assertEquals(names, stop.out().lines().toList(), "the others are stopped all the same");
+            assertEquals("strata: no container 'no-such-container'\n", stop.err());
+            Result ps = strata.strata(mode, data, wd, Map.of(), null, "ps", "--format", "{{.Names}} {{.State}}");
+            assertEquals(0, ps.exitCode(), ps.err());
+            for (String name : names) {
+                assertFalse(ps.out().lines().anyMatch(l -> l.startsWith(name + " ")), name + " still runs: " + ps.out());
+            }
+            Result wait = strata.strata(mode, data, wd, Map.of(), null, "wait", "first", "second");
+            assertEquals(2, wait.exitCode(), "wait takes one container: " + wait.err());
+            assertTrue(wait.err().contains("unexpected argument 'second'"), wait.err());
+            Result delete = strata.strata(mode, data, wd, Map.of(), null, "delete", "first", "second");
+            assertEquals(0, delete.exitCode(), delete.err());
+            assertEquals(names, delete.out().lines().toList());
+            Result all = strata.strata(mode, data, wd, Map.of(), null, "ps", "-a", "--format", "{{.Names}}");
+            assertEquals(List.of(), all.out().lines().filter(names::contains).toList(), "deleted: " + all.out());
+        } finally {
+            for (String name : names) strata.strata(mode, data, wd, Map.of(), null, "delete", "--force", name);
+        }
+    }
+
     @Test
     void anIdleServerExits() throws Exception {
         Mode mode = Mode.ROOT;

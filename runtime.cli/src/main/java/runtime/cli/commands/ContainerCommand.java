@@ -39,7 +39,8 @@ public final class ContainerCommand implements Command {
         return new ContainerCommand("stop", "stop a container: its image's StopSignal (else SIGTERM), then SIGKILL after --timeout seconds (default 10)",
                 () -> new Options().addOption(Option.builder().longOpt("timeout").hasArg().argName("SECONDS")
                         .desc("seconds between SIGTERM and SIGKILL (default 10)").build()),
-                new Item("strata stop --timeout 2 web", "ask web to end, and kill it after 2 seconds"));
+                new Item("strata stop --timeout 2 web", "ask web to end, and kill it after 2 seconds"),
+                new Item("strata stop web db", "stop both; each is named once stopped, a failure is its own line (exit 125)"));
     }
 
     public static ContainerCommand kill() {
@@ -83,7 +84,12 @@ public final class ContainerCommand implements Command {
 
     @Override
     public String arguments() {
-        return "CONTAINER";
+        return takesSeveral() ? "CONTAINER..." : "CONTAINER";
+    }
+
+    /** stop, kill and delete act on each container named, as podman's stop, kill and rm do. */
+    private boolean takesSeveral() {
+        return name.equals("stop") || name.equals("kill") || name.equals("delete");
     }
 
     @Override
@@ -93,8 +99,11 @@ public final class ContainerCommand implements Command {
 
     @Override
     public String description() {
-        return Command.super.description() + "\n\nCONTAINER is a container's name or id (strata ps lists them). When strata serve runs, "
-                + "the command goes through the daemon; without it, it acts directly on the containers strata started.";
+        return Command.super.description() + "\n\nCONTAINER is a container's name or id (strata ps lists them)."
+                + (takesSeveral() ? " Several may be given: each is named on stdout once done, each failure is a line on stderr,"
+                        + " and any failure makes the exit code 125." : "")
+                + " When strata serve runs, the command goes through the daemon; without it, it acts directly on the"
+                + " containers strata started.";
     }
 
     @Override
@@ -117,13 +126,33 @@ public final class ContainerCommand implements Command {
 
     @Override
     public int run(Invocation in) throws Exception {
-        String ref = in.argument(0, "CONTAINER");
+        in.argument(0, "CONTAINER");
+        if (!takesSeveral()) in.atMost(1); // before, a second container was ignored without a word
         // Values first: a bad one is a usage error whatever the container.
         timeout = in.parsed("timeout", DaemonServer::timeoutSeconds).orElse(10L);
         signal = in.parsed("signal", Signals::parse).orElse(Posix.SIGTERM);
         Optional<DaemonApi> daemon = Daemon.client(in);
-        if (daemon.isPresent()) return viaDaemon(in, daemon.get(), ref);
-        return direct(in, ref);
+        if (!takesSeveral()) return one(in, daemon, in.arguments().getFirst());
+        // Each container in turn, named on stdout once done (podman's output, which scripts read); a failure
+        // is its own line and does not stop the others, and any failure makes the exit code 125.
+        int status = 0;
+        for (String ref : in.arguments()) {
+            try {
+                one(in, daemon, ref);
+                in.out().println(ref);
+            } catch (Invocation.BadValueException | Invocation.UsageException e) {
+                throw e;
+            } catch (Exception e) {
+                if (in.arguments().size() == 1) throw e;
+                in.err().println("strata: " + runtime.cli.Main.message(e));
+                status = 125;
+            }
+        }
+        return status;
+    }
+
+    private int one(Invocation in, Optional<DaemonApi> daemon, String ref) throws Exception {
+        return daemon.isPresent() ? viaDaemon(in, daemon.get(), ref) : direct(in, ref);
     }
 
     private long timeout;
