@@ -131,6 +131,8 @@ class CrashIT {
         if (jvm.info().command().orElse("").endsWith("/strata-front")) {
             long server = strata.serverPid(mode);
             if (server != 0) ProcessHandle.of(server).ifPresent(ProcessHandle::destroyForcibly);
+            // A front that found no server runs the command in a JVM of its own: that one does the work.
+            jvm.descendants().filter(h -> h.info().command().orElse("").endsWith("/java")).forEach(ProcessHandle::destroyForcibly);
             return;
         }
         if (jvm.pid() != p.pid()) {
