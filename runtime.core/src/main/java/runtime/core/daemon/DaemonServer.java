@@ -395,7 +395,7 @@ public final class DaemonServer {
 
     /** The {@code timeout} of a stop, in seconds (absent: 10). */
     static long timeout(String value) {
-        return value == null ? 10 : number("timeout", value, 10, 0, 3600, "a whole number of seconds, 0-3600");
+        return number("timeout", value, 10, 0, 3600, "a whole number of seconds, 0-3600");
     }
 
     /** The {@code signal} of a kill (absent: 15, SIGTERM). */
